@@ -1,0 +1,313 @@
+"""FitPredictTimer: the Keras hooks, and nothing but the hooks.
+
+Times go to `clock`, finished points to `phase` and `writer`; what Keras does
+not tell a callback (batch size, validation or evaluation) comes from `probe`.
+"""
+
+import math
+import os
+import threading
+import time
+import warnings
+
+import keras
+
+from keras_timing import names
+from keras_timing import probe
+from keras_timing import summary as summary_text
+from keras_timing.clock import StepClock
+from keras_timing.phase import PhaseStats
+from keras_timing.writer import Flusher
+from keras_timing.writer import RunWriter
+from keras_timing.writer import per_sample_layout
+
+
+class _Run:
+    """One run folder's clock, statistics and writer."""
+
+    def __init__(self, name, path):
+        self.name = name
+        self.clock = StepClock()
+        self.stats = PhaseStats(name)
+        self.writer = RunWriter(path)
+        self.offset = 0
+        self.loop = probe.LoopInfo()
+        self.told_unknown_size = False
+
+
+class FitPredictTimer(keras.callbacks.Callback):
+    """Logs the time of every train, validation, evaluate and predict batch.
+
+    Each phase is a TensorBoard run under `log_dir/<launch>/`: `train`,
+    `validation`, `evaluate` and `predict`, with the scalars
+    `timing/batch_ms`, `timing/input_wait_ms`, `timing/samples_per_sec` and
+    `timing/first_batch_ms` at the global 1-based step. At the end of each
+    fit, evaluate and predict it prints a summary (median, p90, p99 batch ms,
+    first batch apart) and, once it has seen both fit and predict, the
+    per-sample fit/predict ratio.
+
+    Batch times are device-paced: the clock stops when the step's results
+    reached the host, not when the step was dispatched (see `clock.py`).
+
+    Args:
+        log_dir: Folder for the event files; each launch gets a sub-folder.
+        run_name: Name of that sub-folder; default: the launch time.
+        batch_size: Samples per batch, when Keras's data adapter cannot tell
+            (e.g. a `tf.data.Dataset` without a static batch dimension).
+        flush_secs: At most this many seconds of points are held in memory
+            before they are written.
+        verbose: 0 for silence, 1 to print the summaries.
+
+    Example:
+
+    ```python
+    timer = FitPredictTimer(log_dir="logs")
+    model.fit(x, y, epochs=10, callbacks=[timer])
+    model.predict(x, callbacks=[timer])
+    # tensorboard --logdir logs
+    ```
+    """
+
+    # Keep Keras's asynchronous end-hook dispatch on JAX and torch: our end
+    # hooks then run after the step's logs reached the host, which is what
+    # makes the times device-paced, and the training thread never waits.
+    async_safe = True
+
+    def __init__(self, log_dir="logs", run_name=None, batch_size=None,
+                 flush_secs=5.0, verbose=1):
+        super().__init__()
+        if not isinstance(log_dir, (str, os.PathLike)):
+            raise TypeError("log_dir must be a path (str or os.PathLike), "
+                            "got %r" % (log_dir,))
+        if os.path.isfile(log_dir):
+            raise ValueError("log_dir must be a folder, but %r is a file"
+                             % (os.fspath(log_dir),))
+        if run_name is not None and (not isinstance(run_name, str)
+                                     or not run_name or os.sep in run_name):
+            raise ValueError("run_name must be a non-empty folder name "
+                             "without %r, got %r" % (os.sep, run_name))
+        if batch_size is not None and (isinstance(batch_size, bool)
+                                       or not isinstance(batch_size, int)
+                                       or batch_size < 1):
+            raise ValueError("batch_size must be a positive int or None, "
+                             "got %r" % (batch_size,))
+        if (isinstance(flush_secs, bool)
+                or not isinstance(flush_secs, (int, float))
+                or not flush_secs > 0):
+            raise ValueError("flush_secs must be a positive number of "
+                             "seconds, got %r" % (flush_secs,))
+        if verbose not in (0, 1, True, False):
+            raise ValueError("verbose must be 0 or 1, got %r" % (verbose,))
+        self.log_dir = os.fspath(log_dir)
+        self.run_name = run_name
+        self.batch_size = batch_size
+        self.verbose = int(verbose)
+        self.launch_dir = None
+        self._runs = {}
+        self._train = self._test = self._predict = None
+        self._lock = threading.RLock()
+        self._broken = False
+        self._flusher = Flusher(self._flush_quietly, flush_secs)
+
+    # ---- hooks -----------------------------------------------------------
+
+    def on_train_begin(self, logs=None):
+        self._train = self._start(names.TRAIN)
+
+    def on_epoch_begin(self, epoch, logs=None):
+        run = self._train
+        if run is not None and not self._broken:
+            run.offset = run.clock.last_step
+            run.clock.anchor()
+
+    def on_train_batch_begin(self, batch, logs=None):
+        run = self._train
+        if run is not None and not self._broken:
+            run.clock.begin(run.offset + batch + 1)
+
+    def on_train_batch_end(self, batch, logs=None):
+        self._end(self._train, batch, logs)
+
+    def on_train_end(self, logs=None):
+        self._finish(self._train, also=names.VALIDATION)
+        self._train = None
+
+    def on_test_begin(self, logs=None):
+        self._test = self._start(None)
+
+    def on_test_batch_begin(self, batch, logs=None):
+        run = self._test
+        if run is not None and not self._broken:
+            run.clock.begin(run.offset + batch + 1)
+
+    def on_test_batch_end(self, batch, logs=None):
+        self._end(self._test, batch, logs)
+
+    def on_test_end(self, logs=None):
+        run, self._test = self._test, None
+        if run is not None and run.name == names.VALIDATION:
+            self._drain(run, final=True)
+        else:
+            self._finish(run)
+
+    def on_predict_begin(self, logs=None):
+        self._predict = self._start(names.PREDICT)
+
+    def on_predict_batch_begin(self, batch, logs=None):
+        run = self._predict
+        if run is not None and not self._broken:
+            run.clock.begin(run.offset + batch + 1)
+
+    def on_predict_batch_end(self, batch, logs=None):
+        self._end(self._predict, batch, logs)
+
+    def on_predict_end(self, logs=None):
+        self._finish(self._predict)
+        self._predict = None
+
+    # ---- plumbing --------------------------------------------------------
+
+    def _start(self, name):
+        if self._broken:
+            return None
+        try:
+            loop = probe.loop_info(self.model)
+            if name is None:
+                name = names.VALIDATION if loop.inside_fit else names.EVALUATE
+            run = self._run(name)
+            # Points left by a call that died (an exception mid-fit) are
+            # written now, before this call's steps follow them.
+            self._drain(run, final=True)
+            if self.batch_size is not None:
+                loop = probe.LoopInfo(self.batch_size, None, None,
+                                      loop.inside_fit)
+            run.loop = loop
+            run.offset = run.clock.last_step
+            run.clock.anchor(first_of_call=True)
+            self._flusher.start()
+            return run
+        except Exception as e:
+            self._break(e)
+            return None
+
+    def _end(self, run, batch, logs):
+        if run is None or self._broken:
+            return
+        try:
+            t = time.perf_counter()
+            if run.loop.num_batches and batch >= run.loop.num_batches:
+                # Keras names the last call's end step as if it ran all of
+                # `steps_per_execution` steps, also past the data's end.
+                batch = run.loop.num_batches - 1
+            if run.name == names.PREDICT and logs and "outputs" in logs:
+                samples = probe.leading_dim(logs["outputs"])
+            else:
+                samples = self._samples_fn(run.loop, batch)
+            run.clock.end(run.offset + batch + 1, t, samples)
+        except Exception as e:
+            self._break(e)
+
+    @staticmethod
+    def _samples_fn(loop, last_local):
+        if not loop.batch_size:
+            return None
+        return lambda steps: loop.samples(last_local - steps + 1, last_local)
+
+    def _run(self, name):
+        with self._lock:
+            if self.launch_dir is None:
+                self.launch_dir = self._make_launch_dir()
+            run = self._runs.get(name)
+            if run is None:
+                run = _Run(name, os.path.join(self.launch_dir, name))
+                if not self._runs:
+                    run.writer.layout(per_sample_layout(
+                        "time per sample (ms), p10-p90 band",
+                        names.MS_PER_SAMPLE, names.MS_PER_SAMPLE_P10,
+                        names.MS_PER_SAMPLE_P90))
+                self._runs[name] = run
+            return run
+
+    def _make_launch_dir(self):
+        base = self.run_name or time.strftime("%Y%m%d-%H%M%S")
+        os.makedirs(self.log_dir, exist_ok=True)
+        for i in range(1000):
+            path = os.path.join(self.log_dir,
+                                base if i == 0 else "%s-%d" % (base, i))
+            try:
+                os.makedirs(path)
+                return path
+            except FileExistsError:
+                continue
+        raise FileExistsError("no free launch folder under %r" % self.log_dir)
+
+    def _drain(self, run, final=False):
+        with self._lock:
+            times = run.clock.drain(final=final)
+            if not times:
+                return
+            for step, values in run.stats.add(times):
+                run.writer.scalars(step, values)
+            if run.stats.unknown_batch_size and not run.told_unknown_size:
+                run.told_unknown_size = True
+                warnings.warn(
+                    "keras_timing: the batch size of %s batches is unknown "
+                    "(the data adapter does not say it), so samples/s is "
+                    "left out; pass FitPredictTimer(batch_size=...) to set "
+                    "it." % run.name, stacklevel=2)
+
+    def _flush_quietly(self):
+        if self._broken:
+            return
+        try:
+            for run in list(self._runs.values()):
+                self._drain(run)
+                run.writer.flush()
+        except Exception as e:
+            self._break(e)
+
+    def _finish(self, run, also=None):
+        if run is None or self._broken:
+            return
+        try:
+            self._drain(run, final=True)
+            shown = [run] + ([self._runs[also]] if also in self._runs else [])
+            summaries = self.summaries()
+            ratio = summary_text.fit_predict_ratio(summaries)
+            for r in shown:
+                text = summary_text.markdown([summaries[r.name]], ratio)
+                r.writer.text(names.SUMMARY_TEXT, r.clock.last_step, text)
+                r.writer.flush()
+            if self.verbose:
+                out = ["keras_timing (%s):" % self.launch_dir]
+                for r in shown:
+                    out += summary_text.lines(summaries[r.name])
+                if not math.isnan(ratio):
+                    out.append(summary_text.ratio_line(ratio))
+                print("\n".join(out))
+        except Exception as e:
+            self._break(e)
+
+    def _break(self, error):
+        """The timer stops, with one warning; training never does."""
+        if not self._broken:
+            self._broken = True
+            warnings.warn("keras_timing: timing stopped after an error, "
+                          "training goes on: %r" % (error,), stacklevel=3)
+
+    # ---- public ----------------------------------------------------------
+
+    def summaries(self):
+        """Summary dicts per run name (see `PhaseStats.summary`)."""
+        with self._lock:
+            return {name: run.stats.summary()
+                    for name, run in self._runs.items()}
+
+    @property
+    def fit_predict_ratio(self):
+        """Train over predict batch time per sample; NaN until both ran."""
+        return summary_text.fit_predict_ratio(self.summaries())
+
+    def flush(self):
+        """Writes every finished batch to disk now."""
+        self._flush_quietly()

@@ -1,0 +1,65 @@
+"""`keras-timing report | demo | explain` on the command line."""
+
+import argparse
+import json
+import sys
+
+
+def _report(args):
+    from keras_timing import report
+
+    try:
+        result = report.report(args.log_dir)
+    except report.ReportError as e:
+        print("keras-timing report: %s" % e, file=sys.stderr)
+        return 2
+    if args.json:
+        print(json.dumps(report.to_json_ready(result), indent=2))
+    else:
+        print(report.to_text(result))
+    return 0
+
+
+def _demo(args):
+    from keras_timing import demo
+    from keras_timing import report
+
+    demo.run(log_dir=args.log_dir, epochs=args.epochs)
+    print()
+    print(report.to_text(report.report(args.log_dir)))
+    print("Look at it in TensorBoard:\n  tensorboard --logdir %s"
+          % args.log_dir)
+    return 0
+
+
+def parser():
+    p = argparse.ArgumentParser(
+        prog="keras-timing",
+        description="Where does Keras training time go? Timing of fit, "
+                    "evaluate and predict batches, read from TensorBoard "
+                    "event files.")
+    sub = p.add_subparsers(dest="command", required=True)
+    r = sub.add_parser("report", help="summarise a log folder")
+    r.add_argument("log_dir", help="folder written by FitPredictTimer")
+    r.add_argument("--json", action="store_true", help="print JSON")
+    r.set_defaults(func=_report)
+    d = sub.add_parser("demo", help="time the article's two examples")
+    d.add_argument("--log-dir", default="logs")
+    d.add_argument("--epochs", type=int, default=3)
+    d.set_defaults(func=_demo)
+    try:
+        from keras_timing import explain_cli
+    except ImportError:
+        explain_cli = None
+    if explain_cli is not None:
+        explain_cli.add_parser(sub)
+    return p
+
+
+def main(argv=None):
+    args = parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

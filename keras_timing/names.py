@@ -1,0 +1,26 @@
+"""Run folder names and scalar tags: the public contract, defined once.
+
+The writer, the callback and the report all import these, so a rename can
+never leave a reader looking for a tag nobody writes.
+"""
+
+TRAIN = "train"
+VALIDATION = "validation"
+EVALUATE = "evaluate"
+PREDICT = "predict"
+RUNS = (TRAIN, VALIDATION, EVALUATE, PREDICT)
+
+BATCH_MS = "timing/batch_ms"
+INPUT_WAIT_MS = "timing/input_wait_ms"
+SAMPLES_PER_SEC = "timing/samples_per_sec"
+STEPS = "timing/steps"
+FIRST_BATCH_MS = "timing/first_batch_ms"
+MS_PER_SAMPLE = "timing/ms_per_sample"
+MS_PER_SAMPLE_P10 = "timing/ms_per_sample_p10"
+MS_PER_SAMPLE_P90 = "timing/ms_per_sample_p90"
+SUMMARY_TEXT = "timing/summary"
+
+# The profiler's step-marker name per run; TensorBoard's own Keras callback
+# calls evaluation steps "test", and the Profile tab groups by this name.
+MARKER_NAMES = {TRAIN: "train", VALIDATION: "test", EVALUATE: "test",
+                PREDICT: "predict"}

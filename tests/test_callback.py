@@ -1,0 +1,202 @@
+"""FitPredictTimer on real fits, read back from the event files by tbparse."""
+
+import math
+import os
+import time
+
+import keras
+import numpy as np
+import pytest
+from conftest import read_scalars, read_text, steps_of, values_of
+
+from keras_timing import FitPredictTimer
+from keras_timing import names
+
+
+def _timer(tmp_path, **kw):
+    return FitPredictTimer(log_dir=str(tmp_path), verbose=0, **kw)
+
+
+def _non_first(scalars):
+    firsts = set(steps_of(scalars.get(names.FIRST_BATCH_MS, [])))
+    return np.array([v for s, v in scalars[names.BATCH_MS] if s not in firsts])
+
+
+def test_fit_evaluate_predict_write_one_point_per_step(tmp_path, dense):
+    model, x, y = dense
+    timer = _timer(tmp_path)
+    start = time.perf_counter()
+    model.fit(x, y, epochs=2, batch_size=32, validation_split=0.2,
+              verbose=0, callbacks=[timer])
+    fit_wall_ms = (time.perf_counter() - start) * 1e3
+    model.evaluate(x, y, batch_size=32, verbose=0, callbacks=[timer])
+    model.predict(x, batch_size=32, verbose=0, callbacks=[timer])
+
+    runs = sorted(os.listdir(timer.launch_dir))
+    assert runs == sorted(names.RUNS)
+    train = read_scalars(os.path.join(timer.launch_dir, names.TRAIN))
+    # 256 training samples = 8 steps an epoch, counted across epochs.
+    assert steps_of(train[names.BATCH_MS]) == list(range(1, 17))
+    assert steps_of(train[names.INPUT_WAIT_MS]) == list(range(1, 17))
+    batch = values_of(train[names.BATCH_MS])
+    wait = values_of(train[names.INPUT_WAIT_MS])
+    assert (batch > 0).all() and (wait >= 0).all()
+    assert batch.sum() + wait.sum() <= fit_wall_ms
+    # The compile step is kept, and reported apart.
+    assert steps_of(train[names.FIRST_BATCH_MS]) == [1]
+    assert train[names.FIRST_BATCH_MS][0][1] == train[names.BATCH_MS][0][1]
+
+    expected = {names.VALIDATION: 4, names.EVALUATE: 10, names.PREDICT: 10}
+    for run, n in expected.items():
+        scalars = read_scalars(os.path.join(timer.launch_dir, run))
+        assert steps_of(scalars[names.BATCH_MS]) == list(range(1, n + 1)), run
+        assert (values_of(scalars[names.BATCH_MS]) > 0).all(), run
+        rate = values_of(scalars[names.SAMPLES_PER_SEC])
+        assert len(rate) == n and (rate > 0).all(), run
+
+
+def test_second_fit_continues_the_step_axis(tmp_path, dense):
+    model, x, y = dense
+    timer = _timer(tmp_path)
+    model.fit(x, y, epochs=1, batch_size=32, verbose=0, callbacks=[timer])
+    model.fit(x, y, epochs=2, batch_size=32, verbose=0, callbacks=[timer])
+    train = read_scalars(os.path.join(timer.launch_dir, names.TRAIN))
+    assert steps_of(train[names.BATCH_MS]) == list(range(1, 31))
+    assert steps_of(train[names.FIRST_BATCH_MS]) == [1, 11]
+
+
+def test_steps_per_execution_writes_per_step_figures(tmp_path):
+    from keras_timing import demo
+
+    model, x, y = demo.dense_example(keras, samples=320)
+    model.compile(optimizer="adam", loss="mse", steps_per_execution=4)
+    timer = _timer(tmp_path)
+    start = time.perf_counter()
+    model.fit(x, y, epochs=2, batch_size=32, verbose=0, callbacks=[timer])
+    wall_ms = (time.perf_counter() - start) * 1e3
+    train = read_scalars(os.path.join(timer.launch_dir, names.TRAIN))
+    # 10 steps an epoch run as calls of 4, 4 and 2 steps.
+    assert steps_of(train[names.BATCH_MS]) == [4, 8, 10, 14, 18, 20]
+    assert train[names.STEPS] == [(4, 4), (8, 4), (10, 2), (14, 4),
+                                  (18, 4), (20, 2)]
+    per_step = values_of(train[names.BATCH_MS])
+    steps = values_of(train[names.STEPS])
+    assert (per_step * steps).sum() <= wall_ms
+    rate = dict(train[names.SAMPLES_PER_SEC])
+    wait = dict(train[names.INPUT_WAIT_MS])
+    for step, ms, n in zip([4, 10], per_step[[0, 2]], steps[[0, 2]]):
+        expected = 32 * n * 1e3 / ((ms + wait[step]) * n)
+        assert rate[step] == pytest.approx(expected, rel=1e-4)
+
+
+def test_fit_predict_ratio_is_per_sample_without_the_compile_step(
+        tmp_path, dense):
+    model, x, y = dense
+    timer = _timer(tmp_path)
+    model.fit(x, y, epochs=3, batch_size=32, verbose=0, callbacks=[timer])
+    # A different batch size: per sample, the ratio must not care.
+    model.predict(x, batch_size=64, verbose=0, callbacks=[timer])
+    train = read_scalars(os.path.join(timer.launch_dir, names.TRAIN))
+    predict = read_scalars(os.path.join(timer.launch_dir, names.PREDICT))
+    expected = (np.median(_non_first(train) / 32)
+                / np.median(_non_first(predict) / 64))
+    assert timer.fit_predict_ratio == pytest.approx(expected, rel=0.02)
+    text = read_text(os.path.join(timer.launch_dir, names.PREDICT))[-1]
+    assert "a training batch costs %.2fx" % timer.fit_predict_ratio in text
+
+
+def test_summary_text_and_console(tmp_path, dense, capsys):
+    model, x, y = dense
+    timer = FitPredictTimer(log_dir=str(tmp_path))
+    model.fit(x, y, epochs=2, batch_size=32, verbose=0, callbacks=[timer])
+    out = capsys.readouterr().out
+    assert "train: 20 steps" in out and "first batch" in out
+    texts = read_text(os.path.join(timer.launch_dir, names.TRAIN))
+    assert len(texts) == 1 and "| train | 20 |" in texts[0]
+    summary = timer.summaries()[names.TRAIN]
+    train = read_scalars(os.path.join(timer.launch_dir, names.TRAIN))
+    assert summary["p50_ms"] == pytest.approx(
+        np.median(_non_first(train)), rel=0.02)
+    assert summary["first_batch_ms"] == pytest.approx(
+        train[names.FIRST_BATCH_MS][0][1])
+
+
+def test_custom_scalars_layout_and_per_sample_band(tmp_path):
+    from tensorboard.backend.event_processing import event_accumulator
+    from tensorboard.plugins.custom_scalar import layout_pb2
+    from tensorboard.plugins.custom_scalar import metadata
+
+    from keras_timing import demo
+
+    model, x, y = demo.dense_example(keras, samples=32 * 25)
+    timer = _timer(tmp_path)
+    model.fit(x, y, epochs=1, batch_size=32, verbose=0, callbacks=[timer])
+    model.predict(x, batch_size=32, verbose=0, callbacks=[timer])
+    acc = event_accumulator.EventAccumulator(
+        os.path.join(timer.launch_dir, names.TRAIN))
+    acc.Reload()
+    (event,) = acc.Tensors(metadata.CONFIG_SUMMARY_TAG)
+    layout = layout_pb2.Layout.FromString(event.tensor_proto.string_val[0])
+    (series,) = layout.category[0].chart[0].margin.series
+    assert (series.value, series.lower, series.upper) == (
+        names.MS_PER_SAMPLE, names.MS_PER_SAMPLE_P10, names.MS_PER_SAMPLE_P90)
+    for run in (names.TRAIN, names.PREDICT):
+        scalars = read_scalars(os.path.join(timer.launch_dir, run))
+        # Every tenth non-first batch: steps 11 and 21 of 25.
+        assert steps_of(scalars[names.MS_PER_SAMPLE]) == [11, 21], run
+        for (_, lo), (_, mid), (_, hi) in zip(
+                scalars[names.MS_PER_SAMPLE_P10], scalars[names.MS_PER_SAMPLE],
+                scalars[names.MS_PER_SAMPLE_P90]):
+            assert 0 < lo <= mid <= hi
+
+
+def test_batch_size_given_when_the_adapter_cannot_tell(tmp_path):
+    tf = pytest.importorskip("tensorflow")
+    if keras.backend.backend() != "tensorflow":
+        pytest.skip("a tf.data pipeline with unknown batch dimension is a "
+                    "TensorFlow-backend case")
+    from keras_timing import demo
+
+    model, x, y = demo.dense_example(keras, samples=320)
+    ds = tf.data.Dataset.from_tensor_slices((x, y)).batch(32)
+    assert ds.element_spec[0].shape[0] is None
+    quiet = _timer(tmp_path)
+    with pytest.warns(UserWarning, match="batch size of train batches"):
+        model.fit(ds, epochs=1, verbose=0, callbacks=[quiet])
+    scalars = read_scalars(os.path.join(quiet.launch_dir, names.TRAIN))
+    assert names.SAMPLES_PER_SEC not in scalars
+    told = _timer(tmp_path, batch_size=32)
+    model.fit(ds, epochs=1, verbose=0, callbacks=[told])
+    scalars = read_scalars(os.path.join(told.launch_dir, names.TRAIN))
+    assert len(scalars[names.SAMPLES_PER_SEC]) == 10
+
+
+def test_each_launch_gets_its_own_folder(tmp_path, dense):
+    model, x, y = dense
+    a, b = _timer(tmp_path, run_name="same"), _timer(tmp_path, run_name="same")
+    model.predict(x, verbose=0, callbacks=[a])
+    model.predict(x, verbose=0, callbacks=[b])
+    assert a.launch_dir != b.launch_dir
+    for t in (a, b):
+        pred = read_scalars(os.path.join(t.launch_dir, names.PREDICT))
+        assert steps_of(pred[names.BATCH_MS]) == list(range(1, 11))
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    ({"log_dir": 3}, "log_dir"),
+    ({"batch_size": 0}, "batch_size"),
+    ({"batch_size": 2.5}, "batch_size"),
+    ({"flush_secs": -1}, "flush_secs"),
+    ({"verbose": 7}, "verbose"),
+    ({"run_name": ""}, "run_name"),
+])
+def test_bad_arguments_name_the_argument(kwargs, match):
+    with pytest.raises((ValueError, TypeError), match=match):
+        FitPredictTimer(**kwargs)
+
+
+def test_log_dir_that_is_a_file_is_refused(tmp_path):
+    path = tmp_path / "file"
+    path.write_text("x")
+    with pytest.raises(ValueError, match="log_dir"):
+        FitPredictTimer(log_dir=str(path))
