@@ -107,6 +107,7 @@ class FitPredictTimer(keras.callbacks.Callback):
         self._train = self._test = self._predict = None
         self._lock = threading.RLock()
         self._broken = False
+        self._active = set()
         self._flusher = Flusher(self._flush_quietly, flush_secs)
 
     # ---- hooks -----------------------------------------------------------
@@ -146,6 +147,7 @@ class FitPredictTimer(keras.callbacks.Callback):
     def on_test_end(self, logs=None):
         run, self._test = self._test, None
         if run is not None and run.name == names.VALIDATION:
+            self._active.discard(run.name)
             self._drain(run, final=True)
         else:
             self._finish(run)
@@ -184,6 +186,7 @@ class FitPredictTimer(keras.callbacks.Callback):
             run.loop = loop
             run.offset = run.clock.last_step
             run.clock.anchor(first_of_call=True)
+            self._active.add(name)
             self._flusher.start()
             return run
         except Exception as e:
@@ -256,12 +259,12 @@ class FitPredictTimer(keras.callbacks.Callback):
                     "left out; pass FitPredictTimer(batch_size=...) to set "
                     "it." % run.name, stacklevel=2)
 
-    def _flush_quietly(self):
+    def _flush_quietly(self, final=False):
         if self._broken:
             return
         try:
             for run in list(self._runs.values()):
-                self._drain(run)
+                self._drain(run, final=final)
                 run.writer.flush()
         except Exception as e:
             self._break(e)
@@ -270,6 +273,10 @@ class FitPredictTimer(keras.callbacks.Callback):
         if run is None or self._broken:
             return
         try:
+            self._active.discard(run.name)
+            if not self._active:
+                # The thread is for long phases; between them nothing runs.
+                self._flusher.pause()
             self._drain(run, final=True)
             shown = [run] + ([self._runs[also]] if also in self._runs else [])
             summaries = self.summaries()

@@ -143,6 +143,7 @@ class StepClock:
         ends = [e.end[0] for e in done]
         for i in range(len(ends) - 2, -1, -1):
             ends[i] = min(ends[i], ends[i + 1])
+        self._spread(done, ends)
         out = []
         for entry, end in zip(done, ends):
             prev = self._prev_end
@@ -166,3 +167,33 @@ class StepClock:
             )
             self._prev_end = end
         return out
+
+    def _spread(self, done, ends):
+        """Spreads a clump of equal end bounds over the clump's steps.
+
+        When a later step's end hook ran first, the steps before it share
+        its end as their bound: they all finished by then, and how the time
+        divides among them is unknown. Evenly, from the clump's start, is
+        the estimate that keeps every step's time positive and their sum
+        exact; no step is made to end before it began.
+        """
+        i = 0
+        prev = self._prev_end
+        while i < len(done):
+            j = i
+            while j + 1 < len(done) and ends[j + 1] == ends[i] and (
+                    done[j + 1].anchor is None):
+                j += 1
+            if j > i:
+                if done[i].anchor is not None or prev is None:
+                    prev = (done[i].anchor if done[i].anchor is not None
+                            else done[i].begin)
+                start = max(done[i].begin, prev)
+                count = j - i + 1
+                for k in range(i, j):
+                    share = start + (ends[j] - start) * (k - i + 1) / count
+                    ends[k] = min(max(share, done[k].begin), ends[j])
+                    if k > i:
+                        ends[k] = max(ends[k], ends[k - 1])
+            prev = ends[j]
+            i = j + 1

@@ -140,7 +140,10 @@ def per_sample_layout(runs_title, value_tag, lower_tag, upper_tag):
 
 
 class Flusher:
-    """Calls `fn` every `interval` seconds on a daemon thread, and at exit.
+    """Calls `fn(False)` every `interval` seconds on a daemon thread.
+
+    At `stop` and at interpreter exit it calls `fn(True)`: the last call,
+    which may also write what a run that died left half done.
 
     Args:
         fn: What to call; its exceptions are the caller's to handle.
@@ -167,14 +170,18 @@ class Flusher:
 
     def _loop(self):
         while not self._stop.wait(self._interval):
-            self._fn()
+            self._fn(False)
 
-    def stop(self):
-        """Stops the thread and makes one last call."""
+    def pause(self):
+        """Stops the thread; `start` starts it again."""
         with self._lock:
             thread, self._thread = self._thread, None
         if thread is not None:
             self._stop.set()
             if thread is not threading.current_thread():
                 thread.join()
-        self._fn()
+
+    def stop(self):
+        """Stops the thread and makes one last call."""
+        self.pause()
+        self._fn(True)

@@ -40,7 +40,11 @@ def test_fit_evaluate_predict_write_one_point_per_step(tmp_path, dense):
     assert steps_of(train[names.INPUT_WAIT_MS]) == list(range(1, 17))
     batch = values_of(train[names.BATCH_MS])
     wait = values_of(train[names.INPUT_WAIT_MS])
-    assert (batch > 0).all() and (wait >= 0).all()
+    # On JAX and torch, end hooks run late in Keras's thread pool; steps
+    # whose ends were seen together share their time, so a single step can
+    # read 0, never less, and the typical step is positive.
+    assert (batch >= 0).all() and (wait >= 0).all()
+    assert np.median(batch) > 0
     assert batch.sum() + wait.sum() <= fit_wall_ms
     # The compile step is kept, and reported apart.
     assert steps_of(train[names.FIRST_BATCH_MS]) == [1]
@@ -50,7 +54,8 @@ def test_fit_evaluate_predict_write_one_point_per_step(tmp_path, dense):
     for run, n in expected.items():
         scalars = read_scalars(os.path.join(timer.launch_dir, run))
         assert steps_of(scalars[names.BATCH_MS]) == list(range(1, n + 1)), run
-        assert (values_of(scalars[names.BATCH_MS]) > 0).all(), run
+        assert (values_of(scalars[names.BATCH_MS]) >= 0).all(), run
+        assert np.median(values_of(scalars[names.BATCH_MS])) > 0, run
         rate = values_of(scalars[names.SAMPLES_PER_SEC])
         assert len(rate) == n and (rate > 0).all(), run
 
@@ -68,6 +73,8 @@ def test_second_fit_continues_the_step_axis(tmp_path, dense):
 def test_steps_per_execution_writes_per_step_figures(tmp_path):
     from keras_timing import demo
 
+    if keras.backend.backend() == "torch":
+        pytest.skip("Keras's torch backend refuses steps_per_execution > 1")
     model, x, y = demo.dense_example(keras, samples=320)
     model.compile(optimizer="adam", loss="mse", steps_per_execution=4)
     timer = _timer(tmp_path)
@@ -98,9 +105,10 @@ def test_fit_predict_ratio_is_per_sample_without_the_compile_step(
     model.predict(x, batch_size=64, verbose=0, callbacks=[timer])
     train = read_scalars(os.path.join(timer.launch_dir, names.TRAIN))
     predict = read_scalars(os.path.join(timer.launch_dir, names.PREDICT))
-    expected = (np.median(_non_first(train) / 32)
-                / np.median(_non_first(predict) / 64))
-    assert timer.fit_predict_ratio == pytest.approx(expected, rel=0.02)
+    # The sketch's median is the lower middle value, within 0.5% each.
+    expected = (np.quantile(_non_first(train) / 32, 0.5, method="lower")
+                / np.quantile(_non_first(predict) / 64, 0.5, method="lower"))
+    assert timer.fit_predict_ratio == pytest.approx(expected, rel=0.011)
     text = read_text(os.path.join(timer.launch_dir, names.PREDICT))[-1]
     assert "a training batch costs %.2fx" % timer.fit_predict_ratio in text
 
@@ -116,7 +124,7 @@ def test_summary_text_and_console(tmp_path, dense, capsys):
     summary = timer.summaries()[names.TRAIN]
     train = read_scalars(os.path.join(timer.launch_dir, names.TRAIN))
     assert summary["p50_ms"] == pytest.approx(
-        np.median(_non_first(train)), rel=0.02)
+        np.quantile(_non_first(train), 0.5, method="lower"), rel=0.006)
     assert summary["first_batch_ms"] == pytest.approx(
         train[names.FIRST_BATCH_MS][0][1])
 

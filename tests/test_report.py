@@ -1,0 +1,64 @@
+"""`keras-timing report` against what tbparse reads from the same files."""
+
+import json
+import os
+
+import numpy as np
+import pytest
+from conftest import read_scalars
+
+from keras_timing import FitPredictTimer
+from keras_timing import cli
+from keras_timing import names
+
+
+@pytest.fixture
+def logged(tmp_path, dense):
+    model, x, y = dense
+    timer = FitPredictTimer(log_dir=str(tmp_path / "logs"), run_name="a",
+                            verbose=0)
+    model.fit(x, y, epochs=3, batch_size=32, validation_split=0.2,
+              verbose=0, callbacks=[timer])
+    model.predict(x, batch_size=32, verbose=0, callbacks=[timer])
+    return tmp_path / "logs", timer
+
+
+def test_json_report_matches_the_event_files(logged, capsys):
+    log_dir, timer = logged
+    assert cli.main(["report", str(log_dir), "--json"]) == 0
+    (launch,) = json.loads(capsys.readouterr().out)
+    assert launch["launch"] == "a"
+    assert list(launch["runs"]) == [names.TRAIN, names.VALIDATION,
+                                    names.PREDICT]
+    for run, summary in launch["runs"].items():
+        scalars = read_scalars(os.path.join(timer.launch_dir, run))
+        first = {s for s, _ in scalars[names.FIRST_BATCH_MS]}
+        rest = np.array([v for s, v in scalars[names.BATCH_MS]
+                         if s not in first])
+        assert summary["steps"] == len(scalars[names.BATCH_MS])
+        for q, key in ((0.5, "p50_ms"), (0.9, "p90_ms"), (0.99, "p99_ms")):
+            exact = np.quantile(rest, q, method="lower")
+            assert summary[key] == pytest.approx(exact, rel=0.006), (run, key)
+        assert summary["first_batch_ms"] == pytest.approx(
+            scalars[names.FIRST_BATCH_MS][-1][1])
+        wait = np.array([v for s, v in scalars[names.INPUT_WAIT_MS]
+                         if s not in first])
+        assert summary["input_wait_share"] == pytest.approx(
+            wait.sum() / (wait.sum() + rest.sum()), rel=1e-3)
+    assert launch["fit_predict_ratio"] == pytest.approx(
+        timer.fit_predict_ratio, rel=1e-3)
+
+
+def test_text_report_shows_each_run_and_the_ratio(logged, capsys):
+    log_dir, _ = logged
+    assert cli.main(["report", str(log_dir)]) == 0
+    out = capsys.readouterr().out
+    assert "| train | 24 |" in out and "| predict | 10 |" in out
+    assert "a training batch costs" in out
+
+
+def test_missing_or_empty_folder_exits_2_with_a_message(tmp_path, capsys):
+    assert cli.main(["report", str(tmp_path / "nope")]) == 2
+    assert "no such folder" in capsys.readouterr().err
+    assert cli.main(["report", str(tmp_path)]) == 2
+    assert "no keras_timing runs" in capsys.readouterr().err
