@@ -1,0 +1,67 @@
+"""A training step cut into cumulative programs, one module per backend.
+
+`programs(model)` returns the backend's `StagePrograms`: callables that each
+run one batch and return what must be waited for, plus the model's own train
+and predict functions and the backend's way of waiting for the device.
+
+Every backend module offers the same attributes:
+
+- `stages`: `[(name, fn), ...]`, cumulative: each program runs everything
+  the previous one ran plus its own stage, so differences of their times are
+  the stages' costs. The last one is a whole training step.
+- `merged`: `{name: reason}` for stage names that join several stages the
+  backend could not separate for this model.
+- `train_step(data)`: the model's own `train_function` on one batch, as
+  `fit` runs it.
+- `predict_step(data)`: the model's own `predict_function` on one batch.
+- `to_device(data)`: numpy batch to backend tensors, done once, untimed.
+- `sync(outputs)`: returns when the device has finished `outputs`.
+- `device`: where the programs run, in words.
+- `finish()`: leaves the model's variables usable after the programs ran.
+"""
+
+import keras
+
+# `dispatch` is calling a compiled program with a batch and waiting for it,
+# with no work inside: every step pays it once, predict too.
+STAGES = ("dispatch", "forward", "loss", "backward", "optimizer", "metrics")
+
+# What the stages after the forward pass become when the model overrides
+# `train_step`: the override is one opaque program.
+CUSTOM_STEP = "+".join(STAGES[2:])
+CUSTOM_STEP_REASON = (
+    "the model overrides train_step, so which of loss, backward, optimizer "
+    "and metrics its code runs, and in what order, is unknown; they are "
+    "measured together as (its train_step) - (forward)")
+
+
+def overrides(model, method, trainer_class):
+    """Whether `model`'s class replaces `trainer_class.<method>`."""
+    return getattr(type(model), method) is not getattr(trainer_class, method)
+
+
+def training_kwargs(model, training):
+    # As the trainers do: only models whose call takes `training` get it.
+    return {"training": training} if model._call_has_training_arg else {}
+
+
+def first_tensor(x):
+    """The first tensor of a nested input: its leading dim is the batch."""
+    return next(t for t in keras.tree.flatten(x) if t is not None)
+
+
+def programs(model):
+    """The `StagePrograms` of the running backend for `model`."""
+    backend = keras.backend.backend()
+    # Imported here so that only the running backend's framework is loaded:
+    # a JAX or torch user need not have TensorFlow.
+    if backend == "tensorflow":
+        from keras_timing.stages import tensorflow as impl
+    elif backend == "jax":
+        from keras_timing.stages import jax as impl
+    elif backend == "torch":
+        from keras_timing.stages import torch as impl
+    else:
+        raise ValueError("explain supports the tensorflow, jax and torch "
+                         "backends, not %r" % (backend,))
+    return impl.StagePrograms(model)
