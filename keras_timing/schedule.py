@@ -107,7 +107,8 @@ class ProfileSchedule:
             # last recorded step, so only cycle 0 can start early, and only
             # after skipped steps.
             self._start_off = 0
-        self._early_first = not self.warmup and not self.wait and self.skip_first
+        self._early_first = (self.skip_first > 0
+                             and not (self.warmup or self.wait))
         # Consecutive hook calls ask about the same cycle: keep its Window.
         self._cached = (-1, None)
 

@@ -1,0 +1,322 @@
+"""Profiler captures of the current backend, read back from the files.
+
+TF and JAX traces are read with xprof's own converter (the Profile tab's
+overview page); torch traces are Chrome JSON.
+"""
+
+import json
+import os
+import re
+import shutil
+import time
+
+import keras
+import pytest
+
+from keras_timing import backends
+from keras_timing.backends import ProfilerBusy
+
+BACKEND = keras.backend.backend()
+
+pytestmark = pytest.mark.skipif(BACKEND not in backends.BACKENDS,
+                                reason="no profiler on %s" % BACKEND)
+
+XPLANE = BACKEND in ("tensorflow", "jax")
+
+
+@pytest.fixture(scope="module")
+def profiler():
+    module = backends.get()
+    assert module.warmup()
+    return module
+
+
+@pytest.fixture(autouse=True)
+def no_capture_left(request):
+    yield
+    if BACKEND in backends.BACKENDS:
+        module = backends.get()
+        if module.running():
+            module.stop()
+            pytest.fail("a test left a capture running")
+
+
+@pytest.fixture(scope="module")
+def step():
+    """One small compiled step that waits for its result."""
+    if BACKEND == "tensorflow":
+        import tensorflow as tf
+
+        x = tf.random.normal((128, 128))
+        f = tf.function(lambda x: tf.reduce_sum(tf.matmul(x, x)))
+        run = lambda: f(x).numpy()  # noqa: E731
+    elif BACKEND == "jax":
+        import jax
+        import jax.numpy as jnp
+
+        x = jnp.ones((128, 128))
+        f = jax.jit(lambda x: jnp.sum(x @ x))
+        run = lambda: f(x).block_until_ready()  # noqa: E731
+    else:
+        import torch
+
+        x = torch.ones(128, 128)
+        run = lambda: (x @ x).sum().item()  # noqa: E731
+    run()  # compiled before any capture
+    return run
+
+
+# ---- readers ----------------------------------------------------------------
+
+
+def overview(xplane, scratch):
+    """xprof's overview page of one .xplane.pb, as parsed JSON."""
+    from xprof.convert import raw_to_tool_data
+
+    # The converter writes cache files beside its input: give it a copy.
+    os.makedirs(scratch, exist_ok=True)
+    copy = shutil.copy(xplane, scratch)
+    data, _ = raw_to_tool_data.xspace_to_tool_data([copy], "overview_page",
+                                                   {})
+    assert data, "xprof could not convert %s" % xplane
+    return json.loads(data)
+
+
+def overview_steps(page):
+    """(name, step) of each row of the step-time table."""
+    out = []
+    for table in page:
+        cols = [c.get("id") for c in table.get("cols", [])]
+        if cols and cols[0] == "stepnum":
+            for row in table["rows"]:
+                name, num = row["c"][0]["v"].rsplit(" ", 1)
+                out.append((name, int(num)))
+    return out
+
+
+def torch_steps(path):
+    with open(path) as f:
+        events = json.load(f)["traceEvents"]
+    out = []
+    for e in events:
+        m = re.fullmatch(r"ProfilerStep#(\d+)", e.get("name", ""))
+        if m and e.get("ph") == "X":
+            out.append(int(m.group(1)))
+    return sorted(out)
+
+
+def captured_steps(paths, scratch):
+    """The marked steps one capture's files hold, and its main file."""
+    main = [p for p in paths if p.endswith(backends.get().trace_suffix)]
+    assert len(main) == 1, paths
+    if XPLANE:
+        page = overview(main[0], scratch)
+        assert "No step marker" not in json.dumps(page)
+        return [n for _, n in overview_steps(page)], main[0]
+    return torch_steps(main[0]), main[0]
+
+
+def capture(profiler, run, session_dir, window, steps=8, name="train"):
+    """Runs `steps` steps, profiling window=(start, first, last) like the
+    callback: start at the begin of `start`, mark first..last, stop after
+    `last`. Returns the paths written."""
+    start, first, last = window
+    paths = None
+    for s in range(1, steps + 1):
+        if s == start:
+            profiler.start(session_dir)
+        marker = profiler.open_step(name, s) if first <= s <= last else None
+        run()
+        if marker is not None:
+            profiler.close_step(marker)
+        if s == last:
+            paths = profiler.stop()
+    return paths
+
+
+# ---- tests ------------------------------------------------------------------
+
+
+def test_get_picks_the_keras_backend(profiler):
+    assert backends.get() is profiler
+    assert profiler.__name__ == "keras_timing.backends." + BACKEND
+    assert profiler.trace_suffix == (".xplane.pb" if XPLANE
+                                     else ".pt.trace.json")
+    for attr in ("start", "stop", "open_step", "close_step", "warmup",
+                 "running"):
+        assert callable(getattr(profiler, attr))
+
+
+def test_get_refuses_backends_without_profiler():
+    with pytest.raises(ValueError, match="numpy"):
+        backends.get("numpy")
+
+
+@pytest.mark.parametrize("name", ["train", "predict"])
+def test_overview_has_exactly_the_marked_steps(profiler, step, tmp_path,
+                                               name):
+    session = tmp_path / name / "plugins" / "profile" / "s1"
+    paths = capture(profiler, step, session, (2, 3, 5), name=name)
+    assert not profiler.running()
+    assert paths and all(os.path.dirname(p) == str(session) for p in paths)
+    assert all(os.path.getsize(p) > 0 for p in paths)
+    # Only the trace files: the scratch folder is gone.
+    assert sorted(os.listdir(session)) == sorted(
+        os.path.basename(p) for p in paths)
+    steps, main = captured_steps(paths, tmp_path / "read")
+    assert steps == [3, 4, 5]
+    if XPLANE:
+        names = {n for n, _ in overview_steps(overview(main,
+                                                       tmp_path / "read2"))}
+        assert names == {name}
+
+
+def test_two_captures_within_a_second_get_two_sessions(profiler, step,
+                                                       tmp_path):
+    run_dir = tmp_path / "train"
+    t0 = time.perf_counter()
+    sessions, results = [], []
+    for k in (1, 2):
+        session = backends.new_session_dir(run_dir)
+        sessions.append(session)
+        # Step k + 1 marked, started one step early.
+        results.append(capture(profiler, step, session, (k, k + 1, k + 1),
+                               steps=k + 1))
+    assert time.perf_counter() - t0 < 1.0
+    assert len(set(sessions)) == 2
+    assert sorted(os.listdir(run_dir / "plugins" / "profile")) == sorted(
+        os.path.basename(s) for s in sessions)
+    for k, (session, paths) in enumerate(zip(sessions, results), start=1):
+        assert all(os.path.dirname(p) == session for p in paths)
+        steps, _ = captured_steps(paths, tmp_path / ("read%d" % k))
+        assert steps == [k + 1]
+
+
+def test_new_session_dir_is_unique(tmp_path):
+    made = [backends.new_session_dir(tmp_path) for _ in range(50)]
+    assert len(set(made)) == 50
+    assert all(os.path.isdir(p) for p in made)
+    assert all(os.path.dirname(p) == str(tmp_path / "plugins" / "profile")
+               for p in made)
+
+
+def _other_profiler(logdir):
+    """Starts the framework's profiler as another tool would; returns a
+    function that stops it and returns what it saved."""
+    if BACKEND == "tensorflow":
+        import tensorflow as tf
+
+        tf.profiler.experimental.start(str(logdir))
+
+        def stop():
+            tf.profiler.experimental.stop()
+            return [str(p) for p in logdir.rglob("*.xplane.pb")]
+    elif BACKEND == "jax":
+        import jax
+
+        jax.profiler.start_trace(str(logdir))
+
+        def stop():
+            jax.profiler.stop_trace()
+            return [str(p) for p in logdir.rglob("*.xplane.pb")]
+    else:
+        import torch
+
+        prof = torch.profiler.profile(
+            activities=[torch.profiler.ProfilerActivity.CPU])
+        prof.start()
+
+        def stop():
+            prof.stop()
+            os.makedirs(logdir, exist_ok=True)
+            path = str(logdir / "other.pt.trace.json")
+            prof.export_chrome_trace(path)
+            return [path]
+    return stop
+
+
+def test_busy_profiler_is_left_running(profiler, step, tmp_path):
+    stop_other = _other_profiler(tmp_path / "other")
+    try:
+        session = tmp_path / "train" / "plugins" / "profile" / "s1"
+        with pytest.raises(ProfilerBusy):
+            profiler.start(session)
+        assert not profiler.running()
+        assert not session.exists()
+        assert profiler.stop() == []
+        assert not profiler.warmup()
+        marker = profiler.open_step("train", 7)
+        step()
+        profiler.close_step(marker)
+    finally:
+        saved = stop_other()
+    assert len(saved) == 1 and os.path.getsize(saved[0]) > 0
+    if XPLANE:
+        page = overview(saved[0], tmp_path / "read")
+        assert [n for _, n in overview_steps(page)] == [7]
+    else:
+        assert torch_steps(saved[0]) == [7]
+
+
+def test_second_start_of_ours_is_busy(profiler, step, tmp_path):
+    first = tmp_path / "a"
+    profiler.start(first)
+    try:
+        with pytest.raises(ProfilerBusy):
+            profiler.start(tmp_path / "b")
+        assert profiler.running()
+        assert not (tmp_path / "b").exists()
+        marker = profiler.open_step("train", 1)
+        step()
+        profiler.close_step(marker)
+    finally:
+        paths = profiler.stop()
+    assert captured_steps(paths, tmp_path / "read")[0] == [1]
+
+
+def test_exception_inside_window_then_stop_frees_the_profiler(
+        profiler, step, tmp_path):
+    profiler.start(tmp_path / "s1")
+    try:
+        profiler.open_step("train", 1)
+        step()
+        # The step's end never comes: its marker is left open.
+        raise KeyboardInterrupt
+    except KeyboardInterrupt:
+        pass
+    finally:
+        profiler.stop()
+    assert not profiler.running()
+    paths = capture(profiler, step, tmp_path / "s2", (1, 2, 3), steps=3)
+    assert captured_steps(paths, tmp_path / "read")[0] == [2, 3]
+
+
+def test_failed_save_leaves_no_profiler_running(profiler, step, tmp_path):
+    session = tmp_path / "s1"
+    profiler.start(session)
+    step()
+    # Make the save fail: its target becomes a file.
+    if XPLANE:
+        scratch = profiler._capture.scratch
+        shutil.rmtree(scratch)
+        open(scratch, "w").close()
+    else:
+        shutil.rmtree(session)
+        open(session, "w").close()
+    with pytest.raises(Exception):
+        profiler.stop()
+    assert not profiler.running()
+    paths = capture(profiler, step, tmp_path / "s2", (1, 2, 2), steps=2)
+    assert captured_steps(paths, tmp_path / "read")[0] == [2]
+
+
+def test_start_refuses_a_used_session_dir(profiler, tmp_path):
+    (tmp_path / "old.xplane.pb").write_bytes(b"x")
+    with pytest.raises(FileExistsError):
+        profiler.start(tmp_path)
+    assert not profiler.running()
+    assert (tmp_path / "old.xplane.pb").read_bytes() == b"x"
+
+
+def test_stop_without_start_is_a_no_op(profiler):
+    assert profiler.stop() == []
