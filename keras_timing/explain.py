@@ -362,7 +362,7 @@ class _Data:
         x = self.x
         if self.one_shot:
             x = (b for b in self.batches[:steps])
-        return dict(x=x, steps_per_epoch=steps, epochs=1)
+        return dict(x=x, steps_per_epoch=steps, epochs=1, shuffle=False)
 
 
 # ---- the model's state ----------------------------------------------------
