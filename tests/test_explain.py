@@ -77,7 +77,7 @@ class ExpensiveMetric(keras.metrics.Metric):
         self.total.assign_add(ops.mean(m))
 
     def result(self):
-        return self.total
+        return self.total.value
 
 
 # ---- the numbers ------------------------------------------------------------
