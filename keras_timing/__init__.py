@@ -5,6 +5,7 @@ into TensorBoard; `keras-timing report` reads the result back.
 """
 
 from keras_timing.callback import FitPredictTimer
+from keras_timing.schedule import ProfileSchedule
 
-__all__ = ["FitPredictTimer"]
+__all__ = ["FitPredictTimer", "ProfileSchedule"]
 __version__ = "0.1.0"

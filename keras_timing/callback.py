@@ -12,14 +12,27 @@ import warnings
 
 import keras
 
+from keras_timing import backends
 from keras_timing import names
 from keras_timing import probe
+from keras_timing import schedule
 from keras_timing import summary as summary_text
+from keras_timing.capture import Capture
 from keras_timing.clock import StepClock
 from keras_timing.phase import PhaseStats
 from keras_timing.writer import Flusher
 from keras_timing.writer import RunWriter
 from keras_timing.writer import per_sample_layout
+
+
+_warmed_up = set()
+
+
+def _warm_up(profiler):
+    """Once per process and profiler: its first start is the slow one."""
+    if profiler.__name__ not in _warmed_up:
+        _warmed_up.add(profiler.__name__)
+        profiler.warmup()
 
 
 class _Run:
@@ -33,6 +46,10 @@ class _Run:
         self.offset = 0
         self.loop = probe.LoopInfo()
         self.told_unknown_size = False
+        self.capture = None
+        self.steps_per_call = 1
+        self.frame = None
+        self.thread = None
 
 
 class FitPredictTimer(keras.callbacks.Callback):
@@ -57,6 +74,15 @@ class FitPredictTimer(keras.callbacks.Callback):
         flush_secs: At most this many seconds of points are held in memory
             before they are written.
         verbose: 0 for silence, 1 to print the summaries.
+        profile_steps: Train steps to capture with the framework's profiler
+            (global 1-based steps, as on the x axis): an int `N`, an
+            inclusive `(start, stop)` tuple, a `"start,stop"` string, a list
+            of those, or a `keras_timing.ProfileSchedule`. Each capture is a
+            session under `<launch>/train/plugins/profile/`, with a step
+            marker per step, for TensorBoard's Profile tab.
+        profile_predict_steps: The same for predict batches.
+        profile_evaluate_steps: The same for `evaluate` batches
+            (validation inside `fit` is not profiled).
 
     Example:
 
@@ -66,6 +92,13 @@ class FitPredictTimer(keras.callbacks.Callback):
     model.predict(x, callbacks=[timer])
     # tensorboard --logdir logs
     ```
+
+    Profiler traces of train steps 10-15 and predict steps 3-5:
+
+    ```python
+    timer = FitPredictTimer(profile_steps=(10, 15),
+                            profile_predict_steps=(3, 5))
+    ```
     """
 
     # Keep Keras's asynchronous end-hook dispatch on JAX and torch: our end
@@ -74,8 +107,19 @@ class FitPredictTimer(keras.callbacks.Callback):
     async_safe = True
 
     def __init__(self, log_dir="logs", run_name=None, batch_size=None,
-                 flush_secs=5.0, verbose=1):
+                 flush_secs=5.0, verbose=1, profile_steps=None,
+                 profile_predict_steps=None, profile_evaluate_steps=None):
         super().__init__()
+        self._schedules = {
+            run: parsed for run, parsed in (
+                (names.TRAIN, schedule.parse(profile_steps, "profile_steps")),
+                (names.PREDICT, schedule.parse(profile_predict_steps,
+                                               "profile_predict_steps")),
+                (names.EVALUATE, schedule.parse(profile_evaluate_steps,
+                                                "profile_evaluate_steps")),
+            ) if parsed is not None}
+        # Refuses a backend without a profiler now, not mid-training.
+        self._profiler = backends.get() if self._schedules else None
         if not isinstance(log_dir, (str, os.PathLike)):
             raise TypeError("log_dir must be a path (str or os.PathLike), "
                             "got %r" % (log_dir,))
@@ -122,12 +166,16 @@ class FitPredictTimer(keras.callbacks.Callback):
             run.clock.anchor()
 
     def on_train_batch_begin(self, batch, logs=None):
-        run = self._train
-        if run is not None and not self._broken:
-            run.clock.begin(run.offset + batch + 1)
+        self._begin(self._train, batch)
 
     def on_train_batch_end(self, batch, logs=None):
         self._end(self._train, batch, logs)
+
+    def on_epoch_end(self, epoch, logs=None):
+        run = self._train
+        if run is not None and run.capture is not None:
+            self._guard_capture(run, run.capture.epoch_end,
+                                run.clock.last_step)
 
     def on_train_end(self, logs=None):
         self._finish(self._train, also=names.VALIDATION)
@@ -137,9 +185,7 @@ class FitPredictTimer(keras.callbacks.Callback):
         self._test = self._start(None)
 
     def on_test_batch_begin(self, batch, logs=None):
-        run = self._test
-        if run is not None and not self._broken:
-            run.clock.begin(run.offset + batch + 1)
+        self._begin(self._test, batch)
 
     def on_test_batch_end(self, batch, logs=None):
         self._end(self._test, batch, logs)
@@ -156,9 +202,7 @@ class FitPredictTimer(keras.callbacks.Callback):
         self._predict = self._start(names.PREDICT)
 
     def on_predict_batch_begin(self, batch, logs=None):
-        run = self._predict
-        if run is not None and not self._broken:
-            run.clock.begin(run.offset + batch + 1)
+        self._begin(self._predict, batch)
 
     def on_predict_batch_end(self, batch, logs=None):
         self._end(self._predict, batch, logs)
@@ -185,6 +229,14 @@ class FitPredictTimer(keras.callbacks.Callback):
                                       loop.inside_fit)
             run.loop = loop
             run.offset = run.clock.last_step
+            for other in list(self._runs.values()):
+                # A capture left by a call that died stops here, saved.
+                self._stop_orphan_capture(other, final=False)
+            if run.capture is not None:
+                run.steps_per_call = max(
+                    1, int(getattr(self.model, "steps_per_execution", 1) or 1))
+                run.frame = probe.trainer_frame(self.model)
+                run.thread = threading.get_ident()
             run.clock.anchor(first_of_call=True)
             self._active.add(name)
             self._flusher.start()
@@ -192,6 +244,29 @@ class FitPredictTimer(keras.callbacks.Callback):
         except Exception as e:
             self._break(e)
             return None
+
+    def _begin(self, run, batch):
+        if run is None or self._broken:
+            return
+        first = run.offset + batch + 1
+        if run.capture is not None:
+            self._guard_capture(run, run.capture.begin, first,
+                                first + run.steps_per_call - 1)
+        run.clock.begin(first)
+
+    def _guard_capture(self, run, fn, *args):
+        """Profiling that fails is turned off, with one warning."""
+        try:
+            fn(*args)
+        except Exception as e:
+            capture, run.capture = run.capture, None
+            try:
+                capture.stop()
+            except Exception:
+                pass
+            warnings.warn("keras_timing: profiling of %s stopped after an "
+                          "error, timing and training go on: %r"
+                          % (run.name, e), stacklevel=3)
 
     def _end(self, run, batch, logs):
         if run is None or self._broken:
@@ -223,6 +298,11 @@ class FitPredictTimer(keras.callbacks.Callback):
             run = self._runs.get(name)
             if run is None:
                 run = _Run(name, os.path.join(self.launch_dir, name))
+                if name in self._schedules:
+                    _warm_up(self._profiler)
+                    run.capture = Capture(self._schedules[name], run.writer.path,
+                                          names.MARKER_NAMES[name],
+                                          self._profiler)
                 if not self._runs:
                     run.writer.layout(per_sample_layout(
                         "time per sample (ms), p10-p90 band",
@@ -264,10 +344,25 @@ class FitPredictTimer(keras.callbacks.Callback):
             return
         try:
             for run in list(self._runs.values()):
+                self._stop_orphan_capture(run, final)
                 self._drain(run, final=final)
                 run.writer.flush()
         except Exception as e:
             self._break(e)
+
+    def _stop_orphan_capture(self, run, final):
+        """Stops a capture whose fit/evaluate/predict died by an exception.
+
+        Keras calls no end hook then; left running, the profiler would
+        refuse the next capture, ours or anyone's.
+        """
+        capture = run.capture
+        if capture is None or not capture.active:
+            return
+        if final or run.frame is None or not probe.still_running(
+                run.frame, run.thread):
+            run.frame = None
+            self._guard_capture(run, capture.stop, True)
 
     def _finish(self, run, also=None):
         if run is None or self._broken:
@@ -277,6 +372,9 @@ class FitPredictTimer(keras.callbacks.Callback):
             if not self._active:
                 # The thread is for long phases; between them nothing runs.
                 self._flusher.pause()
+            if run.capture is not None:
+                self._guard_capture(run, run.capture.stop)
+                run.frame = None
             self._drain(run, final=True)
             shown = [run] + ([self._runs[also]] if also in self._runs else [])
             summaries = self.summaries()
@@ -316,5 +414,15 @@ class FitPredictTimer(keras.callbacks.Callback):
         return summary_text.fit_predict_ratio(self.summaries())
 
     def flush(self):
-        """Writes every finished batch to disk now."""
+        """Writes every finished batch to disk now.
+
+        Also stops (and saves) a profiler capture whose `fit`, `evaluate`
+        or `predict` ended by an exception.
+        """
         self._flush_quietly()
+
+    @property
+    def profile_sessions(self):
+        """Session folders of the profiler captures saved so far."""
+        return [s for run in self._runs.values() if run.capture
+                for s in run.capture.sessions]

@@ -2,6 +2,7 @@
 
 import argparse
 import json
+import os
 import sys
 
 
@@ -24,11 +25,14 @@ def _demo(args):
     from keras_timing import demo
     from keras_timing import report
 
-    demo.run(log_dir=args.log_dir, epochs=args.epochs)
+    launches = demo.run(log_dir=args.log_dir, epochs=args.epochs)
+    ours = {os.path.relpath(path, args.log_dir) for path in launches}
+    result = [launch for launch in report.report(args.log_dir)
+              if launch["launch"] in ours]
     print()
-    print(report.to_text(report.report(args.log_dir)))
-    print("Look at it in TensorBoard:\n  tensorboard --logdir %s"
-          % args.log_dir)
+    print(report.to_text(result))
+    print("Look at it in TensorBoard (Scalars, Custom Scalars, Text and "
+          "Profile tabs):\n  tensorboard --logdir %s" % args.log_dir)
     return 0
 
 

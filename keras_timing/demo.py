@@ -42,8 +42,16 @@ def cnn_example(keras, samples=1000, num_classes=10):
 EXAMPLES = {"dense": dense_example, "cnn": cnn_example}
 
 
+# The demo's profiler captures: a train window in the second epoch (after
+# compilation) and a predict window; the Profile tab shows both.
+PROFILE = {"profile_steps": (30, 34), "profile_predict_steps": (3, 5)}
+
+
 def run(log_dir="logs", epochs=3, timer_kwargs=None, print_fn=print):
-    """Runs both examples with a timer each; returns their launch folders."""
+    """Runs both examples with a timer each; returns their launch folders.
+
+    `timer_kwargs` default to `PROFILE`.
+    """
     import keras
 
     from keras_timing import FitPredictTimer
@@ -54,8 +62,9 @@ def run(log_dir="logs", epochs=3, timer_kwargs=None, print_fn=print):
         print_fn("[%d/%d] %s: fit %d epochs (batch 32, validation 20%%), "
                  "then predict" % (i, len(EXAMPLES), name, epochs))
         model, x, y = make(keras)
-        timer = FitPredictTimer(log_dir=log_dir, run_name="%s-%s" % (
-            stamp, name), **(timer_kwargs or {}))
+        timer = FitPredictTimer(
+            log_dir=log_dir, run_name="%s-example%d-%s" % (stamp, i, name),
+            **(PROFILE if timer_kwargs is None else timer_kwargs))
         model.fit(x, y, epochs=epochs, batch_size=32, validation_split=0.2,
                   verbose=2, callbacks=[timer])
         model.predict(x, batch_size=32, verbose=0, callbacks=[timer])

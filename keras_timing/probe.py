@@ -87,3 +87,34 @@ def leading_dim(outputs):
                    else outputs[0])
     shape = getattr(outputs, "shape", None)
     return int(shape[0]) if shape else None
+
+
+def trainer_frame(model):
+    """The frame of the running `fit`/`evaluate`/`predict` of `model`.
+
+    The callback keeps it while a profiler capture runs, to tell later
+    whether that call is still running or died by an exception (Keras calls
+    no end hook then).
+    """
+    try:
+        frame = sys._getframe(1)
+        for _ in range(_MAX_DEPTH):
+            if frame is None:
+                return None
+            if (frame.f_code.co_name in ("fit", "evaluate", "predict")
+                    and frame.f_locals.get("self") is model):
+                return frame
+            frame = frame.f_back
+    except Exception:
+        pass
+    return None
+
+
+def still_running(frame, thread_id):
+    """Whether `frame` is on the current stack of thread `thread_id`."""
+    current = sys._current_frames().get(thread_id)
+    while current is not None:
+        if current is frame:
+            return True
+        current = current.f_back
+    return False

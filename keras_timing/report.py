@@ -12,6 +12,7 @@ from tensorboard.backend.event_processing import event_accumulator
 
 from keras_timing import names
 from keras_timing import summary as summary_text
+from keras_timing import traces
 from keras_timing.clock import StepTime
 from keras_timing.phase import PhaseStats
 
@@ -74,6 +75,7 @@ def report(log_dir):
     if not os.path.isdir(log_dir):
         raise ReportError("no such folder: %s" % log_dir)
     launches = {}
+    captures = {}
     for launch, run, path in find_runs(log_dir):
         times = read_run(path)
         if not times:
@@ -81,6 +83,9 @@ def report(log_dir):
         stats = PhaseStats(run)
         stats.add(times)
         launches.setdefault(launch, {})[run] = stats.summary()
+        found = list_captures(path, times)
+        if found:
+            captures.setdefault(launch, {})[run] = found
     if not launches:
         raise ReportError(
             "no keras_timing runs (%s with %s) under %s"
@@ -93,8 +98,26 @@ def report(log_dir):
             "launch": launch,
             "runs": ordered,
             "fit_predict_ratio": summary_text.fit_predict_ratio(ordered),
+            "captures": {r: captures[launch][r] for r in names.RUNS
+                         if r in captures.get(launch, {})},
         })
     return out
+
+
+def list_captures(run_dir, times):
+    """The run's captures, each with the profiler's and the timer's times
+    of its steps (xplane traces, when xprof is installed)."""
+    batch_ms = {t.last_step: t.batch_ms for t in times}
+    found = traces.find_captures(run_dir)
+    for capture in found:
+        if capture["file"].endswith(".xplane.pb"):
+            measured = traces.profiler_step_ms(capture["file"])
+            if measured is not None:
+                capture["step_ms"] = [
+                    {"step": step, "profiler_ms": ms,
+                     "timer_batch_ms": batch_ms.get(step, math.nan)}
+                    for step, ms in sorted(measured.items())]
+    return found
 
 
 def to_json_ready(result):
@@ -114,4 +137,19 @@ def to_text(result):
         parts.append("## %s\n" % launch["launch"])
         parts.append(summary_text.markdown(list(launch["runs"].values()),
                                            launch["fit_predict_ratio"]))
+        for run, found in launch["captures"].items():
+            parts.append(_captures_text(run, found))
     return "\n".join(parts)
+
+
+def _captures_text(run, found):
+    lines = ["Profiler captures of %s:" % run]
+    for c in found:
+        steps = "steps %d-%d" % tuple(c["steps"]) if c["steps"] else "steps ?"
+        lines.append("- %s, %s (%.1f kB)" % (steps, c["file"],
+                                             c["bytes"] / 1e3))
+        for row in c.get("step_ms", []):
+            lines.append("  step %d: profiler %.3f ms, timer batch_ms %.3f"
+                         % (row["step"], row["profiler_ms"],
+                            row["timer_batch_ms"]))
+    return "\n".join(lines) + "\n"

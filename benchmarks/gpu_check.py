@@ -1,0 +1,192 @@
+"""Are the timer's figures honest on a GPU, and what do they cost there?
+
+For the article's CNN (batch 32) on the JAX and torch backends, in one
+process per backend, interleaved rounds of one `fit` epoch each:
+
+- no callback: the wall time per step, the ground truth of throughput;
+- `FitPredictTimer()`: its median `batch_ms`, and how much of the wall time
+  its `batch_ms + input_wait_ms` account for (should be ~100%);
+- a naive timer, `async_safe` like ours but timing each batch from its begin
+  hook to its end hook: what a timer without device-paced clock reports;
+- a synchronous timer (not `async_safe`): Keras then syncs every step on
+  the training thread, honest but slower;
+- torch only: the profiler's GPU kernel time per step (torch.profiler).
+
+Needs a GPU with JAX and/or torch; Keras and its few missing dependencies
+can come as wheel files: `--wheels DIR` pip-installs them into a temporary
+folder first (no network needed). Prints a Markdown table and writes JSON.
+
+    python benchmarks/gpu_check.py --wheels .whl --out results
+"""
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+
+
+def worker(args):
+    import numpy as np
+    import keras
+
+    from keras_timing import FitPredictTimer
+    from keras_timing import demo
+
+    class NaiveTimer(keras.callbacks.Callback):
+        async_safe = True
+
+        def __init__(self):
+            super().__init__()
+            self.begin, self.end = {}, {}
+
+        def on_train_batch_begin(self, batch, logs=None):
+            self.begin[batch] = time.perf_counter()
+
+        def on_train_batch_end(self, batch, logs=None):
+            self.end[batch] = time.perf_counter()
+
+        def ms(self):
+            return [(self.end[b] - self.begin[b]) * 1e3 for b in self.end]
+
+    class SyncTimer(NaiveTimer):
+        async_safe = False
+
+    model, x, y = demo.cnn_example(keras, samples=32 * args.steps)
+    model.fit(x, y, batch_size=32, epochs=1, verbose=0)  # compile
+    logs = tempfile.mkdtemp(prefix="gpu_check_")
+    rows = {k: [] for k in ("none", "timer", "naive", "sync")}
+    extra = {"timer_batch_ms": [], "timer_coverage": [], "naive_ms": [],
+             "naive_coverage": [], "sync_ms": []}
+    for _ in range(args.rounds):
+        for name in rows:
+            cb = {"none": None, "timer": FitPredictTimer(log_dir=logs,
+                                                        verbose=0),
+                  "naive": NaiveTimer(), "sync": SyncTimer()}[name]
+            start = time.perf_counter()
+            model.fit(x, y, batch_size=32, epochs=1, verbose=0,
+                      callbacks=[cb] if cb else [])
+            wall = (time.perf_counter() - start) * 1e3
+            rows[name].append(wall / args.steps)
+            if name == "timer":
+                s = cb.summaries()["train"]
+                extra["timer_batch_ms"].append(s["p50_ms"])
+                st = cb._runs["train"].stats
+                covered = (st.batch_total_ms + st.wait_total_ms
+                           + sum(st.first_batch_ms))
+                extra["timer_coverage"].append(covered / wall)
+            elif name in ("naive", "sync"):
+                ms = cb.ms()
+                extra["%s_ms" % name].append(statistics.median(ms))
+                if name == "naive":
+                    extra["naive_coverage"].append(sum(ms) / wall)
+    result = {k: statistics.median(v) for k, v in rows.items()}
+    result.update({k: statistics.median(v) for k, v in extra.items() if v})
+    result["backend"] = keras.backend.backend()
+    result["device"] = device_name()
+    if result["backend"] == "torch" and result["device"] != "cpu":
+        result["profiler_gpu_ms"] = torch_kernel_ms(model, x, y)
+    print("RESULT " + json.dumps(result))
+
+
+def device_name():
+    try:
+        import torch
+
+        if torch.cuda.is_available():
+            return torch.cuda.get_device_name(0)
+    except ImportError:
+        pass
+    try:
+        import jax
+
+        return str(jax.devices()[0].device_kind)
+    except ImportError:
+        return "cpu"
+
+
+def torch_kernel_ms(model, x, y, steps=50):
+    """GPU kernel time per step, summed from torch.profiler's events."""
+    import torch
+    from torch.profiler import ProfilerActivity, profile
+
+    n = 32 * steps
+    with profile(activities=[ProfilerActivity.CUDA]) as prof:
+        model.fit(x[:n], y[:n], batch_size=32, epochs=1, verbose=0)
+        torch.cuda.synchronize()
+    total_us = sum(e.self_device_time_total for e in prof.key_averages())
+    return total_us / 1e3 / steps
+
+
+def install_wheels(folder):
+    target = tempfile.mkdtemp(prefix="gpu_check_site_")
+    wheels = [os.path.join(folder, f) for f in os.listdir(folder)
+              if f.endswith(".whl")]
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q",
+                    "--no-index", "--no-deps", "--no-compile", "--target",
+                    target] + wheels, check=True)
+    return target
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--backends", nargs="+", default=["jax", "torch"])
+    p.add_argument("--steps", type=int, default=400)
+    p.add_argument("--rounds", type=int, default=5)
+    p.add_argument("--wheels", help="folder of wheel files to install")
+    p.add_argument("--out", help="folder for results.json")
+    p.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
+    args = p.parse_args()
+    if args.worker:
+        return worker(args)
+    env = dict(os.environ)
+    paths = [ROOT] + ([install_wheels(args.wheels)] if args.wheels else [])
+    env["PYTHONPATH"] = os.pathsep.join(
+        paths + [env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
+    results = []
+    for backend in args.backends:
+        env["KERAS_BACKEND"] = backend
+        proc = subprocess.run(
+            [sys.executable, __file__, "--worker", "--steps",
+             str(args.steps), "--rounds", str(args.rounds)],
+            env=env, capture_output=True, text=True)
+        line = [l for l in proc.stdout.splitlines() if l.startswith("RESULT ")]
+        if proc.returncode or not line:
+            print("%s failed:\n%s" % (backend, proc.stderr[-3000:]))
+            continue
+        results.append(json.loads(line[0][7:]))
+    print(table(results, args))
+    if args.out:
+        os.makedirs(args.out, exist_ok=True)
+        with open(os.path.join(args.out, "results.json"), "w") as f:
+            json.dump(results, f, indent=2)
+
+
+def table(results, args):
+    out = ["%d rounds x %d steps, article CNN, batch 32, %s" % (
+        args.rounds, args.steps, time.strftime("%Y-%m-%d")),
+        "| backend | device | wall ms/step, no callback | timer ms/step "
+        "(ratio) | timer p50 batch_ms | timer covers wall | naive p50 ms "
+        "| naive covers wall | sync timer ms/step (ratio) | profiler GPU "
+        "ms/step |", "|---" * 10 + "|"]
+    for r in results:
+        out.append("| %s | %s | %.3f | %.3f (%.3fx) | %.3f | %.0f%% | %.3f | "
+                   "%.0f%% | %.3f (%.3fx) | %s |" % (
+                       r["backend"], r["device"], r["none"], r["timer"],
+                       r["timer"] / r["none"], r["timer_batch_ms"],
+                       100 * r["timer_coverage"], r["naive_ms"],
+                       100 * r["naive_coverage"], r["sync"],
+                       r["sync"] / r["none"],
+                       "%.3f" % r["profiler_gpu_ms"]
+                       if "profiler_gpu_ms" in r else "n/a"))
+    return "\n".join(out)
+
+
+if __name__ == "__main__":
+    main()

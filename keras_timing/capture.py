@@ -1,0 +1,116 @@
+"""Profiler captures of one run, driven step by step from the begin hooks.
+
+`Capture` decides, at each batch-begin hook, whether to start the profiler,
+open a step marker, or stop; the framework work is the backend module's
+(`keras_timing.backends`). Everything here runs on the training thread:
+markers are opened and closed there (a step marker is thread-bound), so a
+step's marker spans from its begin hook to the next step's begin hook (or
+the epoch's end). On TensorFlow that is the step itself; on JAX and torch,
+whose end hooks run later in a thread pool, it is the training thread's
+pace, which the device sets once dispatch runs ahead.
+"""
+
+import json
+import os
+import warnings
+
+from keras_timing import backends
+
+SIDECAR = "keras_timing_capture.json"
+
+
+class Capture:
+    """Captures of one run (`train`, `predict`, ...) on a schedule.
+
+    Args:
+        schedule: A parsed schedule (`keras_timing.schedule.parse`).
+        run_dir: The run folder; sessions go to `plugins/profile/` in it.
+        marker: The step-marker name (`train`, `test`, `predict`).
+        profiler: A backend module (`keras_timing.backends.get()`).
+    """
+
+    def __init__(self, schedule, run_dir, marker, profiler):
+        self.schedule = schedule
+        self.run_dir = run_dir
+        self.marker = marker
+        self.profiler = profiler
+        self.sessions = []
+        self._window = None
+        self._skipped = None
+        self._open = None
+        self._session = None
+        self._marked = []
+
+    @property
+    def active(self):
+        return self._session is not None
+
+    def begin(self, first, last):
+        """At the begin hook of the call running global steps first..last."""
+        self._close_marker()
+        if self._window is not None and first > self._window.last:
+            self.stop()
+        window = self.schedule.window(first, last)
+        if window is None or window == self._skipped:
+            return
+        if self._session is None:
+            self._start(window)
+            if self._session is None:
+                return
+        if last >= window.first and first <= window.last:
+            self._open = self.profiler.open_step(self.marker, first)
+            self._marked.append(first)
+
+    def epoch_end(self, last_step):
+        """At epoch end: no step may span the epoch boundary."""
+        self._close_marker()
+        if self._window is not None and last_step >= self._window.last:
+            self.stop()
+
+    def stop(self, died=False):
+        """Stops a running capture, saving it; returns the files written.
+
+        `died`: the call died inside a step, whose marker is then dropped,
+        not closed: that step never ran to its end.
+        """
+        # A dropped marker still ends when its handle is freed, so the
+        # handle lives until the profiler has stopped.
+        dropped = None
+        if died:
+            dropped, self._open = self._open, None
+        else:
+            self._close_marker()
+        if self._session is None:
+            return []
+        session, window, marked = self._session, self._window, self._marked
+        if dropped is not None:
+            marked = marked[:-1]
+        self._session = self._window = None
+        self._marked = []
+        files = self.profiler.stop()
+        del dropped
+        with open(os.path.join(session, SIDECAR), "w") as f:
+            json.dump({"run": os.path.basename(self.run_dir),
+                       "marker": self.marker, "window": list(window),
+                       "marked_steps": marked,
+                       "files": [os.path.basename(p) for p in files]}, f)
+        self.sessions.append(session)
+        return files
+
+    def _start(self, window):
+        session = backends.new_session_dir(self.run_dir)
+        try:
+            self.profiler.start(session)
+        except backends.ProfilerBusy as e:
+            self._skipped = window
+            warnings.warn(
+                "keras_timing: another profiler is running (%s); the %s "
+                "capture of steps %d-%d is skipped, training goes on."
+                % (e, self.marker, window.first, window.last), stacklevel=4)
+            return
+        self._session, self._window, self._marked = session, window, []
+
+    def _close_marker(self):
+        if self._open is not None:
+            handle, self._open = self._open, None
+            self.profiler.close_step(handle)

@@ -1,0 +1,68 @@
+"""Profiler captures on disk: where they are, what they hold.
+
+A capture is a session folder `<run>/plugins/profile/<session>/` with the
+trace file and the `keras_timing_capture.json` the timer writes beside it.
+Per-step times of an `.xplane.pb` come from xprof's own converter (the
+overview page's step table), when xprof is installed.
+"""
+
+import json
+import os
+import shutil
+import tempfile
+
+from keras_timing.capture import SIDECAR
+
+TRACE_SUFFIXES = (".xplane.pb", ".pt.trace.json")
+
+
+def find_captures(run_dir):
+    """Captures of one run folder, oldest first, as dicts."""
+    root = os.path.join(run_dir, "plugins", "profile")
+    out = []
+    for session in sorted(os.listdir(root)) if os.path.isdir(root) else []:
+        folder = os.path.join(root, session)
+        try:
+            with open(os.path.join(folder, SIDECAR)) as f:
+                meta = json.load(f)
+        except (OSError, ValueError):
+            meta = {}
+        traces = [n for n in sorted(os.listdir(folder))
+                  if n.endswith(TRACE_SUFFIXES)]
+        if not traces:
+            continue
+        path = os.path.join(folder, traces[0])
+        marked = meta.get("marked_steps") or []
+        out.append({
+            "session": session,
+            "file": path,
+            "bytes": os.path.getsize(path),
+            "steps": [min(marked), max(marked)] if marked else None,
+        })
+    return out
+
+
+def profiler_step_ms(xplane):
+    """`{step: ms}` the profiler measured, or None without xprof."""
+    try:
+        from xprof.convert import raw_to_tool_data
+    except ImportError:
+        return None
+    scratch = tempfile.mkdtemp(prefix="keras_timing_xprof_")
+    try:
+        # The converter writes cache files beside its input.
+        copy = shutil.copy(xplane, scratch)
+        data, _ = raw_to_tool_data.xspace_to_tool_data(
+            [copy], "overview_page", {})
+        page = json.loads(data) if data else []
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    steps = {}
+    for table in page:
+        cols = [c.get("id") for c in table.get("cols", [])]
+        if cols[:1] == ["stepnum"] and "stepTimeMs" in cols:
+            at = cols.index("stepTimeMs")
+            for row in table.get("rows", []):
+                step = int(row["c"][0]["v"].rsplit(" ", 1)[1])
+                steps[step] = float(row["c"][at]["v"])
+    return steps

@@ -1,0 +1,240 @@
+"""Profiler captures from FitPredictTimer, read back with xprof's converter
+(TensorFlow, JAX) or as Chrome trace JSON (torch)."""
+
+import glob
+import json
+import os
+import re
+import shutil
+
+import keras
+import pytest
+from conftest import read_scalars, steps_of
+
+from keras_timing import FitPredictTimer
+from keras_timing import ProfileSchedule
+from keras_timing import backends
+from keras_timing import cli
+from keras_timing import demo
+from keras_timing import names
+
+BACKEND = keras.backend.backend()
+XPLANE = BACKEND in ("tensorflow", "jax")
+pytestmark = pytest.mark.skipif(BACKEND not in backends.BACKENDS,
+                                reason="no profiler on %s" % BACKEND)
+
+
+@pytest.fixture(autouse=True)
+def no_profiler_left_running():
+    yield
+    profiler = backends.get()
+    if profiler.running():
+        profiler.stop()
+        pytest.fail("the test left a capture running")
+
+
+def marked_steps(session, scratch):
+    """(name, step) rows of a capture, read by xprof or from the JSON."""
+    if XPLANE:
+        from xprof.convert import raw_to_tool_data
+
+        (trace,) = glob.glob(os.path.join(session, "*.xplane.pb"))
+        os.makedirs(scratch, exist_ok=True)
+        copy = shutil.copy(trace, scratch)
+        data, _ = raw_to_tool_data.xspace_to_tool_data(
+            [copy], "overview_page", {})
+        assert b"No step marker" not in data
+        rows = []
+        for table in json.loads(data):
+            cols = [c.get("id") for c in table.get("cols", [])]
+            if cols[:1] == ["stepnum"]:
+                for row in table["rows"]:
+                    name, num = row["c"][0]["v"].rsplit(" ", 1)
+                    rows.append((name, int(num)))
+        return rows
+    (trace,) = glob.glob(os.path.join(session, "*.pt.trace.json"))
+    with open(trace) as f:
+        events = json.load(f)["traceEvents"]
+    return sorted(("step", int(m.group(1))) for e in events
+                  for m in [re.fullmatch(r"ProfilerStep#(\d+)",
+                                         e.get("name", ""))]
+                  if m and e.get("ph") == "X")
+
+
+def _name(run):
+    return names.MARKER_NAMES[run] if XPLANE else "step"
+
+
+def test_train_and_predict_windows_hold_exactly_their_steps(tmp_path):
+    model, x, y = demo.dense_example(keras, samples=320)
+    timer = FitPredictTimer(log_dir=str(tmp_path), verbose=0,
+                            profile_steps=(3, 5), profile_predict_steps=(2, 3))
+    model.fit(x, y, epochs=1, batch_size=32, verbose=0, callbacks=[timer])
+    model.predict(x, batch_size=32, verbose=0, callbacks=[timer])
+    train_root = os.path.join(timer.launch_dir, names.TRAIN, "plugins",
+                              "profile")
+    predict_root = os.path.join(timer.launch_dir, names.PREDICT, "plugins",
+                                "profile")
+    (train,) = [os.path.join(train_root, s) for s in os.listdir(train_root)]
+    (predict,) = [os.path.join(predict_root, s)
+                  for s in os.listdir(predict_root)]
+    assert marked_steps(train, tmp_path / "a") == [
+        (_name(names.TRAIN), s) for s in (3, 4, 5)]
+    assert marked_steps(predict, tmp_path / "b") == [
+        (_name(names.PREDICT), s) for s in (2, 3)]
+    assert sorted(timer.profile_sessions) == sorted([train, predict])
+    # Profiling changes nothing in the scalars.
+    scalars = read_scalars(os.path.join(timer.launch_dir, names.TRAIN))
+    assert steps_of(scalars[names.BATCH_MS]) == list(range(1, 11))
+
+
+def test_two_windows_close_in_time_get_two_sessions(tmp_path):
+    model, x, y = demo.dense_example(keras, samples=320)
+    timer = FitPredictTimer(log_dir=str(tmp_path), verbose=0,
+                            profile_steps=[(2, 3), "6,7"])
+    model.fit(x, y, epochs=1, batch_size=32, verbose=0, callbacks=[timer])
+    first, second = timer.profile_sessions
+    assert first != second
+    assert [s for _, s in marked_steps(first, tmp_path / "a")] == [2, 3]
+    assert [s for _, s in marked_steps(second, tmp_path / "b")] == [6, 7]
+
+
+def test_schedule_and_windows_across_epochs(tmp_path):
+    model, x, y = demo.dense_example(keras, samples=320)
+    timer = FitPredictTimer(
+        log_dir=str(tmp_path), verbose=0,
+        profile_steps=ProfileSchedule(wait=8, warmup=1, active=3, repeat=1))
+    model.fit(x, y, epochs=2, batch_size=32, verbose=0, callbacks=[timer])
+    (session,) = timer.profile_sessions
+    # Steps 10, 11 and 12 straddle the end of epoch 1 (10 steps an epoch).
+    assert [s for _, s in marked_steps(session, tmp_path / "a")] == [
+        10, 11, 12]
+
+
+@pytest.mark.skipif(BACKEND != "jax",
+                    reason="torch refuses steps_per_execution > 1; on "
+                           "TensorFlow xprof finds no steps in a trace of a "
+                           "multi-step tf.function (see README)")
+def test_steps_per_execution_marks_the_calls_of_the_window(tmp_path):
+    model, x, y = demo.dense_example(keras, samples=320)
+    model.compile(optimizer="adam", loss="mse", steps_per_execution=2)
+    timer = FitPredictTimer(log_dir=str(tmp_path), verbose=0,
+                            profile_steps=(3, 6))
+    model.fit(x, y, epochs=1, batch_size=32, verbose=0, callbacks=[timer])
+    (session,) = timer.profile_sessions
+    # Calls run steps 1-2, 3-4, 5-6, ...: one marker per call, its first step.
+    assert [s for _, s in marked_steps(session, tmp_path / "a")] == [3, 5]
+
+
+# A step cut short by an exception: its marker is dropped, and xprof then
+# sees no end of it; torch's profiler closes open ranges when it stops.
+_DIED = [3, 4, 5] if BACKEND == "torch" else [3, 4]
+
+
+class _Boom(keras.callbacks.Callback):
+    def on_train_batch_begin(self, batch, logs=None):
+        if batch == 4:
+            raise RuntimeError("boom inside the window")
+
+
+def test_exception_inside_a_window_stops_the_profiler(tmp_path):
+    model, x, y = demo.dense_example(keras, samples=320)
+    timer = FitPredictTimer(log_dir=str(tmp_path), verbose=0,
+                            profile_steps=[(3, 6), (13, 14)])
+    with pytest.raises(RuntimeError, match="boom"):
+        model.fit(x, y, epochs=1, batch_size=32, verbose=0,
+                  callbacks=[timer, _Boom()])
+    timer.flush()
+    assert not backends.get().running()
+    (died,) = timer.profile_sessions
+    assert [s for _, s in marked_steps(died, tmp_path / "a")] == _DIED
+    # A later fit on the same timer profiles again. Steps 1-4 ended, so it
+    # runs steps 5-14: the rest of the first window, then the second.
+    model.fit(x, y, epochs=1, batch_size=32, verbose=0, callbacks=[timer])
+    _, rest, second = timer.profile_sessions
+    assert [s for _, s in marked_steps(rest, tmp_path / "b")] == [5, 6]
+    assert [s for _, s in marked_steps(second, tmp_path / "c")] == [13, 14]
+
+
+def test_a_later_fit_stops_a_capture_left_by_a_failed_one(tmp_path):
+    model, x, y = demo.dense_example(keras, samples=320)
+    timer = FitPredictTimer(log_dir=str(tmp_path), verbose=0,
+                            profile_steps=(3, 6))
+    with pytest.raises(RuntimeError, match="boom"):
+        model.fit(x, y, epochs=1, batch_size=32, verbose=0,
+                  callbacks=[timer, _Boom()])
+    model.predict(x, verbose=0, callbacks=[timer])
+    assert not backends.get().running()
+    (died,) = timer.profile_sessions
+    assert [s for _, s in marked_steps(died, tmp_path / "a")] == _DIED
+
+
+def _start_other_profiler(logdir):
+    if BACKEND == "tensorflow":
+        import tensorflow as tf
+
+        tf.profiler.experimental.start(logdir)
+        return tf.profiler.experimental.stop
+    if BACKEND == "jax":
+        import jax
+
+        jax.profiler.start_trace(logdir)
+        return jax.profiler.stop_trace
+    import torch
+
+    prof = torch.profiler.profile()
+    prof.__enter__()
+    return lambda: prof.__exit__(None, None, None)
+
+
+def test_busy_profiler_gives_a_warning_and_training_goes_on(tmp_path):
+    model, x, y = demo.dense_example(keras, samples=320)
+    timer = FitPredictTimer(log_dir=str(tmp_path / "logs"), verbose=0,
+                            profile_steps=[(2, 3), (6, 7)])
+    stop_other = _start_other_profiler(str(tmp_path / "other"))
+    try:
+        with pytest.warns(UserWarning, match="another profiler is running"):
+            model.fit(x, y, epochs=1, batch_size=32, verbose=0,
+                      callbacks=[timer])
+    finally:
+        stop_other()
+    assert timer.profile_sessions == []
+    scalars = read_scalars(os.path.join(timer.launch_dir, names.TRAIN))
+    assert steps_of(scalars[names.BATCH_MS]) == list(range(1, 11))
+
+
+@pytest.mark.skipif(not XPLANE, reason="xprof reads xplane traces only")
+def test_report_lists_captures_with_profiler_and_timer_step_times(
+        tmp_path, capsys):
+    model, x, y = demo.dense_example(keras, samples=320)
+    timer = FitPredictTimer(log_dir=str(tmp_path), verbose=0,
+                            profile_steps=(3, 5))
+    model.fit(x, y, epochs=1, batch_size=32, verbose=0, callbacks=[timer])
+    assert cli.main(["report", str(tmp_path), "--json"]) == 0
+    (launch,) = json.loads(capsys.readouterr().out)
+    (capture,) = launch["captures"][names.TRAIN]
+    assert capture["steps"] == [3, 5]
+    assert capture["bytes"] == os.path.getsize(capture["file"]) > 0
+    rows = capture["step_ms"]
+    assert [r["step"] for r in rows] == [3, 4, 5]
+    scalars = dict(read_scalars(os.path.join(timer.launch_dir,
+                                             names.TRAIN))[names.BATCH_MS])
+    for r in rows:
+        assert r["profiler_ms"] > 0
+        assert r["timer_batch_ms"] == pytest.approx(scalars[r["step"]])
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    ({"profile_steps": (5, 3)}, "profile_steps"),
+    ({"profile_steps": 0}, "profile_steps"),
+    ({"profile_predict_steps": "a,b"}, "profile_predict_steps"),
+    ({"profile_evaluate_steps": 2.5}, "profile_evaluate_steps"),
+])
+def test_invalid_profile_arguments_name_the_argument(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        FitPredictTimer(**kwargs)
+
+
+def test_invalid_schedule_is_refused():
+    with pytest.raises(ValueError, match="active"):
+        ProfileSchedule(wait=1, warmup=1, active=0)
