@@ -12,6 +12,7 @@ the device has finished it. A short real `fit` with `FitPredictTimer`
 attached measures what lies outside the step.
 """
 
+import gc
 import itertools
 import math
 import tempfile
@@ -416,14 +417,23 @@ def _measure(programs, data, steps, warmup, seed):
     times = {name: [] for name in calls}
     order = list(calls)
     rng = np.random.default_rng(seed)
-    for r in range(steps):
-        batch = batches[r % len(batches)]
-        rng.shuffle(order)
-        for name in order:
-            fn = calls[name]
-            start = time.perf_counter()
-            programs.sync(fn(batch))
-            times[name].append((time.perf_counter() - start) * 1e3)
+    # A garbage collection inside one timed call would be charged to
+    # whichever program it hit; as `timeit` does, collect before, not during.
+    gc.collect()
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        for r in range(steps):
+            batch = batches[r % len(batches)]
+            rng.shuffle(order)
+            for name in order:
+                fn = calls[name]
+                start = time.perf_counter()
+                programs.sync(fn(batch))
+                times[name].append((time.perf_counter() - start) * 1e3)
+    finally:
+        if was_enabled:
+            gc.enable()
     return {name: np.array(t) for name, t in times.items()}
 
 

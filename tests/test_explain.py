@@ -16,7 +16,7 @@ from keras_timing import stages
 from keras_timing.explain import explain
 
 # Few rounds: these tests check structure and large effects, not precision.
-FAST = dict(steps=12, warmup=2, fit_steps=4)
+FAST = dict(steps=20, warmup=3, fit_steps=4)
 
 
 def mlp(inputs=32, width=128, metrics=(), optimizer="adam"):
@@ -80,7 +80,7 @@ class ExpensiveMetric(keras.metrics.Metric):
         return self.total.value
 
 
-# ---- the numbers ------------------------------------------------------------
+# ---- the numbers ----
 
 
 def test_stages_add_up_to_the_measured_step():
@@ -137,7 +137,7 @@ def test_the_model_is_left_as_it_was():
     assert model.predict(x[:8], verbose=0).shape == (8, 1)
 
 
-# ---- kinds of model and data --------------------------------------------------
+# ---- kinds of model and data ----
 
 
 class Subclassed(keras.Model):
@@ -222,7 +222,7 @@ def test_tf_data_dataset():
     assert r.batch_size == 16
 
 
-# ---- bad inputs ---------------------------------------------------------------
+# ---- bad inputs ----
 
 
 @pytest.mark.parametrize("change, message", [
@@ -261,7 +261,7 @@ def test_dataset_with_y_or_batch_size_is_refused():
         explain(mlp(), batches(), batch_size=32, **FAST)
 
 
-# ---- text and command line ----------------------------------------------------
+# ---- text and command line ----
 
 
 def test_printed_table_and_sentence():
