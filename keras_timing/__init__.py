@@ -2,10 +2,25 @@
 
 `FitPredictTimer` times every train, validation, evaluate and predict batch
 into TensorBoard; `keras-timing report` reads the result back.
+
+The names below load on first use, so the pure modules (and the `report`
+command) do not import Keras.
 """
 
-from keras_timing.callback import FitPredictTimer
-from keras_timing.schedule import ProfileSchedule
+import importlib
 
-__all__ = ["FitPredictTimer", "ProfileSchedule"]
+__all__ = ["FitPredictTimer", "ProfileSchedule", "explain", "Explanation"]
 __version__ = "0.1.0"
+
+_LAZY = {
+    "FitPredictTimer": "keras_timing.callback",
+    "ProfileSchedule": "keras_timing.schedule",
+    "explain": "keras_timing.breakdown",
+    "Explanation": "keras_timing.breakdown",
+}
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError("module 'keras_timing' has no attribute %r" % name)

@@ -327,9 +327,9 @@ class FitPredictTimer(keras.callbacks.Callback):
     def _drain(self, run, final=False):
         with self._lock:
             times = run.clock.drain(final=final)
-            if not times:
+            if not times and not final:
                 return
-            for step, values in run.stats.add(times):
+            for step, values in run.stats.add(times, final=final):
                 run.writer.scalars(step, values)
             if run.stats.unknown_batch_size and not run.told_unknown_size:
                 run.told_unknown_size = True
@@ -382,6 +382,10 @@ class FitPredictTimer(keras.callbacks.Callback):
             for r in shown:
                 text = summary_text.markdown([summaries[r.name]], ratio)
                 r.writer.text(names.SUMMARY_TEXT, r.clock.last_step, text)
+                r.writer.scalars(r.clock.last_step, {
+                    names.SUMMARY_SCALARS + k: summaries[r.name][k]
+                    for k in names.SUMMARY_FIELDS
+                    if not math.isnan(summaries[r.name][k])})
                 r.writer.flush()
             if self.verbose:
                 out = ["keras_timing (%s):" % self.launch_dir]

@@ -5,6 +5,8 @@ import json
 import os
 import sys
 
+from keras_timing import explain_cli
+
 
 def _report(args):
     from keras_timing import report
@@ -25,12 +27,22 @@ def _demo(args):
     from keras_timing import demo
     from keras_timing import report
 
+    import keras
+
+    from keras_timing import explain
+
     launches = demo.run(log_dir=args.log_dir, epochs=args.epochs)
     ours = {os.path.relpath(path, args.log_dir) for path in launches}
     result = [launch for launch in report.report(args.log_dir)
               if launch["launch"] in ours]
     print()
     print(report.to_text(result))
+    print("Where does a training step go? (explain)\n")
+    for (name, make), launch in zip(demo.EXAMPLES.items(), launches):
+        model, x, y = make(keras)
+        answer = explain(model, x, y, steps=args.explain_steps)
+        print("[%s] %s\n" % (name, answer))
+        explain_cli.write(launch, [(name, answer)])
     print("Look at it in TensorBoard (Scalars, Custom Scalars, Text and "
           "Profile tabs):\n  tensorboard --logdir %s" % args.log_dir)
     return 0
@@ -50,13 +62,10 @@ def parser():
     d = sub.add_parser("demo", help="time the article's two examples")
     d.add_argument("--log-dir", default="logs")
     d.add_argument("--epochs", type=int, default=3)
+    d.add_argument("--explain-steps", type=int, default=30,
+                   help="timed rounds of the explanation of each example")
     d.set_defaults(func=_demo)
-    try:
-        from keras_timing import explain_cli
-    except ImportError:
-        explain_cli = None
-    if explain_cli is not None:
-        explain_cli.add_parser(sub)
+    explain_cli.add_parser(sub)
     return p
 
 

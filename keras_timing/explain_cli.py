@@ -73,14 +73,14 @@ def run(args):
         if len(sizes) > 1:
             print(_sweep_table(results))
     if args.log_dir:
-        _write(args.log_dir, results, len(sizes) > 1)
+        write(args.log_dir, results, len(sizes) > 1)
         if not args.json:
             print("TensorBoard: tensorboard --logdir %s" % args.log_dir)
     return 0
 
 
 def _explain(model, x, y, batch_size, args):
-    from keras_timing.explain import explain
+    from keras_timing import explain
 
     return explain(model, x, y, batch_size=batch_size, steps=args.steps,
                    fit_steps=args.fit_steps, log_dir=args.log_dir)
@@ -202,7 +202,9 @@ def _throughputs(r):
 # ---- TensorBoard ----------------------------------------------------------
 
 
-def _write(log_dir, results, sweep):
+def write(log_dir, results, sweep=False):
+    """Writes explanations as TensorBoard text and bar charts into the run
+    `explain` under `log_dir`; `results` is `[(label, Explanation)]`."""
     from keras_timing.writer import RunWriter
 
     writer = RunWriter(os.path.join(log_dir, RUN_NAME))

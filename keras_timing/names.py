@@ -19,6 +19,12 @@ MS_PER_SAMPLE = "timing/ms_per_sample"
 MS_PER_SAMPLE_P10 = "timing/ms_per_sample_p10"
 MS_PER_SAMPLE_P90 = "timing/ms_per_sample_p90"
 SUMMARY_TEXT = "timing/summary"
+# The end-of-call summary as scalars, computed from every step even where
+# the per-step points were decimated; the report prefers them.
+SUMMARY_SCALARS = "timing_summary/"
+SUMMARY_FIELDS = ("steps", "p50_ms", "p90_ms", "p99_ms", "mean_ms",
+                  "first_batch_ms", "input_wait_share", "samples_per_sec",
+                  "ms_per_sample")
 
 # The profiler's step-marker name per run; TensorBoard's own Keras callback
 # calls evaluation steps "test", and the Profile tab groups by this name.

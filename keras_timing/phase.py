@@ -13,10 +13,16 @@ from collections import deque
 import numpy as np
 
 from keras_timing import names
+from keras_timing.clock import StepTime
 from keras_timing.stats import Sketch
 
 BAND_WINDOW = 50
 BAND_EVERY = 10
+# Long runs: every step's point for the first FULL_STEPS steps of a run,
+# then one point per BLOCK_STEPS steps (their means). A million steps then
+# make ~20,000 points (~2 MB), and the statistics stay exact.
+FULL_STEPS = 10_000
+BLOCK_STEPS = 100
 
 
 class PhaseStats:
@@ -35,7 +41,7 @@ class PhaseStats:
     (2.0, 50.0)
     """
 
-    def __init__(self, name):
+    def __init__(self, name, full_steps=None, block_steps=None):
         self.name = name
         self.batch_ms = Sketch()
         self.ms_per_sample = Sketch()
@@ -49,53 +55,69 @@ class PhaseStats:
         self.sampled_ms = 0.0
         self.unknown_batch_size = False
         self._band = deque(maxlen=BAND_WINDOW)
-        self._band_count = 0
+        self._points = 0
+        self._decimator = Decimator(
+            FULL_STEPS if full_steps is None else full_steps,
+            BLOCK_STEPS if block_steps is None else block_steps)
 
-    def add(self, times):
-        """Folds `StepTime`s in; returns `(step, {tag: value})` points."""
+    def add(self, times, final=False):
+        """Folds `StepTime`s in; returns `(step, {tag: value})` points.
+
+        `final`: the call is over; a block being decimated is written now.
+        """
         points = []
         for t in times:
-            values = {
-                names.BATCH_MS: t.batch_ms,
-                names.INPUT_WAIT_MS: t.input_wait_ms,
-            }
-            if t.steps != 1:
-                values[names.STEPS] = t.steps
-            self.last_step = max(self.last_step, t.last_step)
-            self.calls += 1
-            if t.samples:
-                wall = (t.batch_ms + t.input_wait_ms) * t.steps
-                if wall > 0:
-                    values[names.SAMPLES_PER_SEC] = t.samples * 1e3 / wall
-            else:
-                self.unknown_batch_size = True
-            if t.is_first:
-                values[names.FIRST_BATCH_MS] = t.batch_ms
-                self.first_batch_ms.append(t.batch_ms)
-            else:
-                self.batch_ms.add(t.batch_ms, t.steps)
-                self.steps += t.steps
-                self.batch_total_ms += t.batch_ms * t.steps
-                self.wait_total_ms += t.input_wait_ms * t.steps
-                if t.samples:
-                    per_sample = t.batch_ms * t.steps / t.samples
-                    self.samples += t.samples
-                    self.sampled_ms += (t.batch_ms + t.input_wait_ms) * t.steps
-                    self.ms_per_sample.add(per_sample, t.steps)
-                    self._add_band(values, per_sample)
-            points.append((t.last_step, values))
+            self._fold(t)
+            points += [self._point(p) for p in self._decimator.push(t)]
+        if final:
+            points += [self._point(p) for p in self._decimator.flush()]
         return points
 
-    def _add_band(self, values, per_sample):
-        """Every BAND_EVERY points: rolling median and p10-p90 per sample.
-
-        Written at a tenth of the rate of the other tags: the band is a
-        smoothed view, and each tag written costs event-file bytes.
-        """
-        self._band.append(per_sample)
-        self._band_count += 1
-        if self._band_count % BAND_EVERY:
+    def _fold(self, t):
+        """Exact statistics: every step counts, decimated or not."""
+        self.last_step = max(self.last_step, t.last_step)
+        self.calls += 1
+        if not t.samples:
+            self.unknown_batch_size = True
+        if t.is_first:
+            self.first_batch_ms.append(t.batch_ms)
             return
+        self.batch_ms.add(t.batch_ms, t.steps)
+        self.steps += t.steps
+        self.batch_total_ms += t.batch_ms * t.steps
+        self.wait_total_ms += t.input_wait_ms * t.steps
+        if t.samples:
+            per_sample = t.batch_ms * t.steps / t.samples
+            self.samples += t.samples
+            self.sampled_ms += (t.batch_ms + t.input_wait_ms) * t.steps
+            self.ms_per_sample.add(per_sample, t.steps)
+            self._band.append(per_sample)
+
+    def _point(self, t):
+        values = {
+            names.BATCH_MS: t.batch_ms,
+            names.INPUT_WAIT_MS: t.input_wait_ms,
+        }
+        if t.steps != 1:
+            values[names.STEPS] = t.steps
+        if t.samples:
+            wall = (t.batch_ms + t.input_wait_ms) * t.steps
+            if wall > 0:
+                values[names.SAMPLES_PER_SEC] = t.samples * 1e3 / wall
+        if t.is_first:
+            values[names.FIRST_BATCH_MS] = t.batch_ms
+        elif t.samples and self._band:
+            self._points += 1
+            if self._points % BAND_EVERY == 0:
+                self._add_band(values)
+        return t.last_step, values
+
+    def _add_band(self, values):
+        """Rolling median and p10-p90 of ms per sample, for the margin chart.
+
+        Written on every BAND_EVERY-th point: the band is a smoothed view,
+        and each tag written costs event-file bytes.
+        """
         lo, mid, hi = np.percentile(self._band, [10, 50, 90])
         values[names.MS_PER_SAMPLE] = float(mid)
         values[names.MS_PER_SAMPLE_P10] = float(lo)
@@ -119,3 +141,53 @@ class PhaseStats:
                                 if self.sampled_ms > 0 else math.nan),
             "ms_per_sample": self.ms_per_sample.quantile(0.5),
         }
+
+
+class Decimator:
+    """Passes points through for `full_steps` steps, then merges blocks.
+
+    Each merged point covers `block_steps` steps (fewer for the last one of
+    a call): its `batch_ms` and `input_wait_ms` are the block's means per
+    step and its step count is exact, so sums over points stay exact. A
+    call's first batch always keeps a point of its own.
+
+    Args:
+        full_steps: Steps written one point each before decimation starts.
+        block_steps: Steps per point after that.
+    """
+
+    def __init__(self, full_steps, block_steps):
+        self.full_steps = full_steps
+        self.block_steps = block_steps
+        self.seen = 0
+        self._block = []
+        self._block_steps = 0
+
+    def push(self, t):
+        """Returns the points to write now (zero, one or two)."""
+        self.seen += t.steps
+        if t.is_first or self.seen <= self.full_steps:
+            return self.flush() + [t]
+        self._block.append(t)
+        self._block_steps += t.steps
+        if self._block_steps >= self.block_steps:
+            return self.flush()
+        return []
+
+    def flush(self):
+        if not self._block:
+            return []
+        block, self._block, self._block_steps = self._block, [], 0
+        if len(block) == 1:
+            return block
+        steps = sum(t.steps for t in block)
+        samples = [t.samples for t in block]
+        return [StepTime(
+            first_step=block[0].first_step,
+            last_step=block[-1].last_step,
+            batch_ms=sum(t.batch_ms * t.steps for t in block) / steps,
+            input_wait_ms=sum(t.input_wait_ms * t.steps for t in block) / steps,
+            end_time=block[-1].end_time,
+            is_first=False,
+            samples=sum(samples) if all(samples) else None,
+        )]

@@ -40,13 +40,20 @@ def find_runs(log_dir):
     return found
 
 
-def read_run(path):
-    """The run's points as `StepTime`s, in step order."""
+def load_run(path):
+    """A run folder's points as `StepTime`s in step order, and the timer's
+    last end-of-call summary scalars (`{}` if it wrote none)."""
     acc = event_accumulator.EventAccumulator(path, size_guidance=_SIZE)
     acc.Reload()
     tags = set(acc.Tags().get(event_accumulator.SCALARS, []))
+    summary = {}
+    for tag in tags:
+        key = tag[len(names.SUMMARY_SCALARS):]
+        if tag.startswith(names.SUMMARY_SCALARS) and key in names.SUMMARY_FIELDS:
+            value = acc.Scalars(tag)[-1].value
+            summary[key] = int(value) if key == "steps" else value
     if names.BATCH_MS not in tags:
-        return []
+        return [], summary
 
     def series(tag):
         if tag not in tags:
@@ -67,7 +74,12 @@ def read_run(path):
             samples = round(rate[e.step] * (e.value + w) * n / 1e3)
         times.append(StepTime(e.step - n + 1, e.step, e.value, w,
                               e.wall_time, e.step in first, samples))
-    return times
+    return times, summary
+
+
+def read_run(path):
+    """The run's points as `StepTime`s, in step order."""
+    return load_run(path)[0]
 
 
 def report(log_dir):
@@ -77,12 +89,15 @@ def report(log_dir):
     launches = {}
     captures = {}
     for launch, run, path in find_runs(log_dir):
-        times = read_run(path)
+        times, written = load_run(path)
         if not times:
             continue
-        stats = PhaseStats(run)
-        stats.add(times)
-        launches.setdefault(launch, {})[run] = stats.summary()
+        # The points are read as written: no second decimation.
+        stats = PhaseStats(run, full_steps=math.inf)
+        stats.add(times, final=True)
+        summary = stats.summary()
+        summary.update(written)
+        launches.setdefault(launch, {})[run] = summary
         found = list_captures(path, times)
         if found:
             captures.setdefault(launch, {})[run] = found

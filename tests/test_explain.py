@@ -13,7 +13,7 @@ from keras import ops
 
 from keras_timing import cli
 from keras_timing import stages
-from keras_timing.explain import explain
+from keras_timing import explain
 
 # Few rounds: these tests check structure and large effects, not precision.
 FAST = dict(steps=20, warmup=3, fit_steps=4)
