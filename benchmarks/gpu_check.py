@@ -12,11 +12,16 @@ process per backend, interleaved rounds of one `fit` epoch each:
   the training thread, honest but slower;
 - torch only: the profiler's GPU kernel time per step (torch.profiler).
 
-Needs a GPU with JAX and/or torch; Keras and its few missing dependencies
-can come as wheel files: `--wheels DIR` pip-installs them into a temporary
-folder first (no network needed). Prints a Markdown table and writes JSON.
+- the profiler's GPU kernel time per step: torch.profiler (torch), and for
+  JAX a capture by the timer itself, read from the `.trace.json.gz` JAX
+  writes (no xprof needed).
 
-    python benchmarks/gpu_check.py --wheels .whl --out results
+Needs a GPU with JAX and/or torch; Keras and its few missing dependencies
+(namex, optree) can come as wheel files placed in `benchmarks/wheels/` (or
+`--wheels DIR`): they are pip-installed into a temporary folder first, no
+network needed. Prints a Markdown table and writes JSON.
+
+    python benchmarks/gpu_check.py --out results
 """
 
 import argparse
@@ -90,8 +95,13 @@ def worker(args):
     result.update({k: statistics.median(v) for k, v in extra.items() if v})
     result["backend"] = keras.backend.backend()
     result["device"] = device_name()
-    if result["backend"] == "torch" and result["device"] != "cpu":
-        result["profiler_gpu_ms"] = torch_kernel_ms(model, x, y)
+    if result["device"] != "cpu":
+        try:
+            result["profiler_gpu_ms"] = (
+                torch_kernel_ms(model, x, y) if result["backend"] == "torch"
+                else jax_kernel_ms(model, x, y, logs))
+        except Exception as e:  # a missing figure, not a failed check
+            result["profiler_error"] = repr(e)
     print("RESULT " + json.dumps(result))
 
 
@@ -124,6 +134,44 @@ def torch_kernel_ms(model, x, y, steps=50):
     return total_us / 1e3 / steps
 
 
+def jax_kernel_ms(model, x, y, logs, first=102, last=151):
+    """GPU kernel time per step in a capture by the timer itself.
+
+    Reads the `.trace.json.gz` JAX writes beside the `.xplane.pb` (xprof
+    is not needed): the sum of the kernel events on the GPU's stream lines,
+    over the steps the capture ran (its window, plus the one early step).
+    """
+    import glob
+    import gzip
+
+    from keras_timing import FitPredictTimer
+
+    timer = FitPredictTimer(log_dir=logs, verbose=0,
+                            profile_steps=(first, last))
+    model.fit(x[:32 * (last + 20)], y[:32 * (last + 20)], batch_size=32,
+              epochs=1, verbose=0, callbacks=[timer])
+    (session,) = timer.profile_sessions
+    (path,) = glob.glob(os.path.join(session, "*.trace.json.gz"))
+    with gzip.open(path) as f:
+        events = json.load(f)["traceEvents"]
+    procs, threads = {}, {}
+    for e in events:
+        if e.get("ph") == "M" and e.get("name") == "process_name":
+            procs[e["pid"]] = e["args"]["name"]
+        if e.get("ph") == "M" and e.get("name") == "thread_name":
+            threads[(e["pid"], e["tid"])] = e["args"]["name"]
+    lines = sorted({"%s | %s" % (procs[p], name)
+                    for (p, _), name in threads.items()
+                    if "GPU" in procs.get(p, "")})
+    gpu_us = sum(
+        e.get("dur", 0) for e in events
+        if e.get("ph") == "X" and "GPU" in procs.get(e.get("pid"), "")
+        and threads.get((e["pid"], e.get("tid")), "").startswith("Stream"))
+    if not gpu_us:
+        raise ValueError("no kernels on GPU stream lines; lines: %s" % lines)
+    return gpu_us / 1e3 / (last - first + 2)
+
+
 def install_wheels(folder):
     target = tempfile.mkdtemp(prefix="gpu_check_site_")
     wheels = [os.path.join(folder, f) for f in os.listdir(folder)
@@ -139,14 +187,17 @@ def main():
     p.add_argument("--backends", nargs="+", default=["jax", "torch"])
     p.add_argument("--steps", type=int, default=400)
     p.add_argument("--rounds", type=int, default=5)
-    p.add_argument("--wheels", help="folder of wheel files to install")
+    p.add_argument("--wheels", default=os.path.join(HERE, "wheels"),
+                   help="folder of wheel files to install, if it exists "
+                        "(default: benchmarks/wheels)")
     p.add_argument("--out", help="folder for results.json")
     p.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     args = p.parse_args()
     if args.worker:
         return worker(args)
     env = dict(os.environ)
-    paths = [ROOT] + ([install_wheels(args.wheels)] if args.wheels else [])
+    has_wheels = args.wheels and os.path.isdir(args.wheels)
+    paths = [ROOT] + ([install_wheels(args.wheels)] if has_wheels else [])
     env["PYTHONPATH"] = os.pathsep.join(
         paths + [env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
     results = []

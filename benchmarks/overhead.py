@@ -72,6 +72,9 @@ def main():
     parser.add_argument("--epochs", type=int, default=3,
                         help="epochs per fit (one fit per configuration "
                              "and round)")
+    parser.add_argument("--full", action="store_true",
+                        help="fit with validation_split=0.2, then predict "
+                             "over the data, each round")
     parser.add_argument("--skip", nargs="*", default=[],
                         help="configurations to leave out (by name prefix)")
     args = parser.parse_args()
@@ -85,7 +88,8 @@ def main():
     try:
         todo = {k: v for k, v in configs(keras, log_root).items()
                 if not any(k.startswith(s) for s in args.skip)}
-        steps = int(np.ceil(args.samples / 32)) * args.epochs
+        train = int(args.samples * (0.8 if args.full else 1.0))
+        steps = int(np.ceil(train / 32)) * args.epochs
         model.fit(x, y, batch_size=32, epochs=1, verbose=0)  # compile
         per_step = {name: [] for name in todo}
         outside = {name: [] for name in todo}
@@ -96,7 +100,11 @@ def main():
                 callbacks = todo[name]()
                 start = time.perf_counter()
                 model.fit(x, y, batch_size=32, epochs=args.epochs,
-                          verbose=0, callbacks=callbacks)
+                          verbose=0, callbacks=callbacks,
+                          validation_split=0.2 if args.full else 0.0)
+                if args.full:
+                    model.predict(x, batch_size=32, verbose=0,
+                                  callbacks=callbacks)
                 per_step[name].append(
                     (time.perf_counter() - start) * 1e3 / steps)
                 if name.startswith("FitPredictTimer"):
@@ -105,10 +113,13 @@ def main():
         shutil.rmtree(log_root, ignore_errors=True)
 
     base = statistics.median(per_step["no callback"])
-    print("backend %s, keras %s, %s, %s, %d cores; %d rounds x %d steps"
-          % (keras.backend.backend(), keras.__version__, platform.machine(),
-             platform.processor() or platform.platform(), os.cpu_count(),
-             args.rounds, steps))
+    print("backend %s, keras %s, %s, %s, %d cores; %d rounds x %d train "
+          "steps%s" % (keras.backend.backend(), keras.__version__,
+                       platform.machine(),
+                       platform.processor() or platform.platform(),
+                       os.cpu_count(), args.rounds, steps,
+                       " (+ validation and predict; ms per train step)"
+                       if args.full else ""))
     print("| configuration | median ms/step | ratio to no callback |")
     print("|---|---:|---:|")
     for name, values in per_step.items():

@@ -25,6 +25,12 @@ from keras_timing.writer import RunWriter
 from keras_timing.writer import per_sample_layout
 
 
+# The writer thread is woken each time this many more batches wait in the
+# clock; past MAX_WAITING the end hook writes them itself. Memory stays flat
+# however fast the steps come.
+DRAIN_AT = 2048
+MAX_WAITING = 8 * DRAIN_AT
+
 _warmed_up = set()
 
 
@@ -281,7 +287,14 @@ class FitPredictTimer(keras.callbacks.Callback):
                 samples = probe.leading_dim(logs["outputs"])
             else:
                 samples = self._samples_fn(run.loop, batch)
-            run.clock.end(run.offset + batch + 1, t, samples)
+            waiting = run.clock.end_count(run.offset + batch + 1, t, samples)
+            if waiting % DRAIN_AT == 0:
+                self._flusher.wake()
+            if waiting >= MAX_WAITING:
+                # The writer thread cannot keep up (steps faster than it
+                # can write them while holding the GIL): this hook writes,
+                # so memory stays bounded. Its own time was taken above.
+                self._flush_quietly()
         except Exception as e:
             self._break(e)
 
@@ -300,9 +313,11 @@ class FitPredictTimer(keras.callbacks.Callback):
                 run = _Run(name, os.path.join(self.launch_dir, name))
                 if name in self._schedules:
                     _warm_up(self._profiler)
-                    run.capture = Capture(self._schedules[name], run.writer.path,
-                                          names.MARKER_NAMES[name],
-                                          self._profiler)
+                    run.capture = Capture(
+                        self._schedules[name], run.writer.path,
+                        names.MARKER_NAMES[name], self._profiler,
+                        sync=lambda r=run: self._profiler.sync(self.model,
+                                                               r.frame))
                 if not self._runs:
                     run.writer.layout(per_sample_layout(
                         "time per sample (ms), p10-p90 band",

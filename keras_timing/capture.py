@@ -5,9 +5,10 @@ open a step marker, or stop; the framework work is the backend module's
 (`keras_timing.backends`). Everything here runs on the training thread:
 markers are opened and closed there (a step marker is thread-bound), so a
 step's marker spans from its begin hook to the next step's begin hook (or
-the epoch's end). On TensorFlow that is the step itself; on JAX and torch,
-whose end hooks run later in a thread pool, it is the training thread's
-pace, which the device sets once dispatch runs ahead.
+the epoch's end). On JAX and torch (GPU), whose steps are dispatched ahead
+of the device, the marker closes only after waiting for the step to finish
+(`sync`): inside a capture, steps run one at a time, so the profiler and the
+timer time the same thing; outside captures nothing waits.
 """
 
 import json
@@ -27,10 +28,12 @@ class Capture:
         run_dir: The run folder; sessions go to `plugins/profile/` in it.
         marker: The step-marker name (`train`, `test`, `predict`).
         profiler: A backend module (`keras_timing.backends.get()`).
+        sync: Called before a step marker closes: waits for the step.
     """
 
-    def __init__(self, schedule, run_dir, marker, profiler):
+    def __init__(self, schedule, run_dir, marker, profiler, sync=None):
         self.schedule = schedule
+        self.sync = sync
         self.run_dir = run_dir
         self.marker = marker
         self.profiler = profiler
@@ -113,4 +116,6 @@ class Capture:
     def _close_marker(self):
         if self._open is not None:
             handle, self._open = self._open, None
+            if self.sync is not None:
+                self.sync()
             self.profiler.close_step(handle)

@@ -25,7 +25,7 @@ import time
 from dataclasses import dataclass
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class StepTime:
     """One hook call's timing; with `steps_per_execution=k` it spans k steps.
 
@@ -77,7 +77,10 @@ class StepClock:
     def __init__(self, now=time.perf_counter):
         self._now = now
         self._lock = threading.Lock()
+        # First steps of pending calls, in order; entries before `_head`
+        # are drained (trimmed in bulk: popping the front is O(n)).
         self._firsts = []
+        self._head = 0
         self._entries = {}
         self._anchor = None
         self._next_is_first = False
@@ -108,17 +111,22 @@ class StepClock:
         """
         t = self._now() if t is None else t
         with self._lock:
-            i = bisect.bisect_right(self._firsts, last_step) - 1
-            if i < 0:
+            i = bisect.bisect_right(self._firsts, last_step, self._head) - 1
+            if i < self._head:
                 return None
             entry = self._entries[self._firsts[i]]
             entry.end = (t, last_step, samples)
             self.last_step = max(self.last_step, last_step)
             return entry.first
 
+    def end_count(self, last_step, t=None, samples=None):
+        """`end`, returning how many calls wait to be drained instead."""
+        self.end(last_step, t, samples)
+        return len(self._firsts) - self._head
+
     def pending(self):
         with self._lock:
-            return len(self._firsts)
+            return len(self._firsts) - self._head
 
     def drain(self, final=False):
         """Returns the completed calls in step order and forgets them.
@@ -129,14 +137,16 @@ class StepClock:
         """
         with self._lock:
             done = []
-            while self._firsts:
-                entry = self._entries[self._firsts[0]]
+            while self._head < len(self._firsts):
+                entry = self._entries[self._firsts[self._head]]
                 if entry.end is None and not final:
                     break
-                self._firsts.pop(0)
+                self._head += 1
                 del self._entries[entry.first]
                 if entry.end is not None:
                     done.append(entry)
+            del self._firsts[:self._head]
+            self._head = 0
             return self._times(done)
 
     def _times(self, done):

@@ -154,6 +154,7 @@ class Flusher:
         self._fn = fn
         self._interval = interval
         self._stop = threading.Event()
+        self._wake = threading.Event()
         self._thread = None
         self._lock = threading.Lock()
         ref = weakref.ref(self)
@@ -169,8 +170,15 @@ class Flusher:
                 self._thread.start()
 
     def _loop(self):
-        while not self._stop.wait(self._interval):
-            self._fn(False)
+        while not self._stop.is_set():
+            self._wake.wait(self._interval)
+            self._wake.clear()
+            if not self._stop.is_set():
+                self._fn(False)
+
+    def wake(self):
+        """Asks for a call now, rather than at the end of the interval."""
+        self._wake.set()
 
     def pause(self):
         """Stops the thread; `start` starts it again."""
@@ -178,6 +186,7 @@ class Flusher:
             thread, self._thread = self._thread, None
         if thread is not None:
             self._stop.set()
+            self._wake.set()
             if thread is not threading.current_thread():
                 thread.join()
 

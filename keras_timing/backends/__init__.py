@@ -14,6 +14,9 @@ Each module (`tensorflow`, `jax`, `torch`) has:
 - `warmup()`: a one-time start and stop that takes the profiler's first-start
   cost out of the first capture.
 - `running()`: whether a capture of ours is running.
+- `sync(model, loop_frame)`: waits until the model's dispatched steps have
+  finished (`loop_frame`, the running Keras loop's frame, or None)
+  (used inside captures only, where markers must time steps, not dispatch).
 - `trace_suffix`: how the name of the capture's main file ends.
 
 Only the chosen framework is imported: a JAX or torch user need not have

@@ -66,6 +66,19 @@ def warmup():
         shutil.rmtree(scratch, ignore_errors=True)
 
 
+def _options():
+    """Profiler options: no Python function tracing.
+
+    Tracing every Python call (JAX's default) slowed the traced steps of the
+    article's CNN on this CPU from ~6.7 ms to ~10 ms and delayed Keras's
+    end hooks by tens of ms, so the trace no longer showed the steps the
+    user runs. Framework and XLA events are traced as usual.
+    """
+    options = jax.profiler.ProfileOptions()
+    options.python_tracer_level = 0
+    return options
+
+
 def start(session_dir):
     """Starts a capture whose files go into `session_dir`.
 
@@ -79,7 +92,8 @@ def start(session_dir):
     global _capture
     capture = _Capture(session_dir)
     try:
-        jax.profiler.start_trace(capture.scratch)
+        jax.profiler.start_trace(capture.scratch,
+                                 profiler_options=_options())
     except RuntimeError as e:
         capture.discard()
         if "already" in str(e):
@@ -134,3 +148,25 @@ def open_step(name, step_num):
 
 def close_step(handle):
     handle.__exit__(None, None, None)
+
+
+def sync(model, loop_frame=None):
+    """Waits until the model's last dispatched step has finished.
+
+    Inside a capture only: JAX dispatches steps ahead of the device, so a
+    step marker closed at the next step's begin would time dispatch, not
+    the step. It waits for the last step's outputs as the Keras loop holds
+    them (`logs` in fit/evaluate, `batch_outputs` in predict, read from the
+    loop's frame) and for the state the trainer keeps in `model._jax_state`.
+    """
+    import keras
+
+    pending = []
+    if loop_frame is not None:
+        local = loop_frame.f_locals
+        pending += [local.get("logs"), local.get("batch_outputs")]
+    pending.append(getattr(model, "_jax_state", None))
+    # Keras's tracked dicts and lists are no pytrees to JAX: flatten.
+    arrays = [a for a in keras.tree.flatten(
+        [p for p in pending if p is not None]) if isinstance(a, jax.Array)]
+    jax.block_until_ready(arrays)

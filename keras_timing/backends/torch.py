@@ -153,3 +153,14 @@ def open_step(name, step_num):
 
 def close_step(handle):
     handle.__exit__(None, None, None)
+
+
+def sync(model, loop_frame=None):
+    """Waits until the GPU work dispatched so far has finished.
+
+    Inside a capture only, so a step marker closes when its step's kernels
+    have run, not when they were queued. A no-op on the CPU, where torch
+    runs synchronously.
+    """
+    if torch.cuda.is_available():
+        torch.cuda.synchronize()

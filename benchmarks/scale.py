@@ -1,0 +1,99 @@
+"""A million steps: memory, event-file size and report time stay bounded.
+
+A real fit of 1,000,000 steps takes hours here, so this drives the timer's
+Keras hooks directly (a synthetic driver: `on_train_begin`, then per step
+`on_train_batch_begin` / `on_train_batch_end`, 1,000 steps an epoch), with a
+real model attached for the batch-size probe, and every tag on. It reports
+the process's peak RSS growth, the event files' size, the points written and
+the time `keras-timing report` takes on the folder.
+
+    python benchmarks/scale.py --steps 1000000
+"""
+
+import argparse
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+
+def rss_mb():
+    import psutil
+
+    return psutil.Process().memory_info().rss / 2**20
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--steps", type=int, default=1_000_000)
+    parser.add_argument("--per-epoch", type=int, default=1000)
+    args = parser.parse_args()
+
+    import keras
+
+    from keras_timing import FitPredictTimer
+    from keras_timing import demo
+    from keras_timing import names
+    from keras_timing import report
+
+    model, _, _ = demo.dense_example(keras, samples=32)
+    log_dir = tempfile.mkdtemp(prefix="keras_timing_scale_")
+    timer = FitPredictTimer(log_dir=log_dir, run_name="scale", verbose=0,
+                            batch_size=32)
+    timer.set_model(model)
+    timer.set_params({"epochs": args.steps // args.per_epoch,
+                      "steps": args.per_epoch, "verbose": 0})
+    logs = {"loss": 0.5}
+    before = rss_mb()
+    samples = [(0, before)]
+    start = time.perf_counter()
+    timer.on_train_begin()
+    for epoch in range(args.steps // args.per_epoch):
+        timer.on_epoch_begin(epoch)
+        for batch in range(args.per_epoch):
+            timer.on_train_batch_begin(batch)
+            timer.on_train_batch_end(batch, logs)
+        timer.on_epoch_end(epoch, logs)
+        done = (epoch + 1) * args.per_epoch
+        if done % (args.steps // 10) == 0:
+            samples.append((done, rss_mb()))
+    timer.on_train_end(logs)
+    elapsed = time.perf_counter() - start
+    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+    run_dir = os.path.join(timer.launch_dir, names.TRAIN)
+    size = sum(os.path.getsize(os.path.join(run_dir, f))
+               for f in os.listdir(run_dir) if "tfevents" in f)
+    points = len(report.read_run(run_dir))
+    t0 = time.perf_counter()
+    proc = subprocess.run([sys.executable, "-m", "keras_timing", "report",
+                           log_dir, "--json"], capture_output=True, text=True)
+    report_s = time.perf_counter() - t0
+    shutil.rmtree(log_dir, ignore_errors=True)
+
+    growth = max(r for _, r in samples) - before
+    print("synthetic hook driver, %d steps, %d per epoch: %.1f s (%.1f us "
+          "per step on the training thread and the writer together)"
+          % (args.steps, args.per_epoch, elapsed, elapsed / args.steps * 1e6))
+    print("| steps done | RSS (MB) |")
+    print("|---:|---:|")
+    for done, rss in samples:
+        print("| %d | %.1f |" % (done, rss))
+    print("| figure | value | target |")
+    print("|---|---:|---:|")
+    print("| RSS growth over the run | %.1f MB | < 20 MB |" % growth)
+    print("| peak RSS of the process minus RSS before the run | %.1f MB | |"
+          % (peak_kb / 1024 - before))
+    print("| event files | %.2f MB | < 50 MB |" % (size / 2**20))
+    print("| points written | %d | |" % points)
+    print("| `keras-timing report` | %.1f s (exit %d) | < 10 s |"
+          % (report_s, proc.returncode))
+    ok = growth < 20 and size < 50 * 2**20 and report_s < 10
+    print("verdict: %s" % ("all targets met" if ok else "a target missed"))
+
+
+if __name__ == "__main__":
+    main()
