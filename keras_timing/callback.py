@@ -25,6 +25,22 @@ from keras_timing.writer import RunWriter
 from keras_timing.writer import per_sample_layout
 
 
+def _check_writable(log_dir):
+    """Refuses, before training, a log_dir that cannot be created or written."""
+    existing = os.path.abspath(log_dir)
+    while not os.path.exists(existing):
+        parent = os.path.dirname(existing)
+        if parent == existing:
+            break
+        existing = parent
+    if not os.path.isdir(existing):
+        raise ValueError("log_dir %r cannot be created: %r is a file"
+                         % (log_dir, existing))
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise ValueError("log_dir %r is not writable (no write permission "
+                         "on %r)" % (log_dir, existing))
+
+
 # The writer thread is woken each time this many more batches wait in the
 # clock; past MAX_WAITING the end hook writes them itself. Memory stays flat
 # however fast the steps come.
@@ -132,6 +148,7 @@ class FitPredictTimer(keras.callbacks.Callback):
         if os.path.isfile(log_dir):
             raise ValueError("log_dir must be a folder, but %r is a file"
                              % (os.fspath(log_dir),))
+        _check_writable(os.fspath(log_dir))
         if run_name is not None and (not isinstance(run_name, str)
                                      or not run_name or os.sep in run_name):
             raise ValueError("run_name must be a non-empty folder name "
