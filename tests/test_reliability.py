@@ -1,0 +1,204 @@
+"""The timer never breaks a run, and keeps what it measured when the run
+breaks: faults, interference, bad input. Values are read back from disk."""
+
+import errno
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+import warnings
+
+import keras
+import numpy as np
+import pytest
+from conftest import read_scalars, steps_of
+
+from keras_timing import FitPredictTimer
+from keras_timing import backends
+from keras_timing import demo
+from keras_timing import names
+from keras_timing import writer
+
+BACKEND = keras.backend.backend()
+
+
+def _run_script(tmp_path, body, timeout=300):
+    script = tmp_path / "script.py"
+    script.write_text(textwrap.dedent(body))
+    return subprocess.run([sys.executable, str(script), str(tmp_path)],
+                          capture_output=True, text=True, timeout=timeout)
+
+
+def test_keyboard_interrupt_from_a_callback_keeps_completed_batches(
+        tmp_path):
+    proc = _run_script(tmp_path, """
+        import sys
+        import keras
+        from keras_timing import FitPredictTimer, demo
+
+        class CtrlC(keras.callbacks.Callback):
+            def on_train_batch_begin(self, batch, logs=None):
+                if batch == 13:
+                    raise KeyboardInterrupt
+
+        model, x, y = demo.dense_example(keras, samples=640)
+        timer = FitPredictTimer(log_dir=sys.argv[1], run_name="run",
+                                verbose=0)
+        model.fit(x, y, epochs=2, batch_size=32, verbose=0,
+                  callbacks=[timer, CtrlC()])
+    """)
+    assert proc.returncode != 0 and "KeyboardInterrupt" in proc.stderr
+    train = read_scalars(str(tmp_path / "run" / names.TRAIN))
+    assert steps_of(train[names.BATCH_MS]) == list(range(1, 14))
+
+
+def test_a_failing_data_generator_keeps_completed_batches(tmp_path, dense):
+    _, x, y = dense
+    model, _, _ = demo.dense_example(keras, samples=32)
+
+    class Ended(keras.callbacks.Callback):
+        """The reference: which batches Keras reported as ended."""
+
+        def __init__(self):
+            super().__init__()
+            self.ended = []
+
+        def on_train_batch_end(self, batch, logs=None):
+            self.ended.append(batch + 1)
+
+    def batches():
+        for i in range(100):
+            if i == 7:
+                raise RuntimeError("bad record at batch 7")
+            yield x[:32], y[:32]
+
+    timer = FitPredictTimer(log_dir=str(tmp_path), verbose=0, batch_size=32)
+    ended = Ended()
+    # TensorFlow wraps the generator's error in its own exception type.
+    with pytest.raises(Exception, match="bad record"):
+        model.fit(batches(), epochs=1, steps_per_epoch=20, verbose=0,
+                  callbacks=[timer, ended])
+    timer.flush()
+    # How many batches run before the error depends on the backend's
+    # prefetching; the timer must hold exactly those.
+    assert len(ended.ended) >= 3
+    train = read_scalars(os.path.join(timer.launch_dir, names.TRAIN))
+    assert steps_of(train[names.BATCH_MS]) == ended.ended
+
+
+def test_sigkill_leaves_readable_files_with_a_prefix_of_the_steps(tmp_path):
+    script = tmp_path / "long.py"
+    script.write_text(textwrap.dedent("""
+        import sys
+        import keras
+        from keras_timing import FitPredictTimer, demo
+
+        model, x, y = demo.dense_example(keras, samples=32 * 500)
+        timer = FitPredictTimer(log_dir=sys.argv[1], run_name="run",
+                                verbose=0, flush_secs=0.5)
+        model.fit(x, y, epochs=1000, batch_size=32, verbose=0,
+                  callbacks=[timer])
+    """))
+    proc = subprocess.Popen([sys.executable, str(script), str(tmp_path)],
+                            stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    run_dir = tmp_path / "run" / names.TRAIN
+    try:
+        deadline = time.monotonic() + 120
+        # Waits for the writer's periodic flushes to put points on disk.
+        while time.monotonic() < deadline:
+            files = list(run_dir.glob("*tfevents*")) if run_dir.exists() \
+                else []
+            if files and files[0].stat().st_size > 20000:
+                break
+            time.sleep(0.2)
+        else:
+            pytest.fail("no points were flushed within 120 s")
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=30)
+    train = read_scalars(str(run_dir))
+    steps = steps_of(train[names.BATCH_MS])
+    assert len(steps) > 100
+    assert steps == list(range(1, len(steps) + 1))
+
+
+def test_a_write_failure_gives_one_warning_and_training_goes_on(
+        tmp_path, dense, monkeypatch):
+    model, x, y = dense
+
+    def disk_full(self, summary, step, wall_time=None):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(writer.RunWriter, "_add", disk_full)
+    timer = FitPredictTimer(log_dir=str(tmp_path), verbose=0)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        history = model.fit(x, y, epochs=2, batch_size=32, verbose=0,
+                            callbacks=[timer])
+        model.predict(x, verbose=0, callbacks=[timer])
+    ours = [w for w in caught if "keras_timing" in str(w.message)]
+    assert len(ours) == 1 and "No space left" in str(ours[0].message)
+    assert len(history.history["loss"]) == 2
+
+
+def test_log_dir_below_a_file_is_refused(tmp_path):
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(ValueError, match="log_dir"):
+        FitPredictTimer(log_dir=str(tmp_path / "file" / "logs"))
+
+
+def test_two_timers_in_one_process_write_their_own_folders(tmp_path, dense):
+    model, x, y = dense
+    a = FitPredictTimer(log_dir=str(tmp_path / "a"), verbose=0)
+    b = FitPredictTimer(log_dir=str(tmp_path / "b"), verbose=0)
+    model.fit(x, y, epochs=2, batch_size=32, verbose=0, callbacks=[a, b])
+    model.predict(x, verbose=0, callbacks=[b])
+    for timer, runs in ((a, [names.TRAIN]), (b, [names.PREDICT,
+                                                 names.TRAIN])):
+        assert sorted(os.listdir(timer.launch_dir)) == runs
+        train = read_scalars(os.path.join(timer.launch_dir, names.TRAIN))
+        assert steps_of(train[names.BATCH_MS]) == list(range(1, 21))
+
+
+def test_reused_in_a_loop_counts_every_call(tmp_path, dense):
+    model, x, y = dense
+    timer = FitPredictTimer(log_dir=str(tmp_path), verbose=0)
+    for _ in range(3):
+        model.fit(x, y, epochs=1, batch_size=32, verbose=0,
+                  callbacks=[timer])
+        model.evaluate(x, y, batch_size=32, verbose=0, callbacks=[timer])
+        model.predict(x, batch_size=32, verbose=0, callbacks=[timer])
+    for run in (names.TRAIN, names.EVALUATE, names.PREDICT):
+        scalars = read_scalars(os.path.join(timer.launch_dir, run))
+        assert steps_of(scalars[names.BATCH_MS]) == list(range(1, 31)), run
+        assert steps_of(scalars[names.FIRST_BATCH_MS]) == [1, 11, 21], run
+
+
+@pytest.mark.skipif(BACKEND == "torch",
+                    reason="keras.callbacks.TensorBoard needs TensorFlow, "
+                           "and refuses to profile on torch")
+def test_with_keras_tensorboard_in_the_same_logs(tmp_path, dense):
+    pytest.importorskip("tensorflow")
+    model, x, y = dense
+    logs = str(tmp_path / "logs")
+    tensorboard = keras.callbacks.TensorBoard(log_dir=logs,
+                                              profile_batch=(2, 3))
+    timer = FitPredictTimer(log_dir=logs, verbose=0, profile_steps=(6, 7))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model.fit(x, y, epochs=2, batch_size=32, validation_split=0.2,
+                  verbose=0, callbacks=[tensorboard, timer])
+    assert not backends.get().running()
+    train = read_scalars(os.path.join(timer.launch_dir, names.TRAIN))
+    assert steps_of(train[names.BATCH_MS]) == list(range(1, 17))
+    # Keras's own runs sit beside the timer's launch folder.
+    assert {"train", "validation"} <= set(os.listdir(logs))
+    from tbparse import SummaryReader
+
+    # Keras writes its scalars as tensor summaries.
+    keras_tags = set(SummaryReader(os.path.join(logs, "train")).tensors.tag)
+    assert "epoch_loss" in keras_tags
+    assert len(timer.profile_sessions) == 1
