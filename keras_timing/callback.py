@@ -17,6 +17,7 @@ from keras_timing import names
 from keras_timing import probe
 from keras_timing import schedule
 from keras_timing import summary as summary_text
+from keras_timing import workers
 from keras_timing.capture import Capture
 from keras_timing.clock import StepClock
 from keras_timing.phase import PhaseStats
@@ -170,6 +171,7 @@ class FitPredictTimer(keras.callbacks.Callback):
         self.batch_size = batch_size
         self.verbose = int(verbose)
         self.launch_dir = None
+        self.worker = None
         self._runs = {}
         self._train = self._test = self._predict = None
         self._lock = threading.RLock()
@@ -324,10 +326,15 @@ class FitPredictTimer(keras.callbacks.Callback):
     def _run(self, name):
         with self._lock:
             if self.launch_dir is None:
+                self.worker = workers.worker_info()
                 self.launch_dir = self._make_launch_dir()
             run = self._runs.get(name)
             if run is None:
-                run = _Run(name, os.path.join(self.launch_dir, name))
+                # A non-chief worker writes its own points only, one level
+                # down (e.g. `train/worker_1`), never the shared run folder.
+                run = _Run(name, os.path.join(
+                    self.launch_dir, name, *filter(None,
+                                                   [self.worker.folder])))
                 if name in self._schedules:
                     _warm_up(self._profiler)
                     run.capture = Capture(
@@ -335,7 +342,7 @@ class FitPredictTimer(keras.callbacks.Callback):
                         names.MARKER_NAMES[name], self._profiler,
                         sync=lambda r=run: self._profiler.sync(self.model,
                                                                r.frame))
-                if not self._runs:
+                if not self._runs and self.worker.is_chief:
                     run.writer.layout(per_sample_layout(
                         "time per sample (ms), p10-p90 band",
                         names.MS_PER_SAMPLE, names.MS_PER_SAMPLE_P10,
@@ -344,6 +351,19 @@ class FitPredictTimer(keras.callbacks.Callback):
             return run
 
     def _make_launch_dir(self):
+        if self.worker.multi:
+            # Every worker must pick the same folder: no launch time, no
+            # per-process `-1` suffix.
+            base = self.run_name or self.worker.shared_launch_name()
+            if self.run_name is None:
+                warnings.warn(
+                    "keras_timing: %d workers share the launch folder %r "
+                    "derived from the cluster; pass FitPredictTimer("
+                    "run_name=...) to keep launches apart."
+                    % (self.worker.count, base), stacklevel=4)
+            path = os.path.join(self.log_dir, base)
+            os.makedirs(path, exist_ok=True)
+            return path
         base = self.run_name or time.strftime("%Y%m%d-%H%M%S")
         os.makedirs(self.log_dir, exist_ok=True)
         for i in range(1000):

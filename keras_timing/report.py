@@ -13,6 +13,7 @@ from tensorboard.backend.event_processing import event_accumulator
 from keras_timing import names
 from keras_timing import summary as summary_text
 from keras_timing import traces
+from keras_timing import workers as workers_lib
 from keras_timing.clock import StepTime
 from keras_timing.phase import PhaseStats
 
@@ -38,6 +39,76 @@ def find_runs(log_dir):
             launch = os.path.relpath(os.path.dirname(folder), log_dir)
             found.append((launch, run, folder))
     return found
+
+
+def find_worker_runs(log_dir):
+    """`(launch, run, worker, path)` for every non-chief worker's folder,
+    `<launch>/<run>/worker_<k>`, with event files."""
+    found = []
+    for folder, dirs, files in os.walk(log_dir):
+        dirs.sort()
+        if "plugins" in dirs:
+            dirs.remove("plugins")
+        worker = os.path.basename(folder)
+        parent = os.path.dirname(folder)
+        suffix = worker[len(workers_lib.WORKER_PREFIX):]
+        if (worker.startswith(workers_lib.WORKER_PREFIX) and suffix.isdigit()
+                and os.path.basename(parent) in names.RUNS
+                and any("tfevents" in f for f in files)):
+            launch = os.path.relpath(os.path.dirname(parent), log_dir)
+            found.append((launch, os.path.basename(parent), worker, folder))
+    return found
+
+
+def worker_spread(times_by_worker):
+    """Per-step comparison of the workers of one run.
+
+    `times_by_worker`: `{"worker_0": [StepTime], "worker_1": ...}`. Steps
+    that every worker has (first batches left out) are compared. In
+    synchronous data parallel training the workers meet in an all-reduce
+    every step: the others wait for the straggler inside their step, so the
+    straggler has the shortest `batch_ms` and the longest `input_wait_ms`
+    (its host was late to begin the step). The spread, max minus min
+    `batch_ms` across workers at a step, is that wait: what the straggler
+    cost the step.
+    """
+    per_step = {}
+    for worker, times in times_by_worker.items():
+        for t in times:
+            if not t.is_first:
+                per_step.setdefault(t.last_step, {})[worker] = t
+    n = len(times_by_worker)
+    steps = sorted(s for s, seen in per_step.items() if len(seen) == n)
+    ordered = sorted(times_by_worker,
+                     key=lambda w: int(w[len(workers_lib.WORKER_PREFIX):]))
+    straggler = dict.fromkeys(ordered, 0)
+    spreads = []
+    for step in steps:
+        seen = per_step[step]
+        batch = [seen[w].batch_ms for w in ordered]
+        spreads.append(max(batch) - min(batch))
+        straggler[max(ordered, key=lambda w: seen[w].input_wait_ms)] += 1
+
+    def quantile(values, q):
+        if not values:
+            return math.nan
+        values = sorted(values)
+        return values[min(len(values) - 1, int(q * len(values)))]
+
+    return {
+        "workers": n,
+        "steps_compared": len(steps),
+        "p50_spread_ms": quantile(spreads, 0.5),
+        "p90_spread_ms": quantile(spreads, 0.9),
+        "max_spread_ms": max(spreads) if spreads else math.nan,
+        "straggler": straggler,
+        "per_worker": {w: {
+            "p50_batch_ms": quantile(
+                [per_step[s][w].batch_ms for s in steps], 0.5),
+            "p50_input_wait_ms": quantile(
+                [per_step[s][w].input_wait_ms for s in steps], 0.5),
+        } for w in ordered},
+    }
 
 
 def load_run(path):
@@ -88,10 +159,12 @@ def report(log_dir):
         raise ReportError("no such folder: %s" % log_dir)
     launches = {}
     captures = {}
+    chief_times = {}
     for launch, run, path in find_runs(log_dir):
         times, written = load_run(path)
         if not times:
             continue
+        chief_times[launch, run] = times
         # The points are read as written: no second decimation.
         stats = PhaseStats(run, full_steps=math.inf)
         stats.add(times, final=True)
@@ -101,6 +174,19 @@ def report(log_dir):
         found = list_captures(path, times)
         if found:
             captures.setdefault(launch, {})[run] = found
+    by_worker = {}
+    for launch, run, worker, path in find_worker_runs(log_dir):
+        times = read_run(path)
+        found = list_captures(path, times)
+        if found:
+            captures.setdefault(launch, {})["%s/%s" % (run, worker)] = found
+        if times and (launch, run) in chief_times:
+            by_worker.setdefault((launch, run), {
+                workers_lib.WORKER_PREFIX + "0": chief_times[launch, run]
+            })[worker] = times
+    spreads = {}
+    for (launch, run), times in by_worker.items():
+        spreads.setdefault(launch, {})[run] = worker_spread(times)
     if not launches:
         raise ReportError(
             "no keras_timing runs (%s with %s) under %s"
@@ -113,10 +199,22 @@ def report(log_dir):
             "launch": launch,
             "runs": ordered,
             "fit_predict_ratio": summary_text.fit_predict_ratio(ordered),
-            "captures": {r: captures[launch][r] for r in names.RUNS
-                         if r in captures.get(launch, {})},
+            "captures": {r: c for r, c in sorted(
+                captures.get(launch, {}).items(),
+                key=lambda item: _run_order(item[0]))},
         })
+        if launch in spreads:
+            out[-1]["workers"] = {r: spreads[launch][r] for r in names.RUNS
+                                  if r in spreads[launch]}
     return out
+
+
+def _run_order(key):
+    """`train` < `train/worker_1` < `train/worker_2` < `validation` ..."""
+    run, _, worker = key.partition("/")
+    number = worker[len(workers_lib.WORKER_PREFIX):]
+    return (names.RUNS.index(run) if run in names.RUNS else len(names.RUNS),
+            int(number) if number.isdigit() else -1)
 
 
 def list_captures(run_dir, times):
@@ -152,9 +250,27 @@ def to_text(result):
         parts.append("## %s\n" % launch["launch"])
         parts.append(summary_text.markdown(list(launch["runs"].values()),
                                            launch["fit_predict_ratio"]))
+        for run, spread in launch.get("workers", {}).items():
+            parts.append(_workers_text(run, spread))
         for run, found in launch["captures"].items():
             parts.append(_captures_text(run, found))
     return "\n".join(parts)
+
+
+def _workers_text(run, s):
+    lines = ["Workers of %s: %d workers, %d steps compared; batch_ms spread "
+             "(slowest minus fastest worker at a step) p50 %.2f, p90 %.2f, "
+             "max %.2f ms" % (run, s["workers"], s["steps_compared"],
+                              s["p50_spread_ms"], s["p90_spread_ms"],
+                              s["max_spread_ms"])]
+    counts = sorted(s["straggler"].items(), key=lambda kv: -kv[1])
+    lines.append("  straggler (the worker the others waited for: longest "
+                 "input wait, shortest batch), steps: " + ", ".join(
+                     "%s %d" % kv for kv in counts))
+    for worker, w in s["per_worker"].items():
+        lines.append("  %s: batch p50 %.2f ms, input wait p50 %.2f ms"
+                     % (worker, w["p50_batch_ms"], w["p50_input_wait_ms"]))
+    return "\n".join(lines) + "\n"
 
 
 def _captures_text(run, found):

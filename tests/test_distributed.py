@@ -1,0 +1,309 @@
+"""Distributed training: DataParallel (JAX), MirroredStrategy and a real
+two-process MultiWorkerMirroredStrategy (TensorFlow) on this machine.
+
+Each distributed run is its own subprocess (device counts and strategies are
+fixed at start-up); the tests read back what it wrote.
+"""
+
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import textwrap
+
+import keras
+import pytest
+from conftest import read_scalars, steps_of, values_of
+
+from keras_timing import cli
+from keras_timing import names
+from keras_timing import report
+from keras_timing import workers
+from keras_timing.clock import StepTime
+
+BACKEND = keras.backend.backend()
+GLOBAL_BATCH = 32
+
+
+def _run_script(tmp_path, name, source, env=None, timeout=120):
+    script = tmp_path / name
+    script.write_text(textwrap.dedent(source))
+    proc = subprocess.run([sys.executable, str(script), str(tmp_path / "logs")],
+                          capture_output=True, text=True, timeout=timeout,
+                          env={**os.environ, **(env or {})})
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return proc.stdout
+
+
+def _samples(points, rates):
+    """Samples per point, from `samples_per_sec * (batch + wait)`."""
+    batch = dict(points[names.BATCH_MS])
+    wait = dict(points[names.INPUT_WAIT_MS])
+    return [rate * (batch[s] + wait[s]) / 1e3 for s, rate in rates]
+
+
+def _assert_global_batch(run_dir, steps):
+    points = read_scalars(run_dir)
+    assert steps_of(points[names.BATCH_MS]) == list(range(1, steps + 1))
+    rates = points[names.SAMPLES_PER_SEC]
+    assert steps_of(rates) == list(range(1, steps + 1))
+    # The global batch (32), not a replica's share (32 / replicas).
+    assert values_of([(0, n) for n in _samples(points, rates)]) == \
+        pytest.approx(GLOBAL_BATCH, rel=1e-3)
+
+
+# ---- one process, several devices ----------------------------------------
+
+_DATA_PARALLEL = """
+    import sys
+    import jax
+    import keras
+    from keras_timing import FitPredictTimer, demo
+
+    devices = jax.devices()
+    keras.distribution.set_distribution(
+        keras.distribution.DataParallel(devices=devices))
+    model, x, y = demo.dense_example(keras, samples=320)
+    timer = FitPredictTimer(log_dir=sys.argv[1], run_name="run", verbose=0)
+    model.fit(x, y, epochs=2, batch_size=32, verbose=0, callbacks=[timer])
+    model.predict(x, batch_size=32, verbose=0, callbacks=[timer])
+    print("devices", len(devices), "processes", jax.process_count(),
+          "chief", timer.worker.is_chief)
+"""
+
+
+@pytest.mark.skipif(BACKEND != "jax", reason="keras.distribution on JAX")
+def test_jax_data_parallel_counts_the_global_batch(tmp_path):
+    out = _run_script(tmp_path, "dp.py", _DATA_PARALLEL, env={
+        "XLA_FLAGS": "--xla_force_host_platform_device_count=4"})
+    assert "devices 4 processes 1 chief True" in out
+    _assert_global_batch(str(tmp_path / "logs" / "run" / names.TRAIN), 20)
+    _assert_global_batch(str(tmp_path / "logs" / "run" / names.PREDICT), 10)
+
+
+_MIRRORED = """
+    import sys
+    import tensorflow as tf
+
+    cpu = tf.config.list_physical_devices("CPU")[0]
+    tf.config.set_logical_device_configuration(
+        cpu, [tf.config.LogicalDeviceConfiguration()] * 4)
+    import keras
+    from keras_timing import FitPredictTimer, demo
+
+    strategy = tf.distribute.MirroredStrategy(
+        [d.name for d in tf.config.list_logical_devices("CPU")])
+    with strategy.scope():
+        model, x, y = demo.dense_example(keras, samples=320)
+    timer = FitPredictTimer(log_dir=sys.argv[1], run_name="run", verbose=0)
+    model.fit(x, y, epochs=2, batch_size=32, verbose=0, callbacks=[timer])
+    model.predict(x, batch_size=32, verbose=0, callbacks=[timer])
+    print("replicas", strategy.num_replicas_in_sync)
+"""
+
+
+@pytest.mark.skipif(BACKEND != "tensorflow", reason="tf.distribute")
+def test_mirrored_strategy_counts_the_global_batch(tmp_path):
+    out = _run_script(tmp_path, "mirrored.py", _MIRRORED)
+    assert "replicas 4" in out
+    _assert_global_batch(str(tmp_path / "logs" / "run" / names.TRAIN), 20)
+    _assert_global_batch(str(tmp_path / "logs" / "run" / names.PREDICT), 10)
+
+
+# ---- two worker processes ------------------------------------------------
+
+_MULTI_WORKER = """
+    import json
+    import os
+    import sys
+
+    index, ports, log_dir = int(sys.argv[2]), sys.argv[3].split(","), sys.argv[1]
+    os.environ["TF_CONFIG"] = json.dumps({
+        "cluster": {"worker": ["127.0.0.1:%s" % p for p in ports]},
+        "task": {"type": "worker", "index": index}})
+    import numpy as np
+    import tensorflow as tf
+    import keras
+    import keras.src.backend.tensorflow.trainer as tf_trainer
+    from keras_timing import FitPredictTimer, demo
+
+    # Keras 3 and MultiWorkerMirroredStrategy (keras-team/keras#20585): its
+    # cross-worker reduction of the logs fails on scalars; reduce them per
+    # worker (the gradients are still all-reduced every step).
+    tf_trainer._collective_all_reduce_multi_worker = lambda strategy: False
+    strategy = tf.distribute.MultiWorkerMirroredStrategy()
+    with strategy.scope():
+        model, x, y = demo.dense_example(keras, samples=320)
+
+    def build_locally(iterator=None, data_batch=None):
+        # The same issue: its build step reduces a batch across workers.
+        with strategy.scope():
+            model._symbolic_build(data_batch=(x[:32], y[:32]))
+
+    model._maybe_symbolic_build = build_locally
+
+    class Straggler(keras.callbacks.Callback):
+        # Real host work after each step of this worker only.
+        def on_train_batch_end(self, batch, logs=None):
+            a = np.random.default_rng(batch).random((200, 200))
+            for _ in range(40):
+                a = a @ a
+                a /= np.abs(a).max()
+
+    data = tf.data.Dataset.from_tensor_slices((x, y)).batch(
+        32, drop_remainder=True)   # a static global batch size
+    timer = FitPredictTimer(log_dir=log_dir, run_name="run", verbose=0)
+    model.fit(data, epochs=2, verbose=0,
+              callbacks=[timer] + ([Straggler()] if index == 1 else []))
+    print("pid", os.getpid(), "worker", timer.worker.index,
+          "chief", timer.worker.is_chief, "dir", timer.launch_dir)
+"""
+
+
+def _free_ports(n):
+    socks = [socket.socket() for _ in range(n)]
+    try:
+        for s in socks:
+            s.bind(("127.0.0.1", 0))
+        return [s.getsockname()[1] for s in socks]
+    finally:
+        for s in socks:
+            s.close()
+
+
+@pytest.mark.skipif(BACKEND != "tensorflow", reason="tf.distribute")
+def test_two_workers_write_their_own_points_and_the_straggler_shows(
+        tmp_path, capsys):
+    script = tmp_path / "worker.py"
+    script.write_text(textwrap.dedent(_MULTI_WORKER))
+    log_dir = tmp_path / "logs"
+    ports = ",".join(map(str, _free_ports(2)))
+    procs = [subprocess.Popen(
+        [sys.executable, str(script), str(log_dir), str(i), ports],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env={**os.environ, "KERAS_BACKEND": "tensorflow"}) for i in (0, 1)]
+    outs = []
+    try:
+        for p in procs:
+            outs.append(p.communicate(timeout=60))
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                p.kill()
+                p.communicate()
+    for p, (out, err) in zip(procs, outs):
+        assert p.returncode == 0, err[-3000:]
+    pids = [int(re.search(r"pid (\d+)", out).group(1)) for out, _ in outs]
+    assert "worker 0 chief True" in outs[0][0]
+    assert "worker 1 chief False" in outs[1][0]
+
+    def pids_of(folder):
+        # events.out.tfevents.<time>.<host>.<pid>.<n>.keras_timing
+        return {int(re.search(r"\.(\d+)\.\d+\.keras_timing$", f).group(1))
+                for f in os.listdir(folder) if "tfevents" in f}
+
+    shared = log_dir / "run" / names.TRAIN
+    own = shared / "worker_1"
+    # Only the chief writes the shared run; worker 1 writes its own folder.
+    assert pids_of(shared) == {pids[0]}
+    assert pids_of(own) == {pids[1]}
+    assert sorted(os.listdir(log_dir)) == ["run"]
+    # tbparse reads sub-folders too: the chief's file alone.
+    (chief_file,) = [f for f in os.listdir(shared) if "tfevents" in f]
+    chief = read_scalars(str(shared / chief_file))
+    second = read_scalars(str(own))
+    assert steps_of(chief[names.BATCH_MS]) == list(range(1, 21))
+    assert steps_of(second[names.BATCH_MS]) == list(range(1, 21))
+    # Each worker reads its share, the adapter says the global batch.
+    for points in (chief, second):
+        assert values_of([(0, n) for n in _samples(
+            points, points[names.SAMPLES_PER_SEC])]) == pytest.approx(
+                GLOBAL_BATCH, rel=1e-3)
+
+    assert cli.main(["report", str(log_dir), "--json"]) == 0
+    (launch,) = json.loads(capsys.readouterr().out)
+    spread = launch["workers"][names.TRAIN]
+    assert spread["workers"] == 2
+    assert spread["steps_compared"] == 19      # the first (compile) left out
+    # Worker 1 made the chief wait, step after step.
+    assert spread["straggler"]["worker_1"] >= 0.8 * spread["steps_compared"]
+    per = spread["per_worker"]
+    assert (per["worker_1"]["p50_input_wait_ms"]
+            > 5 * per["worker_0"]["p50_input_wait_ms"])
+    assert spread["p50_spread_ms"] > 0
+    assert cli.main(["report", str(log_dir)]) == 0
+    text = capsys.readouterr().out
+    assert "Workers of train: 2 workers" in text
+    assert re.search(r"steps: worker_1 \d+, worker_0 \d+", text)
+
+
+# ---- pure and one-process checks (every backend) -------------------------
+
+def _tf_config(task_type, index, chief=False):
+    cluster = {"worker": ["127.0.0.1:2001", "127.0.0.1:2002"]}
+    if chief:
+        cluster["chief"] = ["127.0.0.1:2000"]
+    return {"TF_CONFIG": json.dumps({"cluster": cluster, "task": {
+        "type": task_type, "index": index}})}
+
+
+def test_worker_info_from_tf_config():
+    info = workers.worker_info("tensorflow", _tf_config("worker", 1))
+    assert (info.index, info.count, info.is_chief) == (1, 2, False)
+    assert info.folder == "worker_1"
+    chief = workers.worker_info("tensorflow", _tf_config("worker", 0))
+    assert chief.is_chief and chief.folder is None
+    assert chief.shared_launch_name() == info.shared_launch_name()
+    # With a "chief" task, the chief is worker_0 and workers count from 1.
+    assert workers.worker_info(
+        "tensorflow", _tf_config("chief", 0, chief=True)).index == 0
+    assert workers.worker_info(
+        "tensorflow", _tf_config("worker", 0, chief=True)).folder == "worker_1"
+    assert workers.worker_info("tensorflow", _tf_config("evaluator", 0)) \
+        == workers.SINGLE
+    assert workers.worker_info("tensorflow", {"TF_CONFIG": "{bad"}) \
+        == workers.SINGLE
+    assert workers.worker_info("torch", _tf_config("worker", 1)) \
+        == workers.SINGLE
+    assert workers.worker_info("tensorflow", {}) == workers.SINGLE
+
+
+def _times(batch, wait):
+    return [StepTime(s, s, b, w, 0.0, s == 1) for s, (b, w)
+            in enumerate(zip(batch, wait), start=1)]
+
+
+def test_worker_spread_names_the_worker_the_others_waited_for():
+    # worker_1 is late to every step (host work); the chief waits for it
+    # inside its own step, so the chief's batch_ms is the long one.
+    result = report.worker_spread({
+        "worker_0": _times([500, 41, 42, 40, 43], [0, 1, 1, 1, 1]),
+        "worker_1": _times([500, 11, 12, 10, 9], [0, 30, 31, 29, 33]),
+    })
+    assert result["steps_compared"] == 4
+    assert result["straggler"] == {"worker_0": 0, "worker_1": 4}
+    assert result["p50_spread_ms"] == 30
+    assert result["max_spread_ms"] == 34
+    assert result["per_worker"]["worker_1"]["p50_input_wait_ms"] == 31
+
+
+@pytest.mark.skipif(BACKEND != "tensorflow",
+                    reason="TF_CONFIG is read on the TensorFlow backend")
+def test_a_non_chief_worker_writes_only_its_own_folder(tmp_path, dense,
+                                                       monkeypatch):
+    from keras_timing import FitPredictTimer
+
+    monkeypatch.setenv("TF_CONFIG", _tf_config("worker", 1)["TF_CONFIG"])
+    model, x, y = dense
+    timer = FitPredictTimer(log_dir=str(tmp_path), verbose=0)
+    with pytest.warns(UserWarning, match="run_name"):
+        model.fit(x, y, epochs=1, batch_size=32, verbose=0,
+                  callbacks=[timer])
+    name = workers.worker_info().shared_launch_name()
+    assert timer.launch_dir == str(tmp_path / name)
+    train = tmp_path / name / names.TRAIN
+    assert [f for f in os.listdir(train) if "tfevents" in f] == []
+    points = read_scalars(str(train / "worker_1"))
+    assert steps_of(points[names.BATCH_MS]) == list(range(1, 11))
