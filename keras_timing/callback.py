@@ -130,7 +130,7 @@ class FitPredictTimer(keras.callbacks.Callback):
     async_safe = True
 
     def __init__(self, log_dir="logs", run_name=None, batch_size=None,
-                 flush_secs=5.0, verbose=1, profile_steps=None,
+                 flush_secs=1.0, verbose=1, profile_steps=None,
                  profile_predict_steps=None, profile_evaluate_steps=None):
         super().__init__()
         self._schedules = {
@@ -176,6 +176,7 @@ class FitPredictTimer(keras.callbacks.Callback):
         self._train = self._test = self._predict = None
         self._lock = threading.RLock()
         self._broken = False
+        self._break_lock = threading.Lock()
         self._active = set()
         self._flusher = Flusher(self._flush_quietly, flush_secs)
 
@@ -451,8 +452,10 @@ class FitPredictTimer(keras.callbacks.Callback):
 
     def _break(self, error):
         """The timer stops, with one warning; training never does."""
-        if not self._broken:
-            self._broken = True
+        with self._break_lock:
+            # The writer thread and the training thread may fail at once.
+            first, self._broken = not self._broken, True
+        if first:
             warnings.warn("keras_timing: timing stopped after an error, "
                           "training goes on: %r" % (error,), stacklevel=3)
 

@@ -15,12 +15,20 @@ def _report(args):
         result = report.report(args.log_dir)
     except report.ReportError as e:
         print("keras-timing report: %s" % e, file=sys.stderr)
-        return 2
-    if args.json:
-        print(json.dumps(report.to_json_ready(result), indent=2))
-    else:
-        print(report.to_text(result))
-    return 0
+        result = None
+    # What was readable is reported; damaged files are named, and the exit
+    # code says the folder was not whole.
+    damaged = report.damaged_files(args.log_dir) if os.path.isdir(
+        args.log_dir) else []
+    for path, reason in damaged:
+        print("keras-timing report: %s: %s" % (path, reason),
+              file=sys.stderr)
+    if result is not None:
+        if args.json:
+            print(json.dumps(report.to_json_ready(result), indent=2))
+        else:
+            print(report.to_text(result))
+    return 2 if result is None or damaged else 0
 
 
 def _demo(args):

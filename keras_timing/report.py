@@ -10,6 +10,7 @@ import os
 
 from tensorboard.backend.event_processing import event_accumulator
 
+from keras_timing import eventcheck
 from keras_timing import names
 from keras_timing import summary as summary_text
 from keras_timing import traces
@@ -39,6 +40,22 @@ def find_runs(log_dir):
             launch = os.path.relpath(os.path.dirname(folder), log_dir)
             found.append((launch, run, folder))
     return found
+
+
+def damaged_files(log_dir):
+    """`(path, reason)` of every truncated or corrupt event file of the
+    timer's run folders (chief and workers) under `log_dir`."""
+    folders = [path for _, _, path in find_runs(log_dir)]
+    folders += [path for _, _, _, path in find_worker_runs(log_dir)]
+    out = []
+    for folder in folders:
+        for name in sorted(os.listdir(folder)):
+            path = os.path.join(folder, name)
+            if "tfevents" in name and os.path.isfile(path):
+                reason = eventcheck.damage(path)
+                if reason:
+                    out.append((path, reason))
+    return out
 
 
 def find_worker_runs(log_dir):

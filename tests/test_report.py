@@ -62,3 +62,36 @@ def test_missing_or_empty_folder_exits_2_with_a_message(tmp_path, capsys):
     assert "no such folder" in capsys.readouterr().err
     assert cli.main(["report", str(tmp_path)]) == 2
     assert "no keras_timing runs" in capsys.readouterr().err
+
+
+def test_damaged_files_are_named_and_valid_data_still_reported(
+        logged, capsys):
+    log_dir, timer = logged
+    predict_dir = os.path.join(timer.launch_dir, names.PREDICT)
+    (good,) = [f for f in os.listdir(predict_dir) if "tfevents" in f]
+    data = open(os.path.join(predict_dir, good), "rb").read()
+    # A copy cut mid-record, as a crash mid-write leaves it, in another run.
+    cut = log_dir / "b" / names.TRAIN
+    cut.mkdir(parents=True)
+    (cut / "events.out.tfevents.1.host.1.0.keras_timing").write_bytes(
+        data[:len(data) // 2])
+    # Garbage where an event file should be.
+    junk = log_dir / "c" / names.TRAIN
+    junk.mkdir(parents=True)
+    (junk / "events.out.tfevents.2.host.2.0").write_bytes(b"\x07" * 64)
+    assert cli.main(["report", str(log_dir), "--json"]) == 2
+    out = capsys.readouterr()
+    launches = {l["launch"]: l for l in json.loads(out.out)}
+    assert launches["a"]["runs"][names.TRAIN]["steps"] == 24
+    assert "truncated record" in out.err and str(cut) in out.err
+    assert str(junk) in out.err and "crc" in out.err
+
+
+def test_a_folder_of_another_tool_exits_2(tmp_path, capsys):
+    from keras_timing.writer import RunWriter
+
+    other = RunWriter(str(tmp_path / "train"))
+    other.scalars(1, {"epoch_loss": 0.5})
+    other.close()
+    assert cli.main(["report", str(tmp_path)]) == 2
+    assert "no keras_timing runs" in capsys.readouterr().err
