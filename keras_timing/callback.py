@@ -188,8 +188,11 @@ class FitPredictTimer(keras.callbacks.Callback):
     def on_epoch_begin(self, epoch, logs=None):
         run = self._train
         if run is not None and not self._broken:
-            run.offset = run.clock.last_step
-            run.clock.anchor()
+            try:
+                run.offset = run.clock.last_step
+                run.clock.anchor()
+            except Exception as e:
+                self._break(e)
 
     def on_train_batch_begin(self, batch, logs=None):
         self._begin(self._train, batch)
@@ -220,7 +223,10 @@ class FitPredictTimer(keras.callbacks.Callback):
         run, self._test = self._test, None
         if run is not None and run.name == names.VALIDATION:
             self._active.discard(run.name)
-            self._drain(run, final=True)
+            try:
+                self._drain(run, final=True)
+            except Exception as e:
+                self._break(e)
         else:
             self._finish(run)
 
@@ -278,7 +284,10 @@ class FitPredictTimer(keras.callbacks.Callback):
         if run.capture is not None:
             self._guard_capture(run, run.capture.begin, first,
                                 first + run.steps_per_call - 1)
-        run.clock.begin(first)
+        try:
+            run.clock.begin(first)
+        except Exception as e:
+            self._break(e)
 
     def _guard_capture(self, run, fn, *args):
         """Profiling that fails is turned off, with one warning."""
@@ -458,6 +467,11 @@ class FitPredictTimer(keras.callbacks.Callback):
         if first:
             warnings.warn("keras_timing: timing stopped after an error, "
                           "training goes on: %r" % (error,), stacklevel=3)
+            for run in list(self._runs.values()):
+                try:
+                    run.writer.close()
+                except Exception:
+                    pass
 
     # ---- public ----------------------------------------------------------
 

@@ -122,6 +122,13 @@ class RunWriter:
                 self._writer.close()
                 self._writer = None
 
+    def __del__(self):
+        # A timer dropped without its last phase end still closes its file.
+        try:
+            self.close()
+        except Exception:
+            pass
+
 
 def per_sample_layout(runs_title, value_tag, lower_tag, upper_tag):
     """A custom-scalars layout: one margin chart of time per sample.

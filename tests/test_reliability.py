@@ -139,7 +139,8 @@ def test_a_write_failure_gives_one_warning_and_training_goes_on(
         history = model.fit(x, y, epochs=2, batch_size=32, verbose=0,
                             callbacks=[timer])
         model.predict(x, verbose=0, callbacks=[timer])
-    ours = [w for w in caught if "keras_timing" in str(w.message)]
+    ours = [w for w in caught
+            if str(w.message).startswith("keras_timing:")]
     assert len(ours) == 1 and "No space left" in str(ours[0].message)
     assert len(history.history["loss"]) == 2
 
@@ -202,3 +203,27 @@ def test_with_keras_tensorboard_in_the_same_logs(tmp_path, dense):
     keras_tags = set(SummaryReader(os.path.join(logs, "train")).tensors.tag)
     assert "epoch_loss" in keras_tags
     assert len(timer.profile_sessions) == 1
+
+
+def test_an_error_in_any_hook_stops_timing_not_training(
+        tmp_path, dense, monkeypatch):
+    from keras_timing import clock
+
+    model, x, y = dense
+
+    def broken(self, *args, **kwargs):
+        raise RuntimeError("clock broke")
+
+    for method in ("begin", "anchor", "end_count"):
+        monkeypatch.setattr(clock.StepClock, method, broken)
+        timer = FitPredictTimer(log_dir=str(tmp_path / method), verbose=0)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            history = model.fit(x, y, epochs=2, batch_size=32, verbose=0,
+                                validation_split=0.2, callbacks=[timer])
+            model.predict(x, verbose=0, callbacks=[timer])
+        ours = [str(w.message) for w in caught
+                if str(w.message).startswith("keras_timing:")]
+        assert len(ours) == 1 and "clock broke" in ours[0], (method, ours)
+        assert len(history.history["val_loss"]) == 2
+        monkeypatch.undo()
