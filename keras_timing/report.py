@@ -28,27 +28,47 @@ class ReportError(Exception):
     """The folder holds nothing this report can read."""
 
 
-def find_runs(log_dir):
-    """`(launch, run, path)` for every run folder with event files."""
+def _event_folders(log_dir):
+    """`(launch, run, worker, path)` of every folder with event files that
+    is a run (`worker` None) or a non-chief worker's `<run>/worker_<k>`."""
     found = []
     for folder, dirs, files in os.walk(log_dir):
         dirs.sort()
         if "plugins" in dirs:
             dirs.remove("plugins")
-        run = os.path.basename(folder)
-        if run in names.RUNS and any("tfevents" in f for f in files):
-            launch = os.path.relpath(os.path.dirname(folder), log_dir)
-            found.append((launch, run, folder))
+        if not any("tfevents" in f for f in files):
+            continue
+        name, parent = os.path.basename(folder), os.path.dirname(folder)
+        suffix = name[len(workers_lib.WORKER_PREFIX):]
+        if name in names.RUNS:
+            found.append((os.path.relpath(parent, log_dir), name, None,
+                          folder))
+        elif (name.startswith(workers_lib.WORKER_PREFIX) and suffix.isdigit()
+              and os.path.basename(parent) in names.RUNS):
+            launch = os.path.relpath(os.path.dirname(parent), log_dir)
+            found.append((launch, os.path.basename(parent), name, folder))
     return found
+
+
+def find_runs(log_dir):
+    """`(launch, run, path)` for every run folder with event files."""
+    return [(launch, run, path)
+            for launch, run, worker, path in _event_folders(log_dir)
+            if worker is None]
+
+
+def find_worker_runs(log_dir):
+    """`(launch, run, worker, path)` for every non-chief worker's folder,
+    `<launch>/<run>/worker_<k>`, with event files."""
+    return [entry for entry in _event_folders(log_dir)
+            if entry[2] is not None]
 
 
 def damaged_files(log_dir):
     """`(path, reason)` of every truncated or corrupt event file of the
     timer's run folders (chief and workers) under `log_dir`."""
-    folders = [path for _, _, path in find_runs(log_dir)]
-    folders += [path for _, _, _, path in find_worker_runs(log_dir)]
     out = []
-    for folder in folders:
+    for _, _, _, folder in _event_folders(log_dir):
         for name in sorted(os.listdir(folder)):
             path = os.path.join(folder, name)
             if "tfevents" in name and os.path.isfile(path):
@@ -56,25 +76,6 @@ def damaged_files(log_dir):
                 if reason:
                     out.append((path, reason))
     return out
-
-
-def find_worker_runs(log_dir):
-    """`(launch, run, worker, path)` for every non-chief worker's folder,
-    `<launch>/<run>/worker_<k>`, with event files."""
-    found = []
-    for folder, dirs, files in os.walk(log_dir):
-        dirs.sort()
-        if "plugins" in dirs:
-            dirs.remove("plugins")
-        worker = os.path.basename(folder)
-        parent = os.path.dirname(folder)
-        suffix = worker[len(workers_lib.WORKER_PREFIX):]
-        if (worker.startswith(workers_lib.WORKER_PREFIX) and suffix.isdigit()
-                and os.path.basename(parent) in names.RUNS
-                and any("tfevents" in f for f in files)):
-            launch = os.path.relpath(os.path.dirname(parent), log_dir)
-            found.append((launch, os.path.basename(parent), worker, folder))
-    return found
 
 
 def worker_spread(times_by_worker):

@@ -181,12 +181,14 @@ def test_reused_in_a_loop_counts_every_call(tmp_path, dense):
 @pytest.mark.skipif(BACKEND == "torch",
                     reason="keras.callbacks.TensorBoard needs TensorFlow, "
                            "and refuses to profile on torch")
-def test_with_keras_tensorboard_in_the_same_logs(tmp_path, dense):
+@pytest.mark.parametrize("profile_batch", [0, (2, 3)])
+def test_with_keras_tensorboard_in_the_same_logs(tmp_path, dense,
+                                                 profile_batch):
     pytest.importorskip("tensorflow")
     model, x, y = dense
     logs = str(tmp_path / "logs")
     tensorboard = keras.callbacks.TensorBoard(log_dir=logs,
-                                              profile_batch=(2, 3))
+                                              profile_batch=profile_batch)
     timer = FitPredictTimer(log_dir=logs, verbose=0, profile_steps=(6, 7))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
