@@ -2,9 +2,10 @@
 
 Pure bookkeeping: the callback feeds it, the writer receives its points. The
 statistics leave out each call's first batch (tracing and compilation), which
-is reported on its own. Time per sample is a median (one slow step, such as a
-retrace for a smaller last batch, does not move it); samples/s is the total
-over the wall time of the batches, input wait included.
+is reported on its own. Time per sample is a median of `batch_ms +
+input_wait_ms` per sample (one slow step, such as a retrace for a smaller
+last batch, does not move it); samples/s is the total over the wall time of
+the batches, input wait included. The chart's band is `batch_ms` per sample.
 """
 
 import math
@@ -87,11 +88,14 @@ class PhaseStats:
         self.batch_total_ms += t.batch_ms * t.steps
         self.wait_total_ms += t.input_wait_ms * t.steps
         if t.samples:
-            per_sample = t.batch_ms * t.steps / t.samples
+            wall = (t.batch_ms + t.input_wait_ms) * t.steps
             self.samples += t.samples
-            self.sampled_ms += (t.batch_ms + t.input_wait_ms) * t.steps
-            self.ms_per_sample.add(per_sample, t.steps)
-            self._band.append(per_sample)
+            self.sampled_ms += wall
+            # The summary's per-sample time is the step's whole interval:
+            # where host work between steps lands (batch or input wait)
+            # differs by backend, and a user pays for both.
+            self.ms_per_sample.add(wall / t.samples, t.steps)
+            self._band.append(t.batch_ms * t.steps / t.samples)
 
     def _point(self, t):
         values = {

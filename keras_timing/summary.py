@@ -10,7 +10,11 @@ from keras_timing import names
 
 
 def fit_predict_ratio(summaries):
-    """Train time per sample over predict time per sample, or NaN."""
+    """Train time per sample over predict time per sample, or NaN.
+
+    Both are medians of a step's whole interval (`batch_ms` plus
+    `input_wait_ms`) per sample, first batches left out.
+    """
     train = summaries.get(names.TRAIN, {}).get("ms_per_sample", math.nan)
     predict = summaries.get(names.PREDICT, {}).get("ms_per_sample", math.nan)
     if math.isnan(train) or math.isnan(predict) or predict <= 0:
@@ -30,7 +34,8 @@ def lines(summary):
         "(compile, left out)" % (
             s["run"], s["steps"], _fmt(s["p50_ms"]), _fmt(s["p90_ms"]),
             _fmt(s["p99_ms"]), _fmt(s["first_batch_ms"], ".4g")),
-        "  input wait %s of step time; %s samples/s; %s ms per sample" % (
+        "  input wait %s of step time; %s samples/s; %s ms per sample "
+        "(batch + input wait)" % (
             _fmt(100 * s["input_wait_share"], ".1f") + "%",
             _fmt(s["samples_per_sec"], ",.0f"), _fmt(s["ms_per_sample"])),
     ]
