@@ -40,6 +40,20 @@ def overrides(model, method, trainer_class):
     return getattr(type(model), method) is not getattr(trainer_class, method)
 
 
+def cumulative(model, trainer_class, merged, steps, custom_step):
+    """`(name, program)` of each stage, in step order.
+
+    The six `steps` (dispatch .. metrics); or, for a model whose class
+    overrides `train_step` (then noted in `merged`), dispatch, forward and
+    `custom_step`, the model's own step, standing for the rest.
+    """
+    if overrides(model, "train_step", trainer_class):
+        merged[CUSTOM_STEP] = CUSTOM_STEP_REASON
+        return [(STAGES[0], steps[0]), (STAGES[1], steps[1]),
+                (CUSTOM_STEP, custom_step)]
+    return list(zip(STAGES, steps))
+
+
 def training_kwargs(model, training):
     # As the trainers do: only models whose call takes `training` get it.
     return {"training": training} if model._call_has_training_arg else {}

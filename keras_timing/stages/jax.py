@@ -40,22 +40,13 @@ class StagePrograms:
         model.make_train_function()
         model.make_predict_function()
         self._state = None
-        if stages.overrides(model, "train_step", JAXTrainer):
-            self.merged[stages.CUSTOM_STEP] = stages.CUSTOM_STEP_REASON
-            self.stages = [
-                (stages.STAGES[0], self._reading(self._dispatch)),
-                (stages.STAGES[1], self._reading(self._forward)),
-                (stages.CUSTOM_STEP, self._updating(model.train_step)),
-            ]
-        else:
-            self.stages = list(zip(stages.STAGES, [
-                self._reading(self._dispatch),
-                self._reading(self._forward),
-                self._reading(self._loss),
-                self._reading(self._backward),
-                self._updating(self._optimizer),
-                self._updating(self._metrics),
-            ]))
+        # jax.jit compiles on first call: unused programs cost nothing.
+        self.stages = stages.cumulative(
+            model, JAXTrainer, self.merged,
+            [self._reading(self._dispatch), self._reading(self._forward),
+             self._reading(self._loss), self._reading(self._backward),
+             self._updating(self._optimizer), self._updating(self._metrics)],
+            self._updating(model.train_step))
 
     # ---- compilation and state --------------------------------------------
 

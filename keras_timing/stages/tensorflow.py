@@ -38,15 +38,10 @@ class StagePrograms:
         gpus = tf.config.list_logical_devices("GPU")
         self.device = "GPU (%s)" % gpus[0].name if gpus else "CPU"
         self._gpu = bool(gpus)
-        steps = [self._dispatch, self._forward, self._loss, self._backward,
-                 self._optimizer, self._metrics]
-        if stages.overrides(model, "train_step", TensorFlowTrainer):
-            self.merged[stages.CUSTOM_STEP] = stages.CUSTOM_STEP_REASON
-            named = [(stages.STAGES[0], self._dispatch),
-                     (stages.STAGES[1], self._forward),
-                     (stages.CUSTOM_STEP, model.train_step)]
-        else:
-            named = list(zip(stages.STAGES, steps))
+        named = stages.cumulative(
+            model, TensorFlowTrainer, self.merged,
+            [self._dispatch, self._forward, self._loss, self._backward,
+             self._optimizer, self._metrics], model.train_step)
         self.stages = [(name, self._compile(fn)) for name, fn in named]
         model.make_train_function()
         model.make_predict_function()

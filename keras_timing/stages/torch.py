@@ -39,15 +39,10 @@ class StagePrograms:
                        if self._cuda else "CPU")
         model.make_train_function()
         model.make_predict_function()
-        if stages.overrides(model, "train_step", TorchTrainer):
-            self.merged[stages.CUSTOM_STEP] = stages.CUSTOM_STEP_REASON
-            named = [(stages.STAGES[0], self._dispatch),
-                     (stages.STAGES[1], self._forward),
-                     (stages.CUSTOM_STEP, model.train_step)]
-        else:
-            named = list(zip(stages.STAGES, [
-                self._dispatch, self._forward, self._loss, self._backward,
-                self._optimizer, self._metrics]))
+        named = stages.cumulative(
+            model, TorchTrainer, self.merged,
+            [self._dispatch, self._forward, self._loss, self._backward,
+             self._optimizer, self._metrics], model.train_step)
         self.stages = [(name, self._compile(fn)) for name, fn in named]
 
     def _compile(self, fn):
