@@ -70,6 +70,7 @@ class _Run:
         self.loop = probe.LoopInfo()
         self.told_unknown_size = False
         self.capture = None
+        self.slow = None
         self.steps_per_call = 1
         self.frame = None
         self.thread = None
@@ -106,6 +107,10 @@ class FitPredictTimer(keras.callbacks.Callback):
         profile_predict_steps: The same for predict batches.
         profile_evaluate_steps: The same for `evaluate` batches
             (validation inside `fit` is not profiled).
+        profile_slow_steps: A number > 1, or None: when a train step takes
+            that many times the median step, the next 3 steps are
+            captured (at most 5 captures a run, 20 steps apart), so the
+            rare slow step can be looked at in the Profile tab.
 
     Example:
 
@@ -131,8 +136,10 @@ class FitPredictTimer(keras.callbacks.Callback):
 
     def __init__(self, log_dir="logs", run_name=None, batch_size=None,
                  flush_secs=1.0, verbose=1, profile_steps=None,
-                 profile_predict_steps=None, profile_evaluate_steps=None):
+                 profile_predict_steps=None, profile_evaluate_steps=None,
+                 profile_slow_steps=None):
         super().__init__()
+        self._slow_factor = schedule.parse_factor(profile_slow_steps)
         self._schedules = {
             run: parsed for run, parsed in (
                 (names.TRAIN, schedule.parse(profile_steps, "profile_steps")),
@@ -142,7 +149,8 @@ class FitPredictTimer(keras.callbacks.Callback):
                                                 "profile_evaluate_steps")),
             ) if parsed is not None}
         # Refuses a backend without a profiler now, not mid-training.
-        self._profiler = backends.get() if self._schedules else None
+        self._profiler = (backends.get() if self._schedules
+                          or self._slow_factor else None)
         if not isinstance(log_dir, (str, os.PathLike)):
             raise TypeError("log_dir must be a path (str or os.PathLike), "
                             "got %r" % (log_dir,))
@@ -191,6 +199,8 @@ class FitPredictTimer(keras.callbacks.Callback):
             try:
                 run.offset = run.clock.last_step
                 run.clock.anchor()
+                if run.slow is not None:
+                    run.slow.reset()
             except Exception as e:
                 self._break(e)
 
@@ -281,6 +291,8 @@ class FitPredictTimer(keras.callbacks.Callback):
         if run is None or self._broken:
             return
         first = run.offset + batch + 1
+        if run.slow is not None:
+            self._guard_capture(run, self._watch_slow, run, first)
         if run.capture is not None:
             self._guard_capture(run, run.capture.begin, first,
                                 first + run.steps_per_call - 1)
@@ -288,6 +300,14 @@ class FitPredictTimer(keras.callbacks.Callback):
             run.clock.begin(first)
         except Exception as e:
             self._break(e)
+
+    def _watch_slow(self, run, first):
+        window = run.slow.observe(first, time.perf_counter())
+        if window is not None:
+            _, interval, median = run.slow.triggers[-1]
+            run.capture.trigger(window, {
+                "slow_step": first - 1, "interval_ms": interval * 1e3,
+                "median_ms": median * 1e3, "factor": run.slow.factor})
 
     def _guard_capture(self, run, fn, *args):
         """Profiling that fails is turned off, with one warning."""
@@ -345,10 +365,13 @@ class FitPredictTimer(keras.callbacks.Callback):
                 run = _Run(name, os.path.join(
                     self.launch_dir, name, *filter(None,
                                                    [self.worker.folder])))
-                if name in self._schedules:
+                slow = name == names.TRAIN and self._slow_factor
+                if name in self._schedules or slow:
                     _warm_up(self._profiler)
+                    if slow:
+                        run.slow = schedule.SlowSteps(self._slow_factor)
                     run.capture = Capture(
-                        self._schedules[name], run.writer.path,
+                        self._schedules.get(name), run.writer.path,
                         names.MARKER_NAMES[name], self._profiler,
                         sync=lambda r=run: self._profiler.sync(self.model,
                                                                r.frame))

@@ -24,7 +24,8 @@ class Capture:
     """Captures of one run (`train`, `predict`, ...) on a schedule.
 
     Args:
-        schedule: A parsed schedule (`keras_timing.schedule.parse`).
+        schedule: A parsed schedule (`keras_timing.schedule.parse`), or
+            None when only `trigger` starts captures.
         run_dir: The run folder; sessions go to `plugins/profile/` in it.
         marker: The step-marker name (`train`, `test`, `predict`).
         profiler: A backend module (`keras_timing.backends.get()`).
@@ -43,6 +44,8 @@ class Capture:
         self._open = None
         self._session = None
         self._marked = []
+        self._extra = None
+        self._reason = None
 
     @property
     def active(self):
@@ -53,7 +56,7 @@ class Capture:
         self._close_marker()
         if self._window is not None and first > self._window.last:
             self.stop()
-        window = self.schedule.window(first, last)
+        window = self._window_at(first, last)
         if window is None or window == self._skipped:
             return
         if self._session is None:
@@ -63,6 +66,22 @@ class Capture:
         if last >= window.first and first <= window.last:
             self._open = self.profiler.open_step(self.marker, first)
             self._marked.append(first)
+
+    def trigger(self, window, reason):
+        """Captures `window` too (a slow step was seen), unless one runs."""
+        if self._session is None:
+            self._extra, self._reason = window, reason
+
+    def _window_at(self, first, last):
+        extra = self._extra
+        if extra is not None:
+            if first > extra.last:
+                self._extra = None
+            elif last >= extra.start:
+                return extra
+        if self.schedule is None:
+            return None
+        return self.schedule.window(first, last)
 
     def epoch_end(self, last_step):
         """At epoch end: no step may span the epoch boundary."""
@@ -86,6 +105,7 @@ class Capture:
         if self._session is None:
             return []
         session, window, marked = self._session, self._window, self._marked
+        reason = self._reason if window == self._extra else None
         if dropped is not None:
             marked = marked[:-1]
         self._session = self._window = None
@@ -96,6 +116,7 @@ class Capture:
             json.dump({"run": os.path.basename(self.run_dir),
                        "marker": self.marker, "window": list(window),
                        "marked_steps": marked,
+                       "trigger": reason,
                        "files": [os.path.basename(p) for p in files]}, f)
         self.sessions.append(session)
         return files

@@ -238,3 +238,47 @@ def test_invalid_profile_arguments_name_the_argument(kwargs, match):
 def test_invalid_schedule_is_refused():
     with pytest.raises(ValueError, match="active"):
         ProfileSchedule(wait=1, warmup=1, active=0)
+
+
+class _SlowStep(keras.callbacks.Callback):
+    """Real extra work after one step: a chain of large matmuls."""
+
+    def __init__(self, at_batch, rounds):
+        super().__init__()
+        self.at_batch, self.rounds = at_batch, rounds
+
+    def on_train_batch_end(self, batch, logs=None):
+        if batch == self.at_batch:
+            import numpy as np
+
+            m = np.ones((400, 400), dtype=np.float32)
+            for _ in range(self.rounds):
+                m = np.tanh(m @ m * 1e-3)
+
+
+def test_a_slow_step_triggers_a_capture_of_the_next_steps(tmp_path):
+    model, x, y = demo.dense_example(keras, samples=32 * 60)
+    timer = FitPredictTimer(log_dir=str(tmp_path), verbose=0,
+                            profile_slow_steps=20.0)
+    # Local batch 40 is global step 41; its extra work delays the begin of
+    # step 42, which sees the slow interval and starts the capture.
+    model.fit(x, y, epochs=1, batch_size=32, verbose=0,
+              callbacks=[timer, _SlowStep(40, rounds=300)])
+    found = {}
+    for session in timer.profile_sessions:
+        with open(os.path.join(session, "keras_timing_capture.json")) as f:
+            meta = json.load(f)
+        found[session] = meta
+    slow = [s for s, m in found.items()
+            if m["trigger"] and m["trigger"]["slow_step"] == 41]
+    assert len(slow) == 1, found
+    meta = found[slow[0]]
+    assert meta["trigger"]["interval_ms"] > 20 * meta["trigger"]["median_ms"]
+    assert [s for _, s in marked_steps(slow[0], tmp_path / "a")] == [
+        43, 44, 45]
+
+
+@pytest.mark.parametrize("value", [1.0, 0, -2, "3", True])
+def test_invalid_slow_step_factor_is_refused(value):
+    with pytest.raises(ValueError, match="profile_slow_steps"):
+        FitPredictTimer(profile_slow_steps=value)

@@ -291,3 +291,23 @@ def test_lookup_outside_windows_is_cheap(obj, step):
                              repeat=5)) / n
     # Measured ~0.05-0.3 us here; the bound leaves room for slow CI hosts.
     assert best < 2e-6, best
+
+
+def test_slow_steps_trigger_cooldown_limit_and_reset():
+    from keras_timing.schedule import SlowSteps, Window
+
+    slow = SlowSteps(3.0, active=2, cooldown=10, max_captures=2)
+    t = 0.0
+    windows = {}
+    for step in range(1, 200):
+        t += 0.5 if step in (40, 45, 80, 120) else 0.01
+        if step == 100:
+            slow.reset()
+            t += 5.0  # an epoch boundary: no interval is formed across it
+        w = slow.observe(step, t)
+        if w is not None:
+            windows[step] = w
+    # 40 triggers; 45 falls in the cool-down (until 42 + 10); 80 triggers;
+    # 120 would, but two captures is the limit; 100 is after a reset.
+    assert windows == {40: Window(40, 41, 42), 80: Window(80, 81, 82)}
+    assert [s for s, _, _ in slow.triggers] == [40, 80]
