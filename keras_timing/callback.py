@@ -506,7 +506,8 @@ class FitPredictTimer(keras.callbacks.Callback):
 
     @property
     def fit_predict_ratio(self):
-        """Train over predict batch time per sample; NaN until both ran."""
+        """Train over predict time per sample (a step's batch plus input
+        wait, first batches left out); NaN until both ran."""
         return summary_text.fit_predict_ratio(self.summaries())
 
     def flush(self):

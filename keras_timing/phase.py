@@ -47,7 +47,6 @@ class PhaseStats:
         self.batch_ms = Sketch()
         self.ms_per_sample = Sketch()
         self.steps = 0
-        self.calls = 0
         self.last_step = 0
         self.first_batch_ms = []
         self.batch_total_ms = 0.0
@@ -77,7 +76,6 @@ class PhaseStats:
     def _fold(self, t):
         """Exact statistics: every step counts, decimated or not."""
         self.last_step = max(self.last_step, t.last_step)
-        self.calls += 1
         if not t.samples:
             self.unknown_batch_size = True
         if t.is_first:

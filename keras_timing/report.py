@@ -50,20 +50,6 @@ def _event_folders(log_dir):
     return found
 
 
-def find_runs(log_dir):
-    """`(launch, run, path)` for every run folder with event files."""
-    return [(launch, run, path)
-            for launch, run, worker, path in _event_folders(log_dir)
-            if worker is None]
-
-
-def find_worker_runs(log_dir):
-    """`(launch, run, worker, path)` for every non-chief worker's folder,
-    `<launch>/<run>/worker_<k>`, with event files."""
-    return [entry for entry in _event_folders(log_dir)
-            if entry[2] is not None]
-
-
 def damaged_files(log_dir):
     """`(path, reason)` of every truncated or corrupt event file of the
     timer's run folders (chief and workers) under `log_dir`."""
@@ -178,7 +164,8 @@ def report(log_dir):
     launches = {}
     captures = {}
     chief_times = {}
-    for launch, run, path in find_runs(log_dir):
+    folders = _event_folders(log_dir)
+    for launch, run, _, path in [f for f in folders if f[2] is None]:
         times, written = load_run(path)
         if not times:
             continue
@@ -193,7 +180,7 @@ def report(log_dir):
         if found:
             captures.setdefault(launch, {})[run] = found
     by_worker = {}
-    for launch, run, worker, path in find_worker_runs(log_dir):
+    for launch, run, worker, path in [f for f in folders if f[2]]:
         times = read_run(path)
         found = list_captures(path, times)
         if found:

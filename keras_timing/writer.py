@@ -172,6 +172,8 @@ class Flusher:
         with self._lock:
             if self._thread is None or not self._thread.is_alive():
                 self._stop.clear()
+                # `pause` set it to end the old thread; the new one waits.
+                self._wake.clear()
                 self._thread = threading.Thread(
                     target=self._loop, name="keras_timing-flush", daemon=True)
                 self._thread.start()
