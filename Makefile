@@ -15,5 +15,5 @@ install-dev:
 test: install-dev
 	@set -e; for b in $(BACKENDS); do \
 	  echo "== KERAS_BACKEND=$$b"; \
-	  KERAS_BACKEND=$$b TF_CPP_MIN_LOG_LEVEL=3 $(PYTHON) -m pytest -q -p no:cacheprovider tests; \
+	  KERAS_BACKEND=$$b TF_CPP_MIN_LOG_LEVEL=3 $(PYTHON) -m pytest -q -p no:cacheprovider --doctest-modules tests keras_timing; \
 	done

@@ -35,9 +35,9 @@ def main():
 
     from keras_timing import FitPredictTimer
     from keras_timing import demo
-    from keras_timing import names
+    from keras_timing import schema
     from keras_timing import report
-    from keras_timing import traces
+    from keras_timing.report import captures as capture_files
 
     class Hooks(keras.callbacks.Callback):
         """The reference clock: a bare callback's own hook times, from each
@@ -82,12 +82,12 @@ def main():
             profile_steps=WINDOW if profiled else None,
             profile_predict_steps=(11, 30) if profiled else None)
         calls = [
-            (names.TRAIN, lambda cb: model.fit(
+            (schema.TRAIN, lambda cb: model.fit(
                 x, y, batch_size=32, epochs=args.epochs, verbose=0,
                 callbacks=cb)),
-            (names.EVALUATE, lambda cb: model.evaluate(
+            (schema.EVALUATE, lambda cb: model.evaluate(
                 x, y, batch_size=32, verbose=0, callbacks=cb)),
-            (names.PREDICT, lambda cb: model.predict(
+            (schema.PREDICT, lambda cb: model.predict(
                 x, batch_size=32, verbose=0, callbacks=cb)),
         ]
         for run, call in calls:
@@ -104,11 +104,11 @@ def main():
             rows.append((name, run, sum(t.steps for t in times), inside,
                          timed, wall - inside, sum(hooks.after)))
         if profiled:
-            for run in (names.TRAIN, names.PREDICT):
+            for run in (schema.TRAIN, schema.PREDICT):
                 path = os.path.join(timer.launch_dir, run)
                 points = {t.last_step: t for t in report.read_run(path)}
-                for capture in traces.find_captures(path):
-                    measured = traces.profiler_step_ms(capture["file"])
+                for capture in capture_files.find_captures(path):
+                    measured = capture_files.profiler_step_ms(capture["file"])
                     steps = sorted(measured or {})
                     if steps:
                         prof_rows.append((

@@ -36,7 +36,7 @@ def main():
 
     from keras_timing import FitPredictTimer
     from keras_timing import demo
-    from keras_timing import names
+    from keras_timing import schema
     from keras_timing import report
 
     model, _, _ = demo.dense_example(keras, samples=32)
@@ -64,7 +64,7 @@ def main():
     elapsed = time.perf_counter() - start
     peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
-    run_dir = os.path.join(timer.launch_dir, names.TRAIN)
+    run_dir = os.path.join(timer.launch_dir, schema.TRAIN)
     size = sum(os.path.getsize(os.path.join(run_dir, f))
                for f in os.listdir(run_dir) if "tfevents" in f)
     points = len(report.read_run(run_dir))

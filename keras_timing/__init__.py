@@ -13,10 +13,10 @@ __all__ = ["FitPredictTimer", "ProfileSchedule", "explain", "Explanation"]
 __version__ = "0.1.0"
 
 _LAZY = {
-    "FitPredictTimer": "keras_timing.callback",
-    "ProfileSchedule": "keras_timing.schedule",
-    "explain": "keras_timing.breakdown",
-    "Explanation": "keras_timing.breakdown",
+    "FitPredictTimer": "keras_timing.timer.callback",
+    "ProfileSchedule": "keras_timing.profiling.schedule",
+    "explain": "keras_timing.explanation.api",
+    "Explanation": "keras_timing.explanation.api",
 }
 
 

@@ -5,7 +5,7 @@ import json
 import os
 import sys
 
-from keras_timing import explain_cli
+from keras_timing.explanation import cli as explain_cli
 
 
 def _report(args):

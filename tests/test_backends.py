@@ -13,12 +13,13 @@ import time
 import keras
 import pytest
 
-from keras_timing import backends
-from keras_timing.backends import ProfilerBusy
+from keras_timing import backend as backend_lib
+from keras_timing.profiling import backends
+from keras_timing.profiling.backends import ProfilerBusy
 
 BACKEND = keras.backend.backend()
 
-pytestmark = pytest.mark.skipif(BACKEND not in backends.BACKENDS,
+pytestmark = pytest.mark.skipif(BACKEND not in backend_lib.BACKENDS,
                                 reason="no profiler on %s" % BACKEND)
 
 XPLANE = BACKEND in ("tensorflow", "jax")
@@ -34,7 +35,7 @@ def profiler():
 @pytest.fixture(autouse=True)
 def no_capture_left(request):
     yield
-    if BACKEND in backends.BACKENDS:
+    if BACKEND in backend_lib.BACKENDS:
         module = backends.get()
         if module.running():
             module.stop()
@@ -139,7 +140,7 @@ def capture(profiler, run, session_dir, window, steps=8, name="train"):
 
 def test_get_picks_the_keras_backend(profiler):
     assert backends.get() is profiler
-    assert profiler.__name__ == "keras_timing.backends." + BACKEND
+    assert profiler.__name__ == "keras_timing.profiling.backends." + BACKEND
     assert profiler.trace_suffix == (".xplane.pb" if XPLANE
                                      else ".pt.trace.json")
     for attr in ("start", "stop", "open_step", "close_step", "warmup",

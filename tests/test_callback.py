@@ -10,7 +10,7 @@ import pytest
 from conftest import read_scalars, read_text, steps_of, values_of
 
 from keras_timing import FitPredictTimer
-from keras_timing import names
+from keras_timing import schema
 
 
 def _timer(tmp_path, **kw):
@@ -18,14 +18,14 @@ def _timer(tmp_path, **kw):
 
 
 def _non_first(scalars):
-    firsts = set(steps_of(scalars.get(names.FIRST_BATCH_MS, [])))
-    return np.array([v for s, v in scalars[names.BATCH_MS] if s not in firsts])
+    firsts = set(steps_of(scalars.get(schema.FIRST_BATCH_MS, [])))
+    return np.array([v for s, v in scalars[schema.BATCH_MS] if s not in firsts])
 
 
 def _interval(scalars):
-    firsts = set(steps_of(scalars.get(names.FIRST_BATCH_MS, [])))
-    wait = dict(scalars[names.INPUT_WAIT_MS])
-    return np.array([v + wait[s] for s, v in scalars[names.BATCH_MS]
+    firsts = set(steps_of(scalars.get(schema.FIRST_BATCH_MS, [])))
+    wait = dict(scalars[schema.INPUT_WAIT_MS])
+    return np.array([v + wait[s] for s, v in scalars[schema.BATCH_MS]
                      if s not in firsts])
 
 
@@ -40,13 +40,13 @@ def test_fit_evaluate_predict_write_one_point_per_step(tmp_path, dense):
     model.predict(x, batch_size=32, verbose=0, callbacks=[timer])
 
     runs = sorted(os.listdir(timer.launch_dir))
-    assert runs == sorted(names.RUNS)
-    train = read_scalars(os.path.join(timer.launch_dir, names.TRAIN))
+    assert runs == sorted(schema.RUNS)
+    train = read_scalars(os.path.join(timer.launch_dir, schema.TRAIN))
     # 256 training samples = 8 steps an epoch, counted across epochs.
-    assert steps_of(train[names.BATCH_MS]) == list(range(1, 17))
-    assert steps_of(train[names.INPUT_WAIT_MS]) == list(range(1, 17))
-    batch = values_of(train[names.BATCH_MS])
-    wait = values_of(train[names.INPUT_WAIT_MS])
+    assert steps_of(train[schema.BATCH_MS]) == list(range(1, 17))
+    assert steps_of(train[schema.INPUT_WAIT_MS]) == list(range(1, 17))
+    batch = values_of(train[schema.BATCH_MS])
+    wait = values_of(train[schema.INPUT_WAIT_MS])
     # On JAX and torch, end hooks run late in Keras's thread pool; steps
     # whose ends were seen together share their time, so a single step can
     # read 0, never less, and the typical step is positive.
@@ -54,16 +54,16 @@ def test_fit_evaluate_predict_write_one_point_per_step(tmp_path, dense):
     assert np.median(batch) > 0
     assert batch.sum() + wait.sum() <= fit_wall_ms
     # The compile step is kept, and reported apart.
-    assert steps_of(train[names.FIRST_BATCH_MS]) == [1]
-    assert train[names.FIRST_BATCH_MS][0][1] == train[names.BATCH_MS][0][1]
+    assert steps_of(train[schema.FIRST_BATCH_MS]) == [1]
+    assert train[schema.FIRST_BATCH_MS][0][1] == train[schema.BATCH_MS][0][1]
 
-    expected = {names.VALIDATION: 4, names.EVALUATE: 10, names.PREDICT: 10}
+    expected = {schema.VALIDATION: 4, schema.EVALUATE: 10, schema.PREDICT: 10}
     for run, n in expected.items():
         scalars = read_scalars(os.path.join(timer.launch_dir, run))
-        assert steps_of(scalars[names.BATCH_MS]) == list(range(1, n + 1)), run
-        assert (values_of(scalars[names.BATCH_MS]) >= 0).all(), run
-        assert np.median(values_of(scalars[names.BATCH_MS])) > 0, run
-        rate = values_of(scalars[names.SAMPLES_PER_SEC])
+        assert steps_of(scalars[schema.BATCH_MS]) == list(range(1, n + 1)), run
+        assert (values_of(scalars[schema.BATCH_MS]) >= 0).all(), run
+        assert np.median(values_of(scalars[schema.BATCH_MS])) > 0, run
+        rate = values_of(scalars[schema.SAMPLES_PER_SEC])
         assert len(rate) == n and (rate > 0).all(), run
 
 
@@ -72,9 +72,9 @@ def test_second_fit_continues_the_step_axis(tmp_path, dense):
     timer = _timer(tmp_path)
     model.fit(x, y, epochs=1, batch_size=32, verbose=0, callbacks=[timer])
     model.fit(x, y, epochs=2, batch_size=32, verbose=0, callbacks=[timer])
-    train = read_scalars(os.path.join(timer.launch_dir, names.TRAIN))
-    assert steps_of(train[names.BATCH_MS]) == list(range(1, 31))
-    assert steps_of(train[names.FIRST_BATCH_MS]) == [1, 11]
+    train = read_scalars(os.path.join(timer.launch_dir, schema.TRAIN))
+    assert steps_of(train[schema.BATCH_MS]) == list(range(1, 31))
+    assert steps_of(train[schema.FIRST_BATCH_MS]) == [1, 11]
 
 
 def test_steps_per_execution_writes_per_step_figures(tmp_path):
@@ -88,16 +88,16 @@ def test_steps_per_execution_writes_per_step_figures(tmp_path):
     start = time.perf_counter()
     model.fit(x, y, epochs=2, batch_size=32, verbose=0, callbacks=[timer])
     wall_ms = (time.perf_counter() - start) * 1e3
-    train = read_scalars(os.path.join(timer.launch_dir, names.TRAIN))
+    train = read_scalars(os.path.join(timer.launch_dir, schema.TRAIN))
     # 10 steps an epoch run as calls of 4, 4 and 2 steps.
-    assert steps_of(train[names.BATCH_MS]) == [4, 8, 10, 14, 18, 20]
-    assert train[names.STEPS] == [(4, 4), (8, 4), (10, 2), (14, 4),
+    assert steps_of(train[schema.BATCH_MS]) == [4, 8, 10, 14, 18, 20]
+    assert train[schema.STEPS] == [(4, 4), (8, 4), (10, 2), (14, 4),
                                   (18, 4), (20, 2)]
-    per_step = values_of(train[names.BATCH_MS])
-    steps = values_of(train[names.STEPS])
+    per_step = values_of(train[schema.BATCH_MS])
+    steps = values_of(train[schema.STEPS])
     assert (per_step * steps).sum() <= wall_ms
-    rate = dict(train[names.SAMPLES_PER_SEC])
-    wait = dict(train[names.INPUT_WAIT_MS])
+    rate = dict(train[schema.SAMPLES_PER_SEC])
+    wait = dict(train[schema.INPUT_WAIT_MS])
     for step, ms, n in zip([4, 10], per_step[[0, 2]], steps[[0, 2]]):
         expected = 32 * n * 1e3 / ((ms + wait[step]) * n)
         assert rate[step] == pytest.approx(expected, rel=1e-4)
@@ -110,14 +110,14 @@ def test_fit_predict_ratio_is_per_sample_without_the_compile_step(
     model.fit(x, y, epochs=3, batch_size=32, verbose=0, callbacks=[timer])
     # A different batch size: per sample, the ratio must not care.
     model.predict(x, batch_size=64, verbose=0, callbacks=[timer])
-    train = read_scalars(os.path.join(timer.launch_dir, names.TRAIN))
-    predict = read_scalars(os.path.join(timer.launch_dir, names.PREDICT))
+    train = read_scalars(os.path.join(timer.launch_dir, schema.TRAIN))
+    predict = read_scalars(os.path.join(timer.launch_dir, schema.PREDICT))
     # Per sample: batch plus input wait, each step's whole interval. The
     # sketch's median is the lower middle value, within 0.5% each.
     expected = (np.quantile(_interval(train) / 32, 0.5, method="lower")
                 / np.quantile(_interval(predict) / 64, 0.5, method="lower"))
     assert timer.fit_predict_ratio == pytest.approx(expected, rel=0.011)
-    text = read_text(os.path.join(timer.launch_dir, names.PREDICT))[-1]
+    text = read_text(os.path.join(timer.launch_dir, schema.PREDICT))[-1]
     assert "a training batch costs %.2fx" % timer.fit_predict_ratio in text
 
 
@@ -127,14 +127,14 @@ def test_summary_text_and_console(tmp_path, dense, capsys):
     model.fit(x, y, epochs=2, batch_size=32, verbose=0, callbacks=[timer])
     out = capsys.readouterr().out
     assert "train: 20 steps" in out and "first batch" in out
-    texts = read_text(os.path.join(timer.launch_dir, names.TRAIN))
+    texts = read_text(os.path.join(timer.launch_dir, schema.TRAIN))
     assert len(texts) == 1 and "| train | 20 |" in texts[0]
-    summary = timer.summaries()[names.TRAIN]
-    train = read_scalars(os.path.join(timer.launch_dir, names.TRAIN))
+    summary = timer.summaries()[schema.TRAIN]
+    train = read_scalars(os.path.join(timer.launch_dir, schema.TRAIN))
     assert summary["p50_ms"] == pytest.approx(
         np.quantile(_non_first(train), 0.5, method="lower"), rel=0.006)
     assert summary["first_batch_ms"] == pytest.approx(
-        train[names.FIRST_BATCH_MS][0][1])
+        train[schema.FIRST_BATCH_MS][0][1])
 
 
 def test_custom_scalars_layout_and_per_sample_band(tmp_path):
@@ -149,20 +149,20 @@ def test_custom_scalars_layout_and_per_sample_band(tmp_path):
     model.fit(x, y, epochs=1, batch_size=32, verbose=0, callbacks=[timer])
     model.predict(x, batch_size=32, verbose=0, callbacks=[timer])
     acc = event_accumulator.EventAccumulator(
-        os.path.join(timer.launch_dir, names.TRAIN))
+        os.path.join(timer.launch_dir, schema.TRAIN))
     acc.Reload()
     (event,) = acc.Tensors(metadata.CONFIG_SUMMARY_TAG)
     layout = layout_pb2.Layout.FromString(event.tensor_proto.string_val[0])
     (series,) = layout.category[0].chart[0].margin.series
     assert (series.value, series.lower, series.upper) == (
-        names.MS_PER_SAMPLE, names.MS_PER_SAMPLE_P10, names.MS_PER_SAMPLE_P90)
-    for run in (names.TRAIN, names.PREDICT):
+        schema.MS_PER_SAMPLE, schema.MS_PER_SAMPLE_P10, schema.MS_PER_SAMPLE_P90)
+    for run in (schema.TRAIN, schema.PREDICT):
         scalars = read_scalars(os.path.join(timer.launch_dir, run))
         # Every tenth non-first batch: steps 11 and 21 of 25.
-        assert steps_of(scalars[names.MS_PER_SAMPLE]) == [11, 21], run
+        assert steps_of(scalars[schema.MS_PER_SAMPLE]) == [11, 21], run
         for (_, lo), (_, mid), (_, hi) in zip(
-                scalars[names.MS_PER_SAMPLE_P10], scalars[names.MS_PER_SAMPLE],
-                scalars[names.MS_PER_SAMPLE_P90]):
+                scalars[schema.MS_PER_SAMPLE_P10], scalars[schema.MS_PER_SAMPLE],
+                scalars[schema.MS_PER_SAMPLE_P90]):
             assert 0 < lo <= mid <= hi
 
 
@@ -179,12 +179,12 @@ def test_batch_size_given_when_the_adapter_cannot_tell(tmp_path):
     quiet = _timer(tmp_path)
     with pytest.warns(UserWarning, match="batch size of train batches"):
         model.fit(ds, epochs=1, verbose=0, callbacks=[quiet])
-    scalars = read_scalars(os.path.join(quiet.launch_dir, names.TRAIN))
-    assert names.SAMPLES_PER_SEC not in scalars
+    scalars = read_scalars(os.path.join(quiet.launch_dir, schema.TRAIN))
+    assert schema.SAMPLES_PER_SEC not in scalars
     told = _timer(tmp_path, batch_size=32)
     model.fit(ds, epochs=1, verbose=0, callbacks=[told])
-    scalars = read_scalars(os.path.join(told.launch_dir, names.TRAIN))
-    assert len(scalars[names.SAMPLES_PER_SEC]) == 10
+    scalars = read_scalars(os.path.join(told.launch_dir, schema.TRAIN))
+    assert len(scalars[schema.SAMPLES_PER_SEC]) == 10
 
 
 def test_each_launch_gets_its_own_folder(tmp_path, dense):
@@ -194,8 +194,8 @@ def test_each_launch_gets_its_own_folder(tmp_path, dense):
     model.predict(x, verbose=0, callbacks=[b])
     assert a.launch_dir != b.launch_dir
     for t in (a, b):
-        pred = read_scalars(os.path.join(t.launch_dir, names.PREDICT))
-        assert steps_of(pred[names.BATCH_MS]) == list(range(1, 11))
+        pred = read_scalars(os.path.join(t.launch_dir, schema.PREDICT))
+        assert steps_of(pred[schema.BATCH_MS]) == list(range(1, 11))
 
 
 @pytest.mark.parametrize("kwargs, match", [

@@ -4,7 +4,7 @@ import threading
 
 import pytest
 
-from keras_timing.clock import StepClock
+from keras_timing.timer.clock import StepClock
 
 
 def test_synchronous_steps_time_begin_to_end_and_wait_between():

@@ -18,10 +18,10 @@ import pytest
 from conftest import read_scalars, steps_of, values_of
 
 from keras_timing import cli
-from keras_timing import names
+from keras_timing import schema
 from keras_timing import report
-from keras_timing import workers
-from keras_timing.clock import StepTime
+from keras_timing.timer import workers
+from keras_timing.timer.clock import StepTime
 
 BACKEND = keras.backend.backend()
 GLOBAL_BATCH = 32
@@ -39,15 +39,15 @@ def _run_script(tmp_path, name, source, env=None, timeout=120):
 
 def _samples(points, rates):
     """Samples per point, from `samples_per_sec * (batch + wait)`."""
-    batch = dict(points[names.BATCH_MS])
-    wait = dict(points[names.INPUT_WAIT_MS])
+    batch = dict(points[schema.BATCH_MS])
+    wait = dict(points[schema.INPUT_WAIT_MS])
     return [rate * (batch[s] + wait[s]) / 1e3 for s, rate in rates]
 
 
 def _assert_global_batch(run_dir, steps):
     points = read_scalars(run_dir)
-    assert steps_of(points[names.BATCH_MS]) == list(range(1, steps + 1))
-    rates = points[names.SAMPLES_PER_SEC]
+    assert steps_of(points[schema.BATCH_MS]) == list(range(1, steps + 1))
+    rates = points[schema.SAMPLES_PER_SEC]
     assert steps_of(rates) == list(range(1, steps + 1))
     # The global batch (32), not a replica's share (32 / replicas).
     assert values_of([(0, n) for n in _samples(points, rates)]) == \
@@ -79,8 +79,8 @@ def test_jax_data_parallel_counts_the_global_batch(tmp_path):
     out = _run_script(tmp_path, "dp.py", _DATA_PARALLEL, env={
         "XLA_FLAGS": "--xla_force_host_platform_device_count=4"})
     assert "devices 4 processes 1 chief True" in out
-    _assert_global_batch(str(tmp_path / "logs" / "run" / names.TRAIN), 20)
-    _assert_global_batch(str(tmp_path / "logs" / "run" / names.PREDICT), 10)
+    _assert_global_batch(str(tmp_path / "logs" / "run" / schema.TRAIN), 20)
+    _assert_global_batch(str(tmp_path / "logs" / "run" / schema.PREDICT), 10)
 
 
 _MIRRORED = """
@@ -108,8 +108,8 @@ _MIRRORED = """
 def test_mirrored_strategy_counts_the_global_batch(tmp_path):
     out = _run_script(tmp_path, "mirrored.py", _MIRRORED)
     assert "replicas 4" in out
-    _assert_global_batch(str(tmp_path / "logs" / "run" / names.TRAIN), 20)
-    _assert_global_batch(str(tmp_path / "logs" / "run" / names.PREDICT), 10)
+    _assert_global_batch(str(tmp_path / "logs" / "run" / schema.TRAIN), 20)
+    _assert_global_batch(str(tmp_path / "logs" / "run" / schema.PREDICT), 10)
 
 
 # ---- two worker processes ------------------------------------------------
@@ -204,7 +204,7 @@ def test_two_workers_write_their_own_points_and_the_straggler_shows(
         return {int(re.search(r"\.(\d+)\.\d+\.keras_timing$", f).group(1))
                 for f in os.listdir(folder) if "tfevents" in f}
 
-    shared = log_dir / "run" / names.TRAIN
+    shared = log_dir / "run" / schema.TRAIN
     own = shared / "worker_1"
     # Only the chief writes the shared run; worker 1 writes its own folder.
     assert pids_of(shared) == {pids[0]}
@@ -214,17 +214,17 @@ def test_two_workers_write_their_own_points_and_the_straggler_shows(
     (chief_file,) = [f for f in os.listdir(shared) if "tfevents" in f]
     chief = read_scalars(str(shared / chief_file))
     second = read_scalars(str(own))
-    assert steps_of(chief[names.BATCH_MS]) == list(range(1, 21))
-    assert steps_of(second[names.BATCH_MS]) == list(range(1, 21))
+    assert steps_of(chief[schema.BATCH_MS]) == list(range(1, 21))
+    assert steps_of(second[schema.BATCH_MS]) == list(range(1, 21))
     # Each worker reads its share, the adapter says the global batch.
     for points in (chief, second):
         assert values_of([(0, n) for n in _samples(
-            points, points[names.SAMPLES_PER_SEC])]) == pytest.approx(
+            points, points[schema.SAMPLES_PER_SEC])]) == pytest.approx(
                 GLOBAL_BATCH, rel=1e-3)
 
     assert cli.main(["report", str(log_dir), "--json"]) == 0
     (launch,) = json.loads(capsys.readouterr().out)
-    spread = launch["workers"][names.TRAIN]
+    spread = launch["workers"][schema.TRAIN]
     assert spread["workers"] == 2
     assert spread["steps_compared"] == 19      # the first (compile) left out
     # Worker 1 made the chief wait, step after step.
@@ -303,7 +303,7 @@ def test_a_non_chief_worker_writes_only_its_own_folder(tmp_path, dense,
                   callbacks=[timer])
     name = workers.worker_info().shared_launch_name()
     assert timer.launch_dir == str(tmp_path / name)
-    train = tmp_path / name / names.TRAIN
+    train = tmp_path / name / schema.TRAIN
     assert [f for f in os.listdir(train) if "tfevents" in f] == []
     points = read_scalars(str(train / "worker_1"))
-    assert steps_of(points[names.BATCH_MS]) == list(range(1, 11))
+    assert steps_of(points[schema.BATCH_MS]) == list(range(1, 11))

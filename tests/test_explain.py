@@ -12,7 +12,7 @@ import keras
 from keras import ops
 
 from keras_timing import cli
-from keras_timing import stages
+from keras_timing.explanation import stages
 from keras_timing import explain
 
 # Few rounds: these tests check structure and large effects, not precision.

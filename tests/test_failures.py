@@ -9,7 +9,7 @@ import keras
 import pytest
 from conftest import read_scalars, steps_of
 
-from keras_timing import names
+from keras_timing import schema
 
 _FAILING_FIT = textwrap.dedent("""
     import sys
@@ -34,9 +34,9 @@ def test_completed_batches_reach_the_files_when_fit_raises(tmp_path):
     proc = subprocess.run([sys.executable, str(script), str(tmp_path)],
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode != 0 and "boom at local step 6" in proc.stderr
-    train = read_scalars(str(tmp_path / "run" / names.TRAIN))
+    train = read_scalars(str(tmp_path / "run" / schema.TRAIN))
     # Steps 1-6 completed; step 7 began in our hook and never ran.
-    assert steps_of(train[names.BATCH_MS]) == [1, 2, 3, 4, 5, 6]
+    assert steps_of(train[schema.BATCH_MS]) == [1, 2, 3, 4, 5, 6]
 
 
 def test_a_later_fit_after_a_failed_one_continues(tmp_path, dense):
@@ -53,9 +53,9 @@ def test_a_later_fit_after_a_failed_one_continues(tmp_path, dense):
         model.fit(x, y, epochs=1, batch_size=32, verbose=0,
                   callbacks=[timer, Boom()])
     model.fit(x, y, epochs=1, batch_size=32, verbose=0, callbacks=[timer])
-    train = read_scalars(os.path.join(timer.launch_dir, names.TRAIN))
-    assert steps_of(train[names.BATCH_MS]) == list(range(1, 15))
-    assert steps_of(train[names.FIRST_BATCH_MS]) == [1, 5]
+    train = read_scalars(os.path.join(timer.launch_dir, schema.TRAIN))
+    assert steps_of(train[schema.BATCH_MS]) == list(range(1, 15))
+    assert steps_of(train[schema.FIRST_BATCH_MS]) == [1, 5]
 
 
 _WITHOUT_TF = textwrap.dedent("""
@@ -88,5 +88,5 @@ def test_jax_and_torch_users_need_no_tensorflow(tmp_path):
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert "['predict', 'train'] 10" in proc.stdout
-    train = read_scalars(str(tmp_path / "run" / names.TRAIN))
-    assert steps_of(train[names.BATCH_MS]) == list(range(1, 11))
+    train = read_scalars(str(tmp_path / "run" / schema.TRAIN))
+    assert steps_of(train[schema.BATCH_MS]) == list(range(1, 11))

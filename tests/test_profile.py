@@ -13,14 +13,15 @@ from conftest import read_scalars, steps_of
 
 from keras_timing import FitPredictTimer
 from keras_timing import ProfileSchedule
-from keras_timing import backends
+from keras_timing import backend as backend_lib
+from keras_timing.profiling import backends
 from keras_timing import cli
 from keras_timing import demo
-from keras_timing import names
+from keras_timing import schema
 
 BACKEND = keras.backend.backend()
 XPLANE = BACKEND in ("tensorflow", "jax")
-pytestmark = pytest.mark.skipif(BACKEND not in backends.BACKENDS,
+pytestmark = pytest.mark.skipif(BACKEND not in backend_lib.BACKENDS,
                                 reason="no profiler on %s" % BACKEND)
 
 
@@ -62,7 +63,7 @@ def marked_steps(session, scratch):
 
 
 def _name(run):
-    return names.MARKER_NAMES[run] if XPLANE else "step"
+    return schema.MARKER_NAMES[run] if XPLANE else "step"
 
 
 def test_train_and_predict_windows_hold_exactly_their_steps(tmp_path):
@@ -71,21 +72,21 @@ def test_train_and_predict_windows_hold_exactly_their_steps(tmp_path):
                             profile_steps=(3, 5), profile_predict_steps=(2, 3))
     model.fit(x, y, epochs=1, batch_size=32, verbose=0, callbacks=[timer])
     model.predict(x, batch_size=32, verbose=0, callbacks=[timer])
-    train_root = os.path.join(timer.launch_dir, names.TRAIN, "plugins",
+    train_root = os.path.join(timer.launch_dir, schema.TRAIN, "plugins",
                               "profile")
-    predict_root = os.path.join(timer.launch_dir, names.PREDICT, "plugins",
+    predict_root = os.path.join(timer.launch_dir, schema.PREDICT, "plugins",
                                 "profile")
     (train,) = [os.path.join(train_root, s) for s in os.listdir(train_root)]
     (predict,) = [os.path.join(predict_root, s)
                   for s in os.listdir(predict_root)]
     assert marked_steps(train, tmp_path / "a") == [
-        (_name(names.TRAIN), s) for s in (3, 4, 5)]
+        (_name(schema.TRAIN), s) for s in (3, 4, 5)]
     assert marked_steps(predict, tmp_path / "b") == [
-        (_name(names.PREDICT), s) for s in (2, 3)]
+        (_name(schema.PREDICT), s) for s in (2, 3)]
     assert sorted(timer.profile_sessions) == sorted([train, predict])
     # Profiling changes nothing in the scalars.
-    scalars = read_scalars(os.path.join(timer.launch_dir, names.TRAIN))
-    assert steps_of(scalars[names.BATCH_MS]) == list(range(1, 11))
+    scalars = read_scalars(os.path.join(timer.launch_dir, schema.TRAIN))
+    assert steps_of(scalars[schema.BATCH_MS]) == list(range(1, 11))
 
 
 def test_two_windows_close_in_time_get_two_sessions(tmp_path):
@@ -199,8 +200,8 @@ def test_busy_profiler_gives_a_warning_and_training_goes_on(tmp_path):
     finally:
         stop_other()
     assert timer.profile_sessions == []
-    scalars = read_scalars(os.path.join(timer.launch_dir, names.TRAIN))
-    assert steps_of(scalars[names.BATCH_MS]) == list(range(1, 11))
+    scalars = read_scalars(os.path.join(timer.launch_dir, schema.TRAIN))
+    assert steps_of(scalars[schema.BATCH_MS]) == list(range(1, 11))
 
 
 @pytest.mark.skipif(not XPLANE, reason="xprof reads xplane traces only")
@@ -212,13 +213,13 @@ def test_report_lists_captures_with_profiler_and_timer_step_times(
     model.fit(x, y, epochs=1, batch_size=32, verbose=0, callbacks=[timer])
     assert cli.main(["report", str(tmp_path), "--json"]) == 0
     (launch,) = json.loads(capsys.readouterr().out)
-    (capture,) = launch["captures"][names.TRAIN]
+    (capture,) = launch["captures"][schema.TRAIN]
     assert capture["steps"] == [3, 5]
     assert capture["bytes"] == os.path.getsize(capture["file"]) > 0
     rows = capture["step_ms"]
     assert [r["step"] for r in rows] == [3, 4, 5]
     scalars = dict(read_scalars(os.path.join(timer.launch_dir,
-                                             names.TRAIN))[names.BATCH_MS])
+                                             schema.TRAIN))[schema.BATCH_MS])
     for r in rows:
         assert r["profiler_ms"] > 0
         assert r["timer_batch_ms"] == pytest.approx(scalars[r["step"]])

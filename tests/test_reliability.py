@@ -16,10 +16,10 @@ import pytest
 from conftest import read_scalars, steps_of
 
 from keras_timing import FitPredictTimer
-from keras_timing import backends
+from keras_timing.profiling import backends
 from keras_timing import demo
-from keras_timing import names
-from keras_timing import writer
+from keras_timing import schema
+from keras_timing.events import writer
 
 BACKEND = keras.backend.backend()
 
@@ -50,8 +50,8 @@ def test_keyboard_interrupt_from_a_callback_keeps_completed_batches(
                   callbacks=[timer, CtrlC()])
     """)
     assert proc.returncode != 0 and "KeyboardInterrupt" in proc.stderr
-    train = read_scalars(str(tmp_path / "run" / names.TRAIN))
-    assert steps_of(train[names.BATCH_MS]) == list(range(1, 14))
+    train = read_scalars(str(tmp_path / "run" / schema.TRAIN))
+    assert steps_of(train[schema.BATCH_MS]) == list(range(1, 14))
 
 
 def test_a_failing_data_generator_keeps_completed_batches(tmp_path, dense):
@@ -84,8 +84,8 @@ def test_a_failing_data_generator_keeps_completed_batches(tmp_path, dense):
     # How many batches run before the error depends on the backend's
     # prefetching; the timer must hold exactly those.
     assert len(ended.ended) >= 3
-    train = read_scalars(os.path.join(timer.launch_dir, names.TRAIN))
-    assert steps_of(train[names.BATCH_MS]) == ended.ended
+    train = read_scalars(os.path.join(timer.launch_dir, schema.TRAIN))
+    assert steps_of(train[schema.BATCH_MS]) == ended.ended
 
 
 def test_sigkill_leaves_readable_files_with_a_prefix_of_the_steps(tmp_path):
@@ -104,7 +104,7 @@ def test_sigkill_leaves_readable_files_with_a_prefix_of_the_steps(tmp_path):
     proc = subprocess.Popen([sys.executable, str(script), str(tmp_path)],
                             stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)
-    run_dir = tmp_path / "run" / names.TRAIN
+    run_dir = tmp_path / "run" / schema.TRAIN
     try:
         deadline = time.monotonic() + 120
         # Waits for the writer's periodic flushes to put points on disk.
@@ -120,7 +120,7 @@ def test_sigkill_leaves_readable_files_with_a_prefix_of_the_steps(tmp_path):
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=30)
     train = read_scalars(str(run_dir))
-    steps = steps_of(train[names.BATCH_MS])
+    steps = steps_of(train[schema.BATCH_MS])
     assert len(steps) > 100
     assert steps == list(range(1, len(steps) + 1))
 
@@ -157,11 +157,11 @@ def test_two_timers_in_one_process_write_their_own_folders(tmp_path, dense):
     b = FitPredictTimer(log_dir=str(tmp_path / "b"), verbose=0)
     model.fit(x, y, epochs=2, batch_size=32, verbose=0, callbacks=[a, b])
     model.predict(x, verbose=0, callbacks=[b])
-    for timer, runs in ((a, [names.TRAIN]), (b, [names.PREDICT,
-                                                 names.TRAIN])):
+    for timer, runs in ((a, [schema.TRAIN]), (b, [schema.PREDICT,
+                                                 schema.TRAIN])):
         assert sorted(os.listdir(timer.launch_dir)) == runs
-        train = read_scalars(os.path.join(timer.launch_dir, names.TRAIN))
-        assert steps_of(train[names.BATCH_MS]) == list(range(1, 21))
+        train = read_scalars(os.path.join(timer.launch_dir, schema.TRAIN))
+        assert steps_of(train[schema.BATCH_MS]) == list(range(1, 21))
 
 
 def test_reused_in_a_loop_counts_every_call(tmp_path, dense):
@@ -172,10 +172,10 @@ def test_reused_in_a_loop_counts_every_call(tmp_path, dense):
                   callbacks=[timer])
         model.evaluate(x, y, batch_size=32, verbose=0, callbacks=[timer])
         model.predict(x, batch_size=32, verbose=0, callbacks=[timer])
-    for run in (names.TRAIN, names.EVALUATE, names.PREDICT):
+    for run in (schema.TRAIN, schema.EVALUATE, schema.PREDICT):
         scalars = read_scalars(os.path.join(timer.launch_dir, run))
-        assert steps_of(scalars[names.BATCH_MS]) == list(range(1, 31)), run
-        assert steps_of(scalars[names.FIRST_BATCH_MS]) == [1, 11, 21], run
+        assert steps_of(scalars[schema.BATCH_MS]) == list(range(1, 31)), run
+        assert steps_of(scalars[schema.FIRST_BATCH_MS]) == [1, 11, 21], run
 
 
 @pytest.mark.skipif(BACKEND == "torch",
@@ -195,8 +195,8 @@ def test_with_keras_tensorboard_in_the_same_logs(tmp_path, dense,
         model.fit(x, y, epochs=2, batch_size=32, validation_split=0.2,
                   verbose=0, callbacks=[tensorboard, timer])
     assert not backends.get().running()
-    train = read_scalars(os.path.join(timer.launch_dir, names.TRAIN))
-    assert steps_of(train[names.BATCH_MS]) == list(range(1, 17))
+    train = read_scalars(os.path.join(timer.launch_dir, schema.TRAIN))
+    assert steps_of(train[schema.BATCH_MS]) == list(range(1, 17))
     # Keras's own runs sit beside the timer's launch folder.
     assert {"train", "validation"} <= set(os.listdir(logs))
     from tbparse import SummaryReader
@@ -209,7 +209,7 @@ def test_with_keras_tensorboard_in_the_same_logs(tmp_path, dense,
 
 def test_an_error_in_any_hook_stops_timing_not_training(
         tmp_path, dense, monkeypatch):
-    from keras_timing import clock
+    from keras_timing.timer import clock
 
     model, x, y = dense
 

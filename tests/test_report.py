@@ -9,7 +9,7 @@ from conftest import read_scalars
 
 from keras_timing import FitPredictTimer
 from keras_timing import cli
-from keras_timing import names
+from keras_timing import schema
 
 
 @pytest.fixture
@@ -28,20 +28,20 @@ def test_json_report_matches_the_event_files(logged, capsys):
     assert cli.main(["report", str(log_dir), "--json"]) == 0
     (launch,) = json.loads(capsys.readouterr().out)
     assert launch["launch"] == "a"
-    assert list(launch["runs"]) == [names.TRAIN, names.VALIDATION,
-                                    names.PREDICT]
+    assert list(launch["runs"]) == [schema.TRAIN, schema.VALIDATION,
+                                    schema.PREDICT]
     for run, summary in launch["runs"].items():
         scalars = read_scalars(os.path.join(timer.launch_dir, run))
-        first = {s for s, _ in scalars[names.FIRST_BATCH_MS]}
-        rest = np.array([v for s, v in scalars[names.BATCH_MS]
+        first = {s for s, _ in scalars[schema.FIRST_BATCH_MS]}
+        rest = np.array([v for s, v in scalars[schema.BATCH_MS]
                          if s not in first])
-        assert summary["steps"] == len(scalars[names.BATCH_MS])
+        assert summary["steps"] == len(scalars[schema.BATCH_MS])
         for q, key in ((0.5, "p50_ms"), (0.9, "p90_ms"), (0.99, "p99_ms")):
             exact = np.quantile(rest, q, method="lower")
             assert summary[key] == pytest.approx(exact, rel=0.006), (run, key)
         assert summary["first_batch_ms"] == pytest.approx(
-            scalars[names.FIRST_BATCH_MS][-1][1])
-        wait = np.array([v for s, v in scalars[names.INPUT_WAIT_MS]
+            scalars[schema.FIRST_BATCH_MS][-1][1])
+        wait = np.array([v for s, v in scalars[schema.INPUT_WAIT_MS]
                          if s not in first])
         assert summary["input_wait_share"] == pytest.approx(
             wait.sum() / (wait.sum() + rest.sum()), rel=1e-3)
@@ -67,28 +67,28 @@ def test_missing_or_empty_folder_exits_2_with_a_message(tmp_path, capsys):
 def test_damaged_files_are_named_and_valid_data_still_reported(
         logged, capsys):
     log_dir, timer = logged
-    predict_dir = os.path.join(timer.launch_dir, names.PREDICT)
+    predict_dir = os.path.join(timer.launch_dir, schema.PREDICT)
     (good,) = [f for f in os.listdir(predict_dir) if "tfevents" in f]
     data = open(os.path.join(predict_dir, good), "rb").read()
     # A copy cut mid-record, as a crash mid-write leaves it, in another run.
-    cut = log_dir / "b" / names.TRAIN
+    cut = log_dir / "b" / schema.TRAIN
     cut.mkdir(parents=True)
     (cut / "events.out.tfevents.1.host.1.0.keras_timing").write_bytes(
         data[:len(data) // 2])
     # Garbage where an event file should be.
-    junk = log_dir / "c" / names.TRAIN
+    junk = log_dir / "c" / schema.TRAIN
     junk.mkdir(parents=True)
     (junk / "events.out.tfevents.2.host.2.0").write_bytes(b"\x07" * 64)
     assert cli.main(["report", str(log_dir), "--json"]) == 2
     out = capsys.readouterr()
     launches = {l["launch"]: l for l in json.loads(out.out)}
-    assert launches["a"]["runs"][names.TRAIN]["steps"] == 24
+    assert launches["a"]["runs"][schema.TRAIN]["steps"] == 24
     assert "truncated record" in out.err and str(cut) in out.err
     assert str(junk) in out.err and "crc" in out.err
 
 
 def test_a_folder_of_another_tool_exits_2(tmp_path, capsys):
-    from keras_timing.writer import RunWriter
+    from keras_timing.events.writer import RunWriter
 
     other = RunWriter(str(tmp_path / "train"))
     other.scalars(1, {"epoch_loss": 0.5})

@@ -6,10 +6,10 @@ import timeit
 import numpy as np
 import pytest
 
-from keras_timing.schedule import ProfileSchedule
-from keras_timing.schedule import StepWindows
-from keras_timing.schedule import Window
-from keras_timing.schedule import parse
+from keras_timing.profiling.schedule import ProfileSchedule
+from keras_timing.profiling.schedule import StepWindows
+from keras_timing.profiling.schedule import Window
+from keras_timing.profiling.schedule import parse
 
 
 def all_windows(obj, steps=200):
@@ -294,7 +294,8 @@ def test_lookup_outside_windows_is_cheap(obj, step):
 
 
 def test_slow_steps_trigger_cooldown_limit_and_reset():
-    from keras_timing.schedule import SlowSteps, Window
+    from keras_timing.profiling.schedule import Window
+    from keras_timing.profiling.slow_steps import SlowSteps
 
     slow = SlowSteps(3.0, active=2, cooldown=10, max_captures=2)
     t = 0.0

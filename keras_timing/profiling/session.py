@@ -2,7 +2,7 @@
 
 `Capture` decides, at each batch-begin hook, whether to start the profiler,
 open a step marker, or stop; the framework work is the backend module's
-(`keras_timing.backends`). Everything here runs on the training thread:
+(`keras_timing.profiling.backends`). Everything here runs on the training thread:
 markers are opened and closed there (a step marker is thread-bound), so a
 step's marker spans from its begin hook to the next step's begin hook (or
 the epoch's end). On JAX and torch (GPU), whose steps are dispatched ahead
@@ -15,20 +15,18 @@ import json
 import os
 import warnings
 
-from keras_timing import backends
-
-SIDECAR = "keras_timing_capture.json"
-
+from keras_timing import schema
+from keras_timing.profiling import backends
 
 class Capture:
     """Captures of one run (`train`, `predict`, ...) on a schedule.
 
     Args:
-        schedule: A parsed schedule (`keras_timing.schedule.parse`), or
+        schedule: A parsed schedule (`keras_timing.profiling.schedule.parse`), or
             None when only `trigger` starts captures.
         run_dir: The run folder; sessions go to `plugins/profile/` in it.
         marker: The step-marker name (`train`, `test`, `predict`).
-        profiler: A backend module (`keras_timing.backends.get()`).
+        profiler: A backend module (`keras_timing.profiling.backends.get()`).
         sync: Called before a step marker closes: waits for the step.
     """
 
@@ -112,7 +110,7 @@ class Capture:
         self._marked = []
         files = self.profiler.stop()
         del dropped
-        with open(os.path.join(session, SIDECAR), "w") as f:
+        with open(os.path.join(session, schema.SIDECAR), "w") as f:
             json.dump({"run": os.path.basename(self.run_dir),
                        "marker": self.marker, "window": list(window),
                        "marked_steps": marked,

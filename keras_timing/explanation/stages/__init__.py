@@ -22,6 +22,8 @@ Every backend module offers the same attributes:
 
 import keras
 
+from keras_timing import backend as backend_lib
+
 # `dispatch` is calling a compiled program with a batch and waiting for it,
 # with no work inside: every step pays it once, predict too.
 STAGES = ("dispatch", "forward", "loss", "backward", "optimizer", "metrics")
@@ -66,16 +68,5 @@ def first_tensor(x):
 
 def programs(model):
     """The `StagePrograms` of the running backend for `model`."""
-    backend = keras.backend.backend()
-    # Imported here so that only the running backend's framework is loaded:
-    # a JAX or torch user need not have TensorFlow.
-    if backend == "tensorflow":
-        from keras_timing.stages import tensorflow as impl
-    elif backend == "jax":
-        from keras_timing.stages import jax as impl
-    elif backend == "torch":
-        from keras_timing.stages import torch as impl
-    else:
-        raise ValueError("explain supports the tensorflow, jax and torch "
-                         "backends, not %r" % (backend,))
+    impl = backend_lib.module(__name__, what="explain")
     return impl.StagePrograms(model)

@@ -12,18 +12,19 @@ import warnings
 
 import keras
 
-from keras_timing import backends
-from keras_timing import names
-from keras_timing import probe
-from keras_timing import schedule
-from keras_timing import summary as summary_text
-from keras_timing import workers
-from keras_timing.capture import Capture
-from keras_timing.clock import StepClock
-from keras_timing.phase import PhaseStats
-from keras_timing.writer import Flusher
-from keras_timing.writer import RunWriter
-from keras_timing.writer import per_sample_layout
+from keras_timing.profiling import backends
+from keras_timing import schema
+from keras_timing.timer import keras_loop
+from keras_timing.profiling import schedule
+from keras_timing.profiling import slow_steps
+from keras_timing.timer import summary as summary_text
+from keras_timing.timer import workers
+from keras_timing.profiling.session import Capture
+from keras_timing.timer.clock import StepClock
+from keras_timing.timer.stats import RunStats
+from keras_timing.events.flusher import Flusher
+from keras_timing.events.writer import RunWriter
+from keras_timing.events.writer import per_sample_layout
 
 
 def _check_writable(log_dir):
@@ -64,10 +65,10 @@ class _Run:
     def __init__(self, name, path):
         self.name = name
         self.clock = StepClock()
-        self.stats = PhaseStats(name)
+        self.stats = RunStats(name)
         self.writer = RunWriter(path)
         self.offset = 0
-        self.loop = probe.LoopInfo()
+        self.loop = keras_loop.LoopInfo()
         self.told_unknown_size = False
         self.capture = None
         self.slow = None
@@ -139,13 +140,13 @@ class FitPredictTimer(keras.callbacks.Callback):
                  profile_predict_steps=None, profile_evaluate_steps=None,
                  profile_slow_steps=None):
         super().__init__()
-        self._slow_factor = schedule.parse_factor(profile_slow_steps)
+        self._slow_factor = slow_steps.parse_factor(profile_slow_steps)
         self._schedules = {
             run: parsed for run, parsed in (
-                (names.TRAIN, schedule.parse(profile_steps, "profile_steps")),
-                (names.PREDICT, schedule.parse(profile_predict_steps,
+                (schema.TRAIN, schedule.parse(profile_steps, "profile_steps")),
+                (schema.PREDICT, schedule.parse(profile_predict_steps,
                                                "profile_predict_steps")),
-                (names.EVALUATE, schedule.parse(profile_evaluate_steps,
+                (schema.EVALUATE, schedule.parse(profile_evaluate_steps,
                                                 "profile_evaluate_steps")),
             ) if parsed is not None}
         # Refuses a backend without a profiler now, not mid-training.
@@ -191,7 +192,7 @@ class FitPredictTimer(keras.callbacks.Callback):
     # ---- hooks -----------------------------------------------------------
 
     def on_train_begin(self, logs=None):
-        self._train = self._start(names.TRAIN)
+        self._train = self._start(schema.TRAIN)
 
     def on_epoch_begin(self, epoch, logs=None):
         run = self._train
@@ -217,7 +218,7 @@ class FitPredictTimer(keras.callbacks.Callback):
                                 run.clock.last_step)
 
     def on_train_end(self, logs=None):
-        self._finish(self._train, also=names.VALIDATION)
+        self._finish(self._train, also=schema.VALIDATION)
         self._train = None
 
     def on_test_begin(self, logs=None):
@@ -231,7 +232,7 @@ class FitPredictTimer(keras.callbacks.Callback):
 
     def on_test_end(self, logs=None):
         run, self._test = self._test, None
-        if run is not None and run.name == names.VALIDATION:
+        if run is not None and run.name == schema.VALIDATION:
             self._active.discard(run.name)
             try:
                 self._drain(run, final=True)
@@ -241,7 +242,7 @@ class FitPredictTimer(keras.callbacks.Callback):
             self._finish(run)
 
     def on_predict_begin(self, logs=None):
-        self._predict = self._start(names.PREDICT)
+        self._predict = self._start(schema.PREDICT)
 
     def on_predict_batch_begin(self, batch, logs=None):
         self._begin(self._predict, batch)
@@ -259,15 +260,15 @@ class FitPredictTimer(keras.callbacks.Callback):
         if self._broken:
             return None
         try:
-            loop = probe.loop_info(self.model)
+            loop = keras_loop.loop_info(self.model)
             if name is None:
-                name = names.VALIDATION if loop.inside_fit else names.EVALUATE
+                name = schema.VALIDATION if loop.inside_fit else schema.EVALUATE
             run = self._run(name)
             # Points left by a call that died (an exception mid-fit) are
             # written now, before this call's steps follow them.
             self._drain(run, final=True)
             if self.batch_size is not None:
-                loop = probe.LoopInfo(self.batch_size, None, None,
+                loop = keras_loop.LoopInfo(self.batch_size, None, None,
                                       loop.inside_fit)
             run.loop = loop
             run.offset = run.clock.last_step
@@ -277,7 +278,7 @@ class FitPredictTimer(keras.callbacks.Callback):
             if run.capture is not None:
                 run.steps_per_call = max(
                     1, int(getattr(self.model, "steps_per_execution", 1) or 1))
-                run.frame = probe.trainer_frame(self.model)
+                run.frame = keras_loop.trainer_frame(self.model)
                 run.thread = threading.get_ident()
             run.clock.anchor(first_of_call=True)
             self._active.add(name)
@@ -332,8 +333,8 @@ class FitPredictTimer(keras.callbacks.Callback):
                 # Keras names the last call's end step as if it ran all of
                 # `steps_per_execution` steps, also past the data's end.
                 batch = run.loop.num_batches - 1
-            if run.name == names.PREDICT and logs and "outputs" in logs:
-                samples = probe.leading_dim(logs["outputs"])
+            if run.name == schema.PREDICT and logs and "outputs" in logs:
+                samples = keras_loop.leading_dim(logs["outputs"])
             else:
                 samples = self._samples_fn(run.loop, batch)
             waiting = run.clock.end_count(run.offset + batch + 1, t, samples)
@@ -365,21 +366,21 @@ class FitPredictTimer(keras.callbacks.Callback):
                 run = _Run(name, os.path.join(
                     self.launch_dir, name, *filter(None,
                                                    [self.worker.folder])))
-                slow = name == names.TRAIN and self._slow_factor
+                slow = name == schema.TRAIN and self._slow_factor
                 if name in self._schedules or slow:
                     _warm_up(self._profiler)
                     if slow:
-                        run.slow = schedule.SlowSteps(self._slow_factor)
+                        run.slow = slow_steps.SlowSteps(self._slow_factor)
                     run.capture = Capture(
                         self._schedules.get(name), run.writer.path,
-                        names.MARKER_NAMES[name], self._profiler,
+                        schema.MARKER_NAMES[name], self._profiler,
                         sync=lambda r=run: self._profiler.sync(self.model,
                                                                r.frame))
                 if not self._runs and self.worker.is_chief:
                     run.writer.layout(per_sample_layout(
                         "time per sample (ms), p10-p90 band",
-                        names.MS_PER_SAMPLE, names.MS_PER_SAMPLE_P10,
-                        names.MS_PER_SAMPLE_P90))
+                        schema.MS_PER_SAMPLE, schema.MS_PER_SAMPLE_P10,
+                        schema.MS_PER_SAMPLE_P90))
                 self._runs[name] = run
             return run
 
@@ -444,7 +445,7 @@ class FitPredictTimer(keras.callbacks.Callback):
         capture = run.capture
         if capture is None or not capture.active:
             return
-        if final or run.frame is None or not probe.still_running(
+        if final or run.frame is None or not keras_loop.still_running(
                 run.frame, run.thread):
             run.frame = None
             self._guard_capture(run, capture.stop, True)
@@ -466,10 +467,10 @@ class FitPredictTimer(keras.callbacks.Callback):
             ratio = summary_text.fit_predict_ratio(summaries)
             for r in shown:
                 text = summary_text.markdown([summaries[r.name]], ratio)
-                r.writer.text(names.SUMMARY_TEXT, r.clock.last_step, text)
+                r.writer.text(schema.SUMMARY_TEXT, r.clock.last_step, text)
                 r.writer.scalars(r.clock.last_step, {
-                    names.SUMMARY_SCALARS + k: summaries[r.name][k]
-                    for k in names.SUMMARY_FIELDS
+                    schema.SUMMARY_SCALARS + k: summaries[r.name][k]
+                    for k in schema.SUMMARY_FIELDS
                     if not math.isnan(summaries[r.name][k])})
                 r.writer.flush()
             if self.verbose:
@@ -499,7 +500,7 @@ class FitPredictTimer(keras.callbacks.Callback):
     # ---- public ----------------------------------------------------------
 
     def summaries(self):
-        """Summary dicts per run name (see `PhaseStats.summary`)."""
+        """Summary dicts per run name (see `RunStats.summary`)."""
         with self._lock:
             return {name: run.stats.summary()
                     for name, run in self._runs.items()}

@@ -8,7 +8,7 @@ the overview page finds no steps.
 Example:
 
 ```python
-from keras_timing.backends import tensorflow as profiler
+from keras_timing.profiling.backends import tensorflow as profiler
 
 profiler.warmup()
 profiler.start("logs/run/train/plugins/profile/session_1")
@@ -21,8 +21,8 @@ paths = profiler.stop()  # [".../session_1/<host>.xplane.pb"]
 
 import tensorflow as tf
 
-from keras_timing.backends import ProfilerBusy
-from keras_timing.backends import _Capture
+from keras_timing.profiling.backends import ProfilerBusy
+from keras_timing.profiling.backends import _Capture
 
 trace_suffix = ".xplane.pb"
 

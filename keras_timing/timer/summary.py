@@ -6,7 +6,7 @@ the same way.
 
 import math
 
-from keras_timing import names
+from keras_timing import schema
 
 
 def fit_predict_ratio(summaries):
@@ -15,8 +15,8 @@ def fit_predict_ratio(summaries):
     Both are medians of a step's whole interval (`batch_ms` plus
     `input_wait_ms`) per sample, first batches left out.
     """
-    train = summaries.get(names.TRAIN, {}).get("ms_per_sample", math.nan)
-    predict = summaries.get(names.PREDICT, {}).get("ms_per_sample", math.nan)
+    train = summaries.get(schema.TRAIN, {}).get("ms_per_sample", math.nan)
+    predict = summaries.get(schema.PREDICT, {}).get("ms_per_sample", math.nan)
     if math.isnan(train) or math.isnan(predict) or predict <= 0:
         return math.nan
     return train / predict
@@ -27,7 +27,7 @@ def _fmt(value, spec=".3g"):
 
 
 def lines(summary):
-    """Console lines for one run's summary dict (see `PhaseStats.summary`)."""
+    """Console lines for one run's summary dict (see `RunStats.summary`)."""
     s = summary
     return [
         "%s: %d steps; batch ms p50 %s, p90 %s, p99 %s; first batch %s ms "

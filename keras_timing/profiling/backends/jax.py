@@ -8,7 +8,7 @@ it. Step markers are `jax.profiler.StepTraceAnnotation`s (a `TraceMe` with
 Example:
 
 ```python
-from keras_timing.backends import jax as profiler
+from keras_timing.profiling.backends import jax as profiler
 
 profiler.warmup()
 profiler.start("logs/run/train/plugins/profile/session_1")
@@ -24,8 +24,8 @@ import tempfile
 
 import jax
 
-from keras_timing.backends import ProfilerBusy
-from keras_timing.backends import _Capture
+from keras_timing.profiling.backends import ProfilerBusy
+from keras_timing.profiling.backends import _Capture
 
 trace_suffix = ".xplane.pb"
 

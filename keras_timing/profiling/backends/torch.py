@@ -13,7 +13,7 @@ look for steps in torch traces find them. The phase (`train`, `predict`,
 Example:
 
 ```python
-from keras_timing.backends import torch as profiler
+from keras_timing.profiling.backends import torch as profiler
 
 profiler.warmup()
 profiler.start("logs/run/train/plugins/profile/session_1")
@@ -31,8 +31,8 @@ from torch.profiler import ProfilerActivity
 from torch.profiler import profile
 from torch.profiler import record_function
 
-from keras_timing.backends import ProfilerBusy
-from keras_timing.backends import host_name
+from keras_timing.profiling.backends import ProfilerBusy
+from keras_timing.profiling.backends import host_name
 
 trace_suffix = ".pt.trace.json"
 

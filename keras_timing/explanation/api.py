@@ -2,7 +2,7 @@
 
 A training step is cut into cumulative programs (forward; + loss; +
 gradients; + optimizer; + metrics), each compiled the way `fit` compiles its
-step (see `keras_timing.stages`). A stage's cost is its program's median time
+step (see `keras_timing.explanation.stages`). A stage's cost is its program's median time
 minus the previous program's, so the stages add up exactly to the last
 program, a whole training step; that sum is then checked against the model's
 own `train_function`, timed the same way. `predict` is the model's own
@@ -24,9 +24,9 @@ from dataclasses import field
 import numpy as np
 
 import keras
-from keras_timing import names
-from keras_timing import stages
-from keras_timing.callback import FitPredictTimer
+from keras_timing import schema
+from keras_timing.explanation import stages
+from keras_timing.timer.callback import FitPredictTimer
 
 # Below this the sum check cannot tell a real gap from timer resolution and
 # the Python call around each program.
@@ -401,7 +401,7 @@ def _short_fit(model, data, fit_steps, log_dir):
                                 batch_size=data.batch_size, verbose=0)
         model.fit(callbacks=[timer], verbose=0, **data.fit_args(fit_steps))
         timer.flush()
-        return timer.summaries().get(names.TRAIN, {})
+        return timer.summaries().get(schema.TRAIN, {})
 
 
 def _measure(programs, data, steps, warmup, seed):

@@ -16,7 +16,7 @@ import os
 import sys
 from dataclasses import dataclass
 
-WORKER_PREFIX = "worker_"
+from keras_timing.schema import WORKER_PREFIX
 
 
 @dataclass(frozen=True)

@@ -11,9 +11,7 @@ import os
 import shutil
 import tempfile
 
-from keras_timing.capture import SIDECAR
-
-TRACE_SUFFIXES = (".xplane.pb", ".pt.trace.json")
+from keras_timing import schema
 
 
 def find_captures(run_dir):
@@ -23,12 +21,12 @@ def find_captures(run_dir):
     for session in sorted(os.listdir(root)) if os.path.isdir(root) else []:
         folder = os.path.join(root, session)
         try:
-            with open(os.path.join(folder, SIDECAR)) as f:
+            with open(os.path.join(folder, schema.SIDECAR)) as f:
                 meta = json.load(f)
         except (OSError, ValueError):
             meta = {}
         traces = [n for n in sorted(os.listdir(folder))
-                  if n.endswith(TRACE_SUFFIXES)]
+                  if n.endswith(schema.TRACE_SUFFIXES)]
         if not traces:
             continue
         path = os.path.join(folder, traces[0])

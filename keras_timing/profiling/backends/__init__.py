@@ -25,7 +25,7 @@ TensorFlow installed.
 Example:
 
 ```python
-from keras_timing import backends
+from keras_timing.profiling import backends
 
 profiler = backends.get()
 profiler.start(backends.new_session_dir("logs/run/train"))
@@ -37,13 +37,13 @@ paths = profiler.stop()
 ```
 """
 
-import importlib
 import os
 import shutil
 import socket
 import time
 
-BACKENDS = ("tensorflow", "jax", "torch")
+from keras_timing import backend as backend_lib
+
 
 
 class ProfilerBusy(RuntimeError):
@@ -56,14 +56,7 @@ def get(backend=None):
     Raises:
         ValueError: for a backend without a profiler (e.g. numpy).
     """
-    if backend is None:
-        import keras
-
-        backend = keras.backend.backend()
-    if backend not in BACKENDS:
-        raise ValueError("profiling is not available on the %r backend; it "
-                         "is on %s" % (backend, ", ".join(BACKENDS)))
-    return importlib.import_module("keras_timing.backends." + backend)
+    return backend_lib.module(__name__, backend, what="profiling")
 
 
 def new_session_dir(run_dir):

@@ -1,7 +1,7 @@
 """Read timing event files back: per-run summaries, as text or JSON.
 
 Event files are read with tensorboard's own `EventAccumulator`; the figures
-are computed by the same `PhaseStats` the callback uses, so the report and
+are computed by the same `RunStats` the callback uses, so the report and
 the console summary agree.
 """
 
@@ -10,13 +10,12 @@ import os
 
 from tensorboard.backend.event_processing import event_accumulator
 
-from keras_timing import eventcheck
-from keras_timing import names
-from keras_timing import summary as summary_text
-from keras_timing import traces
-from keras_timing import workers as workers_lib
-from keras_timing.clock import StepTime
-from keras_timing.phase import PhaseStats
+from keras_timing.events import integrity
+from keras_timing import schema
+from keras_timing.timer import summary as summary_text
+from keras_timing.report import captures as capture_files
+from keras_timing.timer.clock import StepTime
+from keras_timing.timer.stats import RunStats
 
 _SIZE = {event_accumulator.SCALARS: 0, event_accumulator.TENSORS: 0,
          event_accumulator.IMAGES: 1, event_accumulator.HISTOGRAMS: 1,
@@ -39,12 +38,12 @@ def _event_folders(log_dir):
         if not any("tfevents" in f for f in files):
             continue
         name, parent = os.path.basename(folder), os.path.dirname(folder)
-        suffix = name[len(workers_lib.WORKER_PREFIX):]
-        if name in names.RUNS:
+        suffix = name[len(schema.WORKER_PREFIX):]
+        if name in schema.RUNS:
             found.append((os.path.relpath(parent, log_dir), name, None,
                           folder))
-        elif (name.startswith(workers_lib.WORKER_PREFIX) and suffix.isdigit()
-              and os.path.basename(parent) in names.RUNS):
+        elif (name.startswith(schema.WORKER_PREFIX) and suffix.isdigit()
+              and os.path.basename(parent) in schema.RUNS):
             launch = os.path.relpath(os.path.dirname(parent), log_dir)
             found.append((launch, os.path.basename(parent), name, folder))
     return found
@@ -58,7 +57,7 @@ def damaged_files(log_dir):
         for name in sorted(os.listdir(folder)):
             path = os.path.join(folder, name)
             if "tfevents" in name and os.path.isfile(path):
-                reason = eventcheck.damage(path)
+                reason = integrity.damage(path)
                 if reason:
                     out.append((path, reason))
     return out
@@ -84,7 +83,7 @@ def worker_spread(times_by_worker):
     n = len(times_by_worker)
     steps = sorted(s for s, seen in per_step.items() if len(seen) == n)
     ordered = sorted(times_by_worker,
-                     key=lambda w: int(w[len(workers_lib.WORKER_PREFIX):]))
+                     key=lambda w: int(w[len(schema.WORKER_PREFIX):]))
     straggler = dict.fromkeys(ordered, 0)
     spreads = []
     for step in steps:
@@ -123,11 +122,11 @@ def load_run(path):
     tags = set(acc.Tags().get(event_accumulator.SCALARS, []))
     summary = {}
     for tag in tags:
-        key = tag[len(names.SUMMARY_SCALARS):]
-        if tag.startswith(names.SUMMARY_SCALARS) and key in names.SUMMARY_FIELDS:
+        key = tag[len(schema.SUMMARY_SCALARS):]
+        if tag.startswith(schema.SUMMARY_SCALARS) and key in schema.SUMMARY_FIELDS:
             value = acc.Scalars(tag)[-1].value
             summary[key] = int(value) if key == "steps" else value
-    if names.BATCH_MS not in tags:
+    if schema.BATCH_MS not in tags:
         return [], summary
 
     def series(tag):
@@ -135,11 +134,11 @@ def load_run(path):
             return {}
         return {e.step: e.value for e in acc.Scalars(tag)}
 
-    batch = acc.Scalars(names.BATCH_MS)
-    wait = series(names.INPUT_WAIT_MS)
-    steps = series(names.STEPS)
-    rate = series(names.SAMPLES_PER_SEC)
-    first = series(names.FIRST_BATCH_MS)
+    batch = acc.Scalars(schema.BATCH_MS)
+    wait = series(schema.INPUT_WAIT_MS)
+    steps = series(schema.STEPS)
+    rate = series(schema.SAMPLES_PER_SEC)
+    first = series(schema.FIRST_BATCH_MS)
     times = []
     for e in sorted(batch, key=lambda e: e.step):
         n = int(steps.get(e.step, 1))
@@ -171,7 +170,7 @@ def report(log_dir):
             continue
         chief_times[launch, run] = times
         # The points are read as written: no second decimation.
-        stats = PhaseStats(run, full_steps=math.inf)
+        stats = RunStats(run, full_steps=math.inf)
         stats.add(times, final=True)
         summary = stats.summary()
         summary.update(written)
@@ -187,7 +186,7 @@ def report(log_dir):
             captures.setdefault(launch, {})["%s/%s" % (run, worker)] = found
         if times and (launch, run) in chief_times:
             by_worker.setdefault((launch, run), {
-                workers_lib.WORKER_PREFIX + "0": chief_times[launch, run]
+                schema.WORKER_PREFIX + "0": chief_times[launch, run]
             })[worker] = times
     spreads = {}
     for (launch, run), times in by_worker.items():
@@ -195,11 +194,11 @@ def report(log_dir):
     if not launches:
         raise ReportError(
             "no keras_timing runs (%s with %s) under %s"
-            % ("/".join(names.RUNS), names.BATCH_MS, log_dir))
+            % ("/".join(schema.RUNS), schema.BATCH_MS, log_dir))
     out = []
     for launch in sorted(launches):
         runs = launches[launch]
-        ordered = {r: runs[r] for r in names.RUNS if r in runs}
+        ordered = {r: runs[r] for r in schema.RUNS if r in runs}
         out.append({
             "launch": launch,
             "runs": ordered,
@@ -209,7 +208,7 @@ def report(log_dir):
                 key=lambda item: _run_order(item[0]))},
         })
         if launch in spreads:
-            out[-1]["workers"] = {r: spreads[launch][r] for r in names.RUNS
+            out[-1]["workers"] = {r: spreads[launch][r] for r in schema.RUNS
                                   if r in spreads[launch]}
     return out
 
@@ -217,8 +216,8 @@ def report(log_dir):
 def _run_order(key):
     """`train` < `train/worker_1` < `train/worker_2` < `validation` ..."""
     run, _, worker = key.partition("/")
-    number = worker[len(workers_lib.WORKER_PREFIX):]
-    return (names.RUNS.index(run) if run in names.RUNS else len(names.RUNS),
+    number = worker[len(schema.WORKER_PREFIX):]
+    return (schema.RUNS.index(run) if run in schema.RUNS else len(schema.RUNS),
             int(number) if number.isdigit() else -1)
 
 
@@ -226,10 +225,10 @@ def list_captures(run_dir, times):
     """The run's captures, each with the profiler's and the timer's times
     of its steps (xplane traces, when xprof is installed)."""
     batch_ms = {t.last_step: t.batch_ms for t in times}
-    found = traces.find_captures(run_dir)
+    found = capture_files.find_captures(run_dir)
     for capture in found:
         if capture["file"].endswith(".xplane.pb"):
-            measured = traces.profiler_step_ms(capture["file"])
+            measured = capture_files.profiler_step_ms(capture["file"])
             if measured is not None:
                 capture["step_ms"] = [
                     {"step": step, "profiler_ms": ms,

@@ -14,11 +14,11 @@ from keras.src.backend.jax.trainer import JAXTrainer
 from keras.src.trainers.data_adapters import data_adapter_utils
 
 import keras
-from keras_timing import stages
+from keras_timing.explanation import stages
 
 
 class StagePrograms:
-    """Cumulative stage programs of `model` (see `keras_timing.stages`).
+    """Cumulative stage programs of `model` (see `keras_timing.explanation.stages`).
 
     Args:
         model: A compiled, built `keras.Model`.

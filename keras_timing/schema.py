@@ -1,4 +1,5 @@
-"""Run folder names and scalar tags: the public contract, defined once.
+"""Run folder names, tags, file names and the capture sidecar: the public
+contract, defined once.
 
 The writer, the callback and the report all import these, so a rename can
 never leave a reader looking for a tag nobody writes.
@@ -30,3 +31,13 @@ SUMMARY_FIELDS = ("steps", "p50_ms", "p90_ms", "p99_ms", "mean_ms",
 # calls evaluation steps "test", and the Profile tab groups by this name.
 MARKER_NAMES = {TRAIN: "train", VALIDATION: "test", EVALUATE: "test",
                 PREDICT: "predict"}
+
+# Event files the timer writes end with this, after tensorboard's own name.
+EVENT_FILE_SUFFIX = ".keras_timing"
+
+# A non-chief worker writes its points into `<launch>/<run>/worker_<k>/`.
+WORKER_PREFIX = "worker_"
+
+# Beside each profiler capture's trace: which run, window and steps it holds.
+SIDECAR = "keras_timing_capture.json"
+TRACE_SUFFIXES = (".xplane.pb", ".pt.trace.json")

@@ -13,9 +13,9 @@ from collections import deque
 
 import numpy as np
 
-from keras_timing import names
-from keras_timing.clock import StepTime
-from keras_timing.stats import Sketch
+from keras_timing import schema
+from keras_timing.timer.clock import StepTime
+from keras_timing.timer.sketch import Sketch
 
 BAND_WINDOW = 50
 BAND_EVERY = 10
@@ -26,7 +26,7 @@ FULL_STEPS = 10_000
 BLOCK_STEPS = 100
 
 
-class PhaseStats:
+class RunStats:
     """Running statistics of one run (train, validation, evaluate, predict).
 
     Args:
@@ -34,8 +34,8 @@ class PhaseStats:
 
     Example:
 
-    >>> from keras_timing.clock import StepTime
-    >>> p = PhaseStats("train")
+    >>> from keras_timing.timer.clock import StepTime
+    >>> p = RunStats("train")
     >>> pts = p.add([StepTime(1, 1, 50.0, 0.0, 1.0, True, 32),
     ...              StepTime(2, 2, 2.0, 0.5, 1.1, False, 32)])
     >>> p.summary()["p50_ms"], p.summary()["first_batch_ms"]
@@ -97,17 +97,17 @@ class PhaseStats:
 
     def _point(self, t):
         values = {
-            names.BATCH_MS: t.batch_ms,
-            names.INPUT_WAIT_MS: t.input_wait_ms,
+            schema.BATCH_MS: t.batch_ms,
+            schema.INPUT_WAIT_MS: t.input_wait_ms,
         }
         if t.steps != 1:
-            values[names.STEPS] = t.steps
+            values[schema.STEPS] = t.steps
         if t.samples:
             wall = (t.batch_ms + t.input_wait_ms) * t.steps
             if wall > 0:
-                values[names.SAMPLES_PER_SEC] = t.samples * 1e3 / wall
+                values[schema.SAMPLES_PER_SEC] = t.samples * 1e3 / wall
         if t.is_first:
-            values[names.FIRST_BATCH_MS] = t.batch_ms
+            values[schema.FIRST_BATCH_MS] = t.batch_ms
         elif t.samples and self._band:
             self._points += 1
             if self._points % BAND_EVERY == 0:
@@ -121,9 +121,9 @@ class PhaseStats:
         and each tag written costs event-file bytes.
         """
         lo, mid, hi = np.percentile(self._band, [10, 50, 90])
-        values[names.MS_PER_SAMPLE] = float(mid)
-        values[names.MS_PER_SAMPLE_P10] = float(lo)
-        values[names.MS_PER_SAMPLE_P90] = float(hi)
+        values[schema.MS_PER_SAMPLE] = float(mid)
+        values[schema.MS_PER_SAMPLE_P10] = float(lo)
+        values[schema.MS_PER_SAMPLE_P90] = float(hi)
 
     def summary(self):
         """The figures of the console and text summaries, as a dict."""

@@ -205,7 +205,7 @@ def _throughputs(r):
 def write(log_dir, results, sweep=False):
     """Writes explanations as TensorBoard text and bar charts into the run
     `explain` under `log_dir`; `results` is `[(label, Explanation)]`."""
-    from keras_timing.writer import RunWriter
+    from keras_timing.events.writer import RunWriter
 
     writer = RunWriter(os.path.join(log_dir, RUN_NAME))
     try:
