@@ -1,23 +1,26 @@
 """Profiler captures, one small module per framework behind one interface.
 
-Each module (`tensorflow`, `jax`, `torch`) has:
+Each module (`tensorflow`, `jax`, `torch`) holds a `profiler`, an instance
+of a thin `base.Profiler` subclass with only the framework calls. Every
+profiler has:
 
-- `start(session_dir)`: starts the framework's profiler for one capture
-  whose files go into exactly `session_dir` (created if missing; it must be
-  empty). Raises `ProfilerBusy` if another profiler is already running;
-  when it raises, `session_dir` is removed if empty.
+- `start(session_dir)`: starts a capture whose files go into exactly
+  `session_dir` (created if missing; it must be empty). Raises
+  `ProfilerBusy` if another profiler is already running; when it raises,
+  `session_dir` is removed if empty.
 - `stop()`: stops it, saves the trace and returns the paths written (an
   empty list if no capture of ours runs). It leaves no profiler running, also
   when saving fails (then it raises).
 - `open_step(name, step_num)` -> handle, and `close_step(handle)`: a step
   marker around one step, opened and closed on the same thread.
 - `warmup()`: a one-time start and stop that takes the profiler's first-start
-  cost out of the first capture.
+  cost out of the first capture (`warm_up(profiler)` does it once a process).
 - `running()`: whether a capture of ours is running.
 - `sync(model, loop_frame)`: waits until the model's dispatched steps have
   finished (`loop_frame`, the running Keras loop's frame, or None)
   (used inside captures only, where markers must time steps, not dispatch).
-- `trace_suffix`: how the name of the capture's main file ends.
+- `name` and `trace_suffix`: the framework, and how the name of the
+  capture's main file ends.
 
 Only the chosen framework is imported: a JAX or torch user need not have
 TensorFlow installed.
@@ -28,6 +31,7 @@ Example:
 from keras_timing.profiling import backends
 
 profiler = backends.get()
+backends.warm_up(profiler)
 profiler.start(backends.new_session_dir("logs/run/train"))
 for step in range(3, 6):
     marker = profiler.open_step("train", step)
@@ -38,25 +42,45 @@ paths = profiler.stop()
 """
 
 import os
-import shutil
 import socket
+import threading
 import time
 
 from keras_timing import backend as backend_lib
+from keras_timing.profiling.backends.base import ProfilerBusy  # noqa: F401
 
-
-
-class ProfilerBusy(RuntimeError):
-    """Another profiler (not ours) is running; this capture cannot start."""
+_warmed_up = set()
+_warm_lock = threading.Lock()
 
 
 def get(backend=None):
-    """The profiler module of `backend`, default `keras.backend.backend()`.
+    """The profiler of `backend`, default `keras.backend.backend()`.
 
     Raises:
         ValueError: for a backend without a profiler (e.g. numpy).
     """
-    return backend_lib.module(__name__, backend, what="profiling")
+    return backend_lib.module(__name__, backend, what="profiling").profiler
+
+
+def warm_up(profiler):
+    """`profiler.warmup()` once per process and profiler.
+
+    A warm-up that did not happen (another profiler was running) is not
+    counted: the next call tries again.
+
+    Args:
+        profiler: A profiler from `get()`.
+
+    Returns:
+        True if the profiler is warmed up (now or before), else False.
+    """
+    with _warm_lock:
+        if profiler.name in _warmed_up:
+            return True
+        if not profiler.warmup():
+            return False
+        _warmed_up.add(profiler.name)
+        return True
 
 
 def new_session_dir(run_dir):
@@ -64,6 +88,14 @@ def new_session_dir(run_dir):
 
     The name is the local time to the microsecond, like TensorBoard's own
     session names but never shared by two captures.
+
+    Args:
+        run_dir: The run folder (`<launch>/train`, ...).
+
+    >>> import tempfile
+    >>> root = tempfile.mkdtemp()
+    >>> new_session_dir(root) != new_session_dir(root)
+    True
     """
     root = os.path.join(os.fspath(run_dir), "plugins", "profile")
     os.makedirs(root, exist_ok=True)
@@ -83,50 +115,3 @@ def new_session_dir(run_dir):
 def host_name():
     """The file name stem the profilers use: this machine's host name."""
     return socket.gethostname() or "localhost"
-
-
-# ---- shared by the xplane backends (tensorflow, jax) ------------------------
-
-
-class _Capture:
-    """Where one capture writes: a scratch folder inside `session_dir`.
-
-    TF and JAX write to `<logdir>/plugins/profile/<time to the second>/`, so
-    two captures in one second would share (and overwrite) one folder. They
-    get a fresh scratch `logdir` each, and `collect` moves the files up into
-    `session_dir`.
-    """
-
-    def __init__(self, session_dir):
-        self.session_dir = os.path.abspath(os.fspath(session_dir))
-        if os.path.isdir(self.session_dir) and os.listdir(self.session_dir):
-            raise FileExistsError("session_dir must be a new or empty "
-                                  "folder, %r is not" % self.session_dir)
-        os.makedirs(self.session_dir, exist_ok=True)
-        self.scratch = os.path.join(self.session_dir, ".capture")
-        os.makedirs(self.scratch)
-
-    def collect(self):
-        """Moves the trace files into `session_dir`; returns their paths."""
-        out = []
-        root = os.path.join(self.scratch, "plugins", "profile")
-        for session in sorted(os.listdir(root)) if os.path.isdir(root) else []:
-            folder = os.path.join(root, session)
-            for name in sorted(os.listdir(folder)):
-                dest = os.path.join(self.session_dir, name)
-                os.replace(os.path.join(folder, name), dest)
-                out.append(dest)
-        self.discard_scratch()
-        return out
-
-    def discard_scratch(self):
-        shutil.rmtree(self.scratch, ignore_errors=True)
-
-    def discard(self):
-        """The capture did not start: removes the scratch folder and the
-        (then empty) session folder, so no empty session is listed."""
-        self.discard_scratch()
-        try:
-            os.rmdir(self.session_dir)
-        except OSError:
-            pass

@@ -2,53 +2,32 @@
 
 A capture writes `<session_dir>/<host>.pt.trace.json`, the JSON trace of
 `torch.profiler.profile(...).export_chrome_trace`. xprof and TensorBoard's
-Profile tab cannot read it: open it in https://ui.perfetto.dev or
-chrome://tracing, or analyse it with HolisticTraceAnalysis.
+Profile tab cannot read it (xprof 2.24 reads `.xplane.pb` files only, also
+under the name `<host>.trace.json.gz`): open it in https://ui.perfetto.dev
+or chrome://tracing, or analyse it with HolisticTraceAnalysis.
 
 Step markers are `torch.profiler.record_function("ProfilerStep#<step>")`
 ranges, the name torch's own `profile.step()` gives its steps, so tools that
 look for steps in torch traces find them. The phase (`train`, `predict`,
 ...) is not in the marker; the run folder the session is in says it.
 
-Example:
-
-```python
-from keras_timing.profiling.backends import torch as profiler
-
-profiler.warmup()
-profiler.start("logs/run/train/plugins/profile/session_1")
-marker = profiler.open_step("train", 3)  # "ProfilerStep#3"
-train_step()
-profiler.close_step(marker)
-paths = profiler.stop()  # [".../session_1/<host>.pt.trace.json"]
-```
+On the torch backend `keras_timing.profiling.backends.get()` returns
+`profiler`, this module's instance; `profiler.open_step("train", 3)` opens
+`ProfilerStep#3`, and `stop()` returns `[".../<host>.pt.trace.json"]`.
 """
 
+import contextlib
 import os
+import sys
+import tempfile
 
 import torch
 from torch.profiler import ProfilerActivity
 from torch.profiler import profile
 from torch.profiler import record_function
 
-from keras_timing.profiling.backends import ProfilerBusy
 from keras_timing.profiling.backends import host_name
-
-trace_suffix = ".pt.trace.json"
-
-_capture = None
-
-
-def running():
-    """Whether a capture started by `start` is running."""
-    return _capture is not None
-
-
-def _busy():
-    # torch lets a second profiler start over a running one and then stops
-    # both at the first stop, so ask whether one runs before starting.
-    return bool(torch.autograd._profiler_enabled()
-                or torch.autograd.profiler._is_profiler_enabled)
+from keras_timing.profiling.backends.base import Profiler
 
 
 def _activities():
@@ -58,109 +37,106 @@ def _activities():
     return out
 
 
-def warmup():
-    """Starts and stops the profiler once, with one marker, saving nothing.
+@contextlib.contextmanager
+def _quiet_kineto():
+    """Drops Kineto's `USDT: ... profiler_start` / `profiler_stop` lines.
+
+    Kineto prints them to the process's stderr (fd 2, from C++) at every
+    start and stop, whatever `KINETO_LOG_LEVEL` says (tried: 3 to 99).
+    Anything else written to fd 2 meanwhile is passed on.
+    """
+    try:
+        sys.stderr.flush()
+        saved = os.dup(2)
+    except (OSError, ValueError, AttributeError):
+        yield
+        return
+    with tempfile.TemporaryFile() as caught:
+        os.dup2(caught.fileno(), 2)
+        try:
+            yield
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+            caught.seek(0)
+            rest = [line for line in caught.read().splitlines(True)
+                    if not line.startswith(b"USDT:")]
+            if rest:
+                os.write(2, b"".join(rest))
+
+
+class TorchProfiler(Profiler):
+    """`torch.profiler.profile` behind the shared `Profiler` skeleton.
 
     Measured on CPU here: the first `record_function` while profiling costs
     ~1 ms (later ones ~80 us), and the first start imports
     `torch._inductor.config`, ~1 s unless already imported (Keras's torch
-    backend imports it, then a start costs ~1 ms). This moves both out of
-    the first capture; it takes ~2 ms with Keras loaded. Returns False, and
-    does nothing, if another profiler is running.
+    backend imports it, then a start costs ~1 ms). The warm-up moves both
+    out of the first capture; it takes ~2 ms with Keras loaded.
     """
-    if _busy():
-        return False
-    prof = profile(activities=_activities())
-    prof.start()
-    try:
-        close_step(open_step("warmup", 0))
-    finally:
-        prof.stop()
-    return True
 
+    name = "torch"
+    trace_suffix = ".pt.trace.json"
 
-def start(session_dir):
-    """Starts a capture whose trace goes into `session_dir`.
+    def __init__(self):
+        super().__init__()
+        self._prof = None
 
-    Args:
-        session_dir: A new or empty folder, usually
-            `<run folder>/plugins/profile/<session name>`.
+    def _busy(self):
+        # torch lets a second profiler start over a running one and then
+        # stops both at the first stop, so ask whether one runs first.
+        return bool(torch.autograd._profiler_enabled()
+                    or torch.autograd.profiler._is_profiler_enabled)
 
-    Raises:
-        ProfilerBusy: another profiler is running (left as it is).
-    """
-    global _capture
-    session_dir = os.path.abspath(os.fspath(session_dir))
-    if os.path.isdir(session_dir) and os.listdir(session_dir):
-        raise FileExistsError("session_dir must be a new or empty folder, "
-                              "%r is not" % session_dir)
-    if _busy():
-        raise ProfilerBusy("another torch profiler is running")
-    os.makedirs(session_dir, exist_ok=True)
-    prof = profile(activities=_activities())
-    try:
-        prof.start()
-    except BaseException:
-        _disable()
+    def _begin(self, logdir):
+        prof = profile(activities=_activities())
+        with _quiet_kineto():
+            prof.start()
+        self._prof = prof
+
+    def _end(self, logdir):
+        prof, self._prof = self._prof, None
+        with _quiet_kineto():
+            prof.stop()
+        path = os.path.join(logdir, host_name() + self.trace_suffix)
+        prof.export_chrome_trace(path)
+        # Kineto logs a failed write and returns as if it had written.
+        if not os.path.isfile(path):
+            raise OSError("torch profiler: the trace could not be written "
+                          "to %r" % path)
+
+    def _first_start(self):
+        prof = profile(activities=_activities())
+        with _quiet_kineto():
+            prof.start()
         try:
-            os.rmdir(session_dir)
-        except OSError:
+            self.close_step(self.open_step("warmup", 0))
+        finally:
+            with _quiet_kineto():
+                prof.stop()
+        return True
+
+    def _forget(self):
+        # Last resort after a failed stop: no profiler left enabled.
+        self._prof = None
+        try:
+            if torch.autograd._profiler_enabled():
+                torch.autograd._disable_profiler()
+        except Exception:
             pass
-        raise
-    _capture = (prof, session_dir)
+
+    def open_step(self, name, step_num):
+        """Opens the marker `ProfilerStep#<step_num>`; returns the handle."""
+        marker = record_function("ProfilerStep#%d" % step_num)
+        marker.__enter__()
+        return marker
+
+    def sync(self, model, loop_frame=None):
+        """Waits until the GPU work dispatched so far has finished (inside
+        captures only; a no-op on the CPU, where torch runs
+        synchronously)."""
+        if torch.cuda.is_available():
+            torch.cuda.synchronize()
 
 
-def stop():
-    """Stops the capture and writes its trace; returns the paths written.
-
-    Returns [] when no capture of ours runs. The profiler is stopped before
-    the trace is written, so a failed write leaves none running (and
-    raises).
-    """
-    global _capture
-    if _capture is None:
-        return []
-    (prof, session_dir), _capture = _capture, None
-    try:
-        prof.stop()
-    except BaseException:
-        _disable()
-        raise
-    path = os.path.join(session_dir, host_name() + trace_suffix)
-    prof.export_chrome_trace(path)
-    # Kineto logs a failed write and returns as if it had written.
-    if not os.path.isfile(path):
-        raise OSError("torch profiler: the trace could not be written to %r"
-                      % path)
-    return [path]
-
-
-def _disable():
-    # Last resort after a failed start or stop: no profiler left enabled.
-    try:
-        if torch.autograd._profiler_enabled():
-            torch.autograd._disable_profiler()
-    except Exception:
-        pass
-
-
-def open_step(name, step_num):
-    """Opens the marker `ProfilerStep#<step_num>`; returns the handle."""
-    marker = record_function("ProfilerStep#%d" % step_num)
-    marker.__enter__()
-    return marker
-
-
-def close_step(handle):
-    handle.__exit__(None, None, None)
-
-
-def sync(model, loop_frame=None):
-    """Waits until the GPU work dispatched so far has finished.
-
-    Inside a capture only, so a step marker closes when its step's kernels
-    have run, not when they were queued. A no-op on the CPU, where torch
-    runs synchronously.
-    """
-    if torch.cuda.is_available():
-        torch.cuda.synchronize()
+profiler = TorchProfiler()

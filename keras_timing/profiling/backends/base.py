@@ -1,0 +1,197 @@
+"""The profiler skeleton every framework shares: start, stop, running.
+
+`Profiler` owns what is the same for TensorFlow, JAX and torch: one capture
+at a time, a new or empty session folder, `ProfilerBusy` when another
+profiler runs (and no empty session folder left behind), a stop that leaves
+no profiler running even when saving fails. A framework subclass supplies
+only the framework calls: `_begin`, `_end`, `_busy`, `_first_start`,
+`open_step`, `close_step` and, where steps run ahead of the device, `sync`.
+
+Example:
+
+>>> class Null(Profiler):
+...     name = "null"
+...     def _begin(self, logdir):
+...         pass
+...     def _end(self, logdir):
+...         open(os.path.join(logdir, "host.null"), "w").close()
+...     def _first_start(self):
+...         return True
+>>> import tempfile
+>>> profiler = Null()
+>>> session = os.path.join(tempfile.mkdtemp(), "s1")
+>>> profiler.start(session)
+>>> profiler.running()
+True
+>>> [os.path.basename(p) for p in profiler.stop()]
+['host.null']
+>>> profiler.running(), profiler.stop()
+(False, [])
+"""
+
+import os
+import shutil
+
+
+class ProfilerBusy(RuntimeError):
+    """Another profiler (not ours) is running; this capture cannot start."""
+
+
+class Profiler:
+    """One framework's profiler, one capture at a time.
+
+    Subclasses set `name` and `trace_suffix` and implement the framework
+    calls below; the public methods are the same for every framework.
+    """
+
+    name = None
+    trace_suffix = ".xplane.pb"
+
+    def __init__(self):
+        self._capture = None
+
+    @property
+    def __name__(self):
+        # Profilers used to be modules; their module name still keys them.
+        return type(self).__module__
+
+    def __repr__(self):
+        return "<%s profiler>" % self.name
+
+    # ---- the shared skeleton ---------------------------------------------
+
+    def running(self):
+        """Whether a capture started by `start` is running."""
+        return self._capture is not None
+
+    def start(self, session_dir):
+        """Starts a capture whose files go into `session_dir`.
+
+        Args:
+            session_dir: A new or empty folder, usually
+                `<run folder>/plugins/profile/<session name>`.
+
+        Raises:
+            ProfilerBusy: another profiler (or a capture of ours) is
+                running; it is left as it is and no folder is left behind.
+            FileExistsError: `session_dir` holds files.
+        """
+        capture = _Capture(session_dir)
+        try:
+            if self._capture is not None or self._busy():
+                raise ProfilerBusy("another %s profiler is running"
+                                   % self.name)
+            self._begin(capture.scratch)
+        except ProfilerBusy:
+            capture.discard()
+            raise
+        except BaseException:
+            # Not refused: started part way, perhaps. Leave none running.
+            self._forget()
+            capture.discard()
+            raise
+        self._capture = capture
+
+    def stop(self):
+        """Stops the capture and saves it; returns the paths written.
+
+        Returns [] when no capture of ours runs. If saving fails the
+        profiler is stopped all the same and the error is raised.
+        """
+        capture, self._capture = self._capture, None
+        if capture is None:
+            return []
+        try:
+            self._end(capture.scratch)
+        except BaseException:
+            self._forget()
+            capture.discard()
+            raise
+        return capture.collect()
+
+    def warmup(self):
+        """Starts and stops the profiler once, with one marker, saving
+        nothing: the first start in a process sets up the profiler's
+        tracers and the first marker pays for its own set-up, so this takes
+        both out of the first capture. Returns False, and does nothing, if
+        another profiler is running."""
+        if self._capture is not None or self._busy():
+            return False
+        return self._first_start()
+
+    def sync(self, model, loop_frame=None):
+        """Waits until the model's dispatched steps have finished (inside
+        captures only). A no-op where the loop already waits for each
+        step."""
+
+    # ---- framework calls -------------------------------------------------
+
+    def _busy(self):
+        """Whether another profiler runs, where the framework cannot say so
+        by refusing the start."""
+        return False
+
+    def _begin(self, logdir):
+        """Starts the framework's profiler writing under `logdir`; raises
+        `ProfilerBusy` if it refuses because another one runs."""
+        raise NotImplementedError
+
+    def _end(self, logdir):
+        """Stops it and writes the trace under `logdir`."""
+        raise NotImplementedError
+
+    def _first_start(self):
+        """The framework's warm-up start and stop; returns True."""
+        raise NotImplementedError
+
+    def _forget(self):
+        """After a failed stop: frees the framework's profiler state."""
+
+    def open_step(self, name, step_num):
+        """Opens the marker of step `step_num`; returns the handle."""
+        raise NotImplementedError
+
+    def close_step(self, handle):
+        handle.__exit__(None, None, None)
+
+
+class _Capture:
+    """Where one capture writes: a scratch folder inside `session_dir`.
+
+    TF and JAX write to `<logdir>/plugins/profile/<time to the second>/`, so
+    two captures in one second would share (and overwrite) one folder. Each
+    capture gets a fresh scratch `logdir`, and `collect` moves the files up
+    into `session_dir`.
+    """
+
+    def __init__(self, session_dir):
+        self.session_dir = os.path.abspath(os.fspath(session_dir))
+        if os.path.isdir(self.session_dir) and os.listdir(self.session_dir):
+            raise FileExistsError("session_dir must be a new or empty "
+                                  "folder, %r is not" % self.session_dir)
+        os.makedirs(self.session_dir, exist_ok=True)
+        self.scratch = os.path.join(self.session_dir, ".capture")
+        os.makedirs(self.scratch)
+
+    def collect(self):
+        """Moves the trace files into `session_dir`; returns their paths."""
+        out = []
+        for folder, _, names in sorted(os.walk(self.scratch)):
+            for name in sorted(names):
+                dest = os.path.join(self.session_dir, name)
+                os.replace(os.path.join(folder, name), dest)
+                out.append(dest)
+        shutil.rmtree(self.scratch, ignore_errors=True)
+        return sorted(out)
+
+    def discard(self):
+        """The capture did not start or failed: removes the scratch folder
+        and the (then empty) session folder, so no empty session is
+        listed."""
+        shutil.rmtree(self.scratch, ignore_errors=True)
+        try:
+            if os.path.isfile(self.scratch):
+                os.remove(self.scratch)
+            os.rmdir(self.session_dir)
+        except OSError:
+            pass
