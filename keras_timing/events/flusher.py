@@ -4,6 +4,17 @@ import atexit
 import threading
 import weakref
 
+# Every live Flusher, stopped at interpreter exit by one handler: a handler
+# per Flusher would stay registered (and hold its closure) for the life of
+# the process, one more for every timer a notebook creates.
+_LIVE = weakref.WeakSet()
+
+
+@atexit.register
+def _stop_all():
+    for flusher in list(_LIVE):
+        flusher.stop()
+
 
 class Flusher:
     """Calls `fn(False)` every `interval` seconds on a daemon thread.
@@ -14,6 +25,14 @@ class Flusher:
     Args:
         fn: What to call; its exceptions are the caller's to handle.
         interval: Seconds between calls.
+
+    Example:
+
+    >>> calls = []
+    >>> f = Flusher(calls.append, interval=60)
+    >>> f.start(); f.wake(); f.stop()
+    >>> calls[-1]
+    True
     """
 
     def __init__(self, fn, interval):
@@ -23,9 +42,7 @@ class Flusher:
         self._wake = threading.Event()
         self._thread = None
         self._lock = threading.Lock()
-        ref = weakref.ref(self)
-        self._atexit = lambda: ref() and ref().stop()
-        atexit.register(self._atexit)
+        _LIVE.add(self)
 
     def start(self):
         with self._lock:

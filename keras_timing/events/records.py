@@ -1,0 +1,110 @@
+"""TFRecord framing of event files, with a C CRC32C where there is one.
+
+A record is `uint64 length, uint32 masked crc(length), data, uint32 masked
+crc(data)`, as tensorboard's `RecordWriter` and TensorFlow write it.
+tensorboard computes the CRC in pure Python, 12 µs for a 60-byte record
+against 0.2 µs with `google-crc32c` (tensorboard#4354); both are used
+through this module, so the writer and every reader here pay the C price.
+The pure-Python CRC of tensorboard's stub is kept for where
+`google-crc32c` cannot be imported.
+"""
+
+import struct
+
+try:
+    import google_crc32c
+except ImportError:  # pragma: no cover - exercised by forcing the fallback
+    google_crc32c = None
+
+from tensorboard.compat.tensorflow_stub import pywrap_tensorflow as _stub
+
+_LENGTH = struct.Struct("<Q")
+_CRC = struct.Struct("<I")
+_MASK_DELTA = 0xA282EAD8
+
+
+if google_crc32c is not None and google_crc32c.implementation == "c":
+    crc32c = google_crc32c.value
+    IMPLEMENTATION = "c"
+else:  # pragma: no cover - depends on the installed wheel
+    crc32c = _stub.crc32c
+    IMPLEMENTATION = "python"
+
+
+def masked_crc32c(data, crc=None):
+    """The masked CRC32C TFRecord framing stores, of `data`.
+
+    Args:
+        data: Bytes to checksum.
+        crc: The CRC32C function; the fastest one here by default.
+
+    >>> masked_crc32c(b"") == _stub.masked_crc32c(b"")
+    True
+    """
+    x = (crc or crc32c)(data)
+    return (((x >> 15) | (x << 17)) + _MASK_DELTA) & 0xFFFFFFFF
+
+
+def frame(data):
+    """`data` framed as one record, ready to append to an event file.
+
+    Args:
+        data: A serialized `Event`.
+
+    >>> len(frame(b"abc"))
+    19
+    """
+    header = _LENGTH.pack(len(data))
+    return b"".join((header, _CRC.pack(masked_crc32c(header)), data,
+                     _CRC.pack(masked_crc32c(data))))
+
+
+def split(buffer, name="<bytes>"):
+    """The records of an event file's bytes, and why it is damaged.
+
+    Reads up to the first damage, as tensorboard's readers do, and returns
+    `(records, reason)`: `reason` is None for a whole file, else a sentence
+    saying what is wrong after how many whole records.
+
+    Args:
+        buffer: The file's bytes.
+        name: The file's name, for the reason.
+
+    >>> split(frame(b"abc") + frame(b"de"))
+    ([b'abc', b'de'], None)
+    >>> split(frame(b"abc")[:-1])[1]
+    'damaged after 0 whole records: <bytes> has truncated record in data crc'
+    """
+    records = []
+    view = bytes(buffer)
+    at, end = 0, len(buffer)
+    problem = None
+    while at < end:
+        if end - at < 8:
+            problem = "has truncated record in header"
+            break
+        header = view[at:at + 8]
+        if end - at < 12:
+            problem = "has truncated record in header crc"
+            break
+        if masked_crc32c(header) != _CRC.unpack_from(view, at + 8)[0]:
+            problem = "failed header crc32 check"
+            break
+        length = _LENGTH.unpack_from(view, at)[0]
+        start = at + 12
+        if end - start < length:
+            problem = "has truncated record in data"
+            break
+        data = view[start:start + length]
+        if end - start - length < 4:
+            problem = "has truncated record in data crc"
+            break
+        if masked_crc32c(data) != _CRC.unpack_from(view, start + length)[0]:
+            problem = "failed event crc32 check"
+            break
+        records.append(data)
+        at = start + length + 4
+    if problem is None:
+        return records, None
+    return records, "damaged after %d whole records: %s %s" % (
+        len(records), name, problem)
