@@ -7,6 +7,7 @@ overview page's step table), when xprof is installed.
 """
 
 import json
+import math
 import os
 import shutil
 import tempfile
@@ -64,3 +65,27 @@ def profiler_step_ms(xplane):
                 step = int(row["c"][0]["v"].rsplit(" ", 1)[1])
                 steps[step] = float(row["c"][at]["v"])
     return steps
+
+
+def list_captures(run_dir, times):
+    """The run's captures, each with the profiler's and the timer's times
+    of its steps (xplane traces, when xprof is installed).
+
+    Args:
+        run_dir: A run folder.
+        times: The run's points (`StepTime`s), for the timer's side.
+
+    >>> list_captures("/no/such/run", [])
+    []
+    """
+    batch_ms = {t.last_step: t.batch_ms for t in times}
+    found = find_captures(run_dir)
+    for capture in found:
+        if capture["file"].endswith(".xplane.pb"):
+            measured = profiler_step_ms(capture["file"])
+            if measured is not None:
+                capture["step_ms"] = [
+                    {"step": step, "profiler_ms": ms,
+                     "timer_batch_ms": batch_ms.get(step, math.nan)}
+                    for step, ms in sorted(measured.items())]
+    return found

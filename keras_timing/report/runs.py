@@ -1,0 +1,150 @@
+"""Run folders of a log folder, read back: the points and the timer's own
+summary scalars of each, and the damaged event files.
+
+The folder is walked once and each event file read once (`scan`); the
+report and the damage check both use the one `Scan`.
+"""
+
+import os
+
+from keras_timing import schema
+from keras_timing.events import reader
+from keras_timing.timer.clock import StepTime
+
+
+class ReportError(Exception):
+    """The folder holds nothing this report can read."""
+
+
+class Scan:
+    """What one walk of a log folder found.
+
+    Args:
+        log_dir: The folder that was walked.
+        runs: `(launch, run, worker, path, times, summary)` per folder of
+            event files that is a run (`worker` None) or a non-chief
+            worker's `<run>/worker_<k>`; see `load_run`.
+        damaged: `(path, reason)` of each truncated or corrupt event file.
+    """
+
+    def __init__(self, log_dir, runs, damaged):
+        self.log_dir = log_dir
+        self.runs = runs
+        self.damaged = damaged
+
+
+def _event_folders(log_dir):
+    found = []
+    for folder, dirs, files in os.walk(log_dir):
+        dirs.sort()
+        if "plugins" in dirs:
+            dirs.remove("plugins")
+        if not any("tfevents" in f for f in files):
+            continue
+        name, parent = os.path.basename(folder), os.path.dirname(folder)
+        suffix = name[len(schema.WORKER_PREFIX):]
+        if name in schema.RUNS:
+            found.append((os.path.relpath(parent, log_dir), name, None,
+                          folder))
+        elif (name.startswith(schema.WORKER_PREFIX) and suffix.isdigit()
+              and os.path.basename(parent) in schema.RUNS):
+            launch = os.path.relpath(os.path.dirname(parent), log_dir)
+            found.append((launch, os.path.basename(parent), name, folder))
+    return found
+
+
+def scan(log_dir):
+    """Walks `log_dir` once and reads every run folder in it.
+
+    Args:
+        log_dir: A folder the timer wrote into (its `log_dir`).
+
+    Raises:
+        ReportError: `log_dir` is missing or not a folder.
+
+    >>> scan("/no/such/folder")
+    Traceback (most recent call last):
+    ...
+    keras_timing.report.runs.ReportError: no such folder: /no/such/folder
+    """
+    if not os.path.exists(log_dir):
+        raise ReportError("no such folder: %s" % log_dir)
+    if not os.path.isdir(log_dir):
+        raise ReportError("not a folder: %s" % log_dir)
+    runs, damaged = [], []
+    for launch, run, worker, path in _event_folders(log_dir):
+        times, summary, bad = _load(path)
+        runs.append((launch, run, worker, path, times, summary))
+        damaged += bad
+    return Scan(log_dir, runs, damaged)
+
+
+def _load(path):
+    scalars, damaged = reader.read_scalars(path)
+    summary = {}
+    for tag, events in scalars.items():
+        key = tag[len(schema.SUMMARY_SCALARS):]
+        if tag.startswith(schema.SUMMARY_SCALARS) and key in schema.SUMMARY_FIELDS:
+            value = events[-1].value
+            summary[key] = int(value) if key == "steps" else value
+    if schema.BATCH_MS not in scalars:
+        return [], summary, damaged
+
+    def series(tag):
+        return {e.step: e.value for e in scalars.get(tag, ())}
+
+    wait = series(schema.INPUT_WAIT_MS)
+    steps = series(schema.STEPS)
+    rate = series(schema.SAMPLES_PER_SEC)
+    first = series(schema.FIRST_BATCH_MS)
+    times = []
+    for e in sorted(scalars[schema.BATCH_MS], key=lambda e: e.step):
+        # A point stands for `n` steps (decimated, or steps_per_execution),
+        # its times per step and its rate over all of them.
+        n = int(steps.get(e.step, 1))
+        w = wait.get(e.step, 0.0)
+        samples = None
+        if e.step in rate:
+            samples = round(rate[e.step] * (e.value + w) * n / 1e3)
+        times.append(StepTime(e.step - n + 1, e.step, e.value, w,
+                              e.wall_time, e.step in first, samples))
+    return times, summary, damaged
+
+
+def load_run(path):
+    """A run folder's points as `StepTime`s in step order, and the timer's
+    last end-of-call summary scalars (`{}` if it wrote none).
+
+    Args:
+        path: A run folder, e.g. `logs/<launch>/train`.
+
+    >>> load_run("/no/such/run")
+    ([], {})
+    """
+    return _load(path)[:2]
+
+
+def read_run(path):
+    """The run's points as `StepTime`s, in step order.
+
+    >>> read_run("/no/such/run")
+    []
+    """
+    return _load(path)[0]
+
+
+def damaged_files(log_dir):
+    """`(path, reason)` of every truncated or corrupt event file of the
+    timer's run folders (chief and workers) under `log_dir`.
+
+    Args:
+        log_dir: A folder, or the `Scan` of one (then nothing is read again).
+
+    >>> damaged_files("/no/such/folder")
+    []
+    """
+    if isinstance(log_dir, Scan):
+        return list(log_dir.damaged)
+    if not os.path.isdir(log_dir):
+        return []
+    return scan(log_dir).damaged

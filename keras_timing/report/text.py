@@ -1,0 +1,73 @@
+"""The report as text (markdown tables, as the timer prints) or strict JSON."""
+
+import math
+
+from keras_timing.timer import summary as summary_text
+
+
+def to_json_ready(result):
+    """NaN becomes None, so the JSON is strict.
+
+    Args:
+        result: What `report` returned, or any part of it.
+
+    >>> to_json_ready({"a": [float("nan"), 1.0]})
+    {'a': [None, 1.0]}
+    """
+    if isinstance(result, float) and math.isnan(result):
+        return None
+    if isinstance(result, dict):
+        return {k: to_json_ready(v) for k, v in result.items()}
+    if isinstance(result, list):
+        return [to_json_ready(v) for v in result]
+    return result
+
+
+def to_text(result):
+    """The report as text: per launch, the summary table, workers, captures.
+
+    Args:
+        result: What `report` returned.
+
+    >>> to_text([])
+    ''
+    """
+    parts = []
+    for launch in result:
+        parts.append("## %s\n" % launch["launch"])
+        parts.append(summary_text.markdown(list(launch["runs"].values()),
+                                           launch["fit_predict_ratio"]))
+        for run, spread in launch.get("workers", {}).items():
+            parts.append(_workers_text(run, spread))
+        for run, found in launch["captures"].items():
+            parts.append(_captures_text(run, found))
+    return "\n".join(parts)
+
+
+def _workers_text(run, s):
+    lines = ["Workers of %s: %d workers, %d steps compared; batch_ms spread "
+             "(slowest minus fastest worker at a step) p50 %.2f, p90 %.2f, "
+             "max %.2f ms" % (run, s["workers"], s["steps_compared"],
+                              s["p50_spread_ms"], s["p90_spread_ms"],
+                              s["max_spread_ms"])]
+    counts = sorted(s["straggler"].items(), key=lambda kv: -kv[1])
+    lines.append("  straggler (the worker the others waited for: longest "
+                 "input wait, shortest batch), steps: " + ", ".join(
+                     "%s %d" % kv for kv in counts))
+    for worker, w in s["per_worker"].items():
+        lines.append("  %s: batch p50 %.2f ms, input wait p50 %.2f ms"
+                     % (worker, w["p50_batch_ms"], w["p50_input_wait_ms"]))
+    return "\n".join(lines) + "\n"
+
+
+def _captures_text(run, found):
+    lines = ["Profiler captures of %s:" % run]
+    for c in found:
+        steps = "steps %d-%d" % tuple(c["steps"]) if c["steps"] else "steps ?"
+        lines.append("- %s, %s (%.1f kB)" % (steps, c["file"],
+                                             c["bytes"] / 1e3))
+        for row in c.get("step_ms", []):
+            lines.append("  step %d: profiler %.3f ms, timer batch_ms %.3f"
+                         % (row["step"], row["profiler_ms"],
+                            row["timer_batch_ms"]))
+    return "\n".join(lines) + "\n"
