@@ -9,14 +9,63 @@ the epoch's end). On JAX and torch (GPU), whose steps are dispatched ahead
 of the device, the marker closes only after waiting for the step to finish
 (`sync`): inside a capture, steps run one at a time, so the profiler and the
 timer time the same thing; outside captures nothing waits.
+
+The profiler is one per process, so its captures are tracked process-wide:
+a capture whose owner's `fit`/`evaluate`/`predict` call died (an exception,
+Ctrl-C; Keras then calls no end hook) is an orphan, and `stop_orphans()`
+stops and saves it. Every capture calls it before it starts the profiler,
+so a new timer's capture first saves what an earlier one left running.
 """
 
 import json
 import os
+import threading
 import warnings
 
 from keras_timing import schema
 from keras_timing.profiling import backends
+
+_lock = threading.RLock()
+_active = []
+
+
+def active_captures():
+    """The captures of this process whose profiler session is running."""
+    with _lock:
+        return list(_active)
+
+
+def stop_orphans():
+    """Stops and saves every running capture whose `alive()` is False.
+
+    A capture whose owner cannot tell (`alive=None`) is never an orphan by
+    this test. A capture whose profiler must be stopped on the thread that
+    started it (torch) is left for a call on that thread. A stop that fails
+    gives one warning and the others go on.
+
+    Returns:
+        The session folders saved.
+
+    >>> stop_orphans()
+    []
+    """
+    with _lock:
+        orphans = [c for c in _active if c.alive is not None
+                   and c.profiler.can_stop_here()]
+    saved = []
+    for capture in orphans:
+        try:
+            if capture.alive():
+                continue
+            before = len(capture.sessions)
+            capture.stop(died=True)
+            saved += capture.sessions[before:]
+        except Exception as e:
+            warnings.warn("keras_timing: a profiler capture left by an "
+                          "earlier call could not be saved: %r" % (e,),
+                          stacklevel=2)
+    return saved
+
 
 class Capture:
     """Captures of one run (`train`, `predict`, ...) on a schedule.
@@ -28,14 +77,24 @@ class Capture:
         marker: The step-marker name (`train`, `test`, `predict`).
         profiler: A backend module (`keras_timing.profiling.backends.get()`).
         sync: Called before a step marker closes: waits for the step.
+        alive: Called with no argument: whether the owner's
+            `fit`/`evaluate`/`predict` call still runs. False makes a
+            running capture an orphan for `stop_orphans()`; None, when the
+            owner cannot tell, never does.
+
+    Example:
+
+    >>> from keras_timing.profiling.schedule import parse
+    >>> capture = Capture(parse((3, 4)), "logs/run/train", "train",
+    ...                   backends.get(), alive=lambda: True)
+    >>> capture.active, capture.sessions
+    (False, [])
     """
 
-    def __init__(self, schedule, run_dir, marker, profiler, sync=None):
-        self.schedule = schedule
-        self.sync = sync
-        self.run_dir = run_dir
-        self.marker = marker
-        self.profiler = profiler
+    def __init__(self, schedule, run_dir, marker, profiler, sync=None,
+                 alive=None):
+        self.schedule, self.run_dir, self.marker = schedule, run_dir, marker
+        self.profiler, self.sync, self.alive = profiler, sync, alive
         self.sessions = []
         self._window = None
         self._skipped = None
@@ -96,19 +155,22 @@ class Capture:
         # A dropped marker still ends when its handle is freed, so the
         # handle lives until the profiler has stopped.
         dropped = None
-        if died:
-            dropped, self._open = self._open, None
-        else:
-            self._close_marker()
-        if self._session is None:
-            return []
-        session, window, marked = self._session, self._window, self._marked
-        reason = self._reason if window == self._extra else None
-        if dropped is not None:
-            marked = marked[:-1]
-        self._session = self._window = None
-        self._marked = []
-        files = self.profiler.stop()
+        with _lock:
+            if died:
+                dropped, self._open = self._open, None
+            else:
+                self._close_marker()
+            if self._session is None:
+                return []
+            session, window, marked = (self._session, self._window,
+                                       self._marked)
+            reason = self._reason if window == self._extra else None
+            if dropped is not None:
+                marked = marked[:-1]
+            self._session = self._window = None
+            self._marked = []
+            _active.remove(self)
+            files = self.profiler.stop()
         del dropped
         with open(os.path.join(session, schema.SIDECAR), "w") as f:
             json.dump({"run": os.path.basename(self.run_dir),
@@ -120,6 +182,7 @@ class Capture:
         return files
 
     def _start(self, window):
+        stop_orphans()
         session = backends.new_session_dir(self.run_dir)
         try:
             self.profiler.start(session)
@@ -131,6 +194,8 @@ class Capture:
                 % (e, self.marker, window.first, window.last), stacklevel=4)
             return
         self._session, self._window, self._marked = session, window, []
+        with _lock:
+            _active.append(self)
 
     def _close_marker(self):
         if self._open is not None:

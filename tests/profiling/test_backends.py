@@ -29,41 +29,6 @@ def profiler():
     return module
 
 
-@pytest.fixture(autouse=True)
-def no_capture_left(request):
-    yield
-    if BACKEND in backend_lib.BACKENDS:
-        profiler = backends.get()
-        if profiler.running():
-            profiler.stop()
-            pytest.fail("a test left a capture running")
-
-
-@pytest.fixture(scope="module")
-def step():
-    """One small compiled step that waits for its result."""
-    if BACKEND == "tensorflow":
-        import tensorflow as tf
-
-        x = tf.random.normal((128, 128))
-        f = tf.function(lambda x: tf.reduce_sum(tf.matmul(x, x)))
-        run = lambda: f(x).numpy()  # noqa: E731
-    elif BACKEND == "jax":
-        import jax
-        import jax.numpy as jnp
-
-        x = jnp.ones((128, 128))
-        f = jax.jit(lambda x: jnp.sum(x @ x))
-        run = lambda: f(x).block_until_ready()  # noqa: E731
-    else:
-        import torch
-
-        x = torch.ones(128, 128)
-        run = lambda: (x @ x).sum().item()  # noqa: E731
-    run()  # compiled before any capture
-    return run
-
-
 def captured_steps(profiler, paths, scratch):
     """The marked steps one capture's files hold, and its main file."""
     main = [p for p in paths if p.endswith(profiler.trace_suffix)]

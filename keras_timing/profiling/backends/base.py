@@ -31,6 +31,7 @@ True
 
 import os
 import shutil
+import threading
 
 
 class ProfilerBusy(RuntimeError):
@@ -46,9 +47,12 @@ class Profiler:
 
     name = None
     trace_suffix = ".xplane.pb"
+    # Whether a capture must be stopped on the thread that started it.
+    thread_bound = False
 
     def __init__(self):
         self._capture = None
+        self._thread = None
 
     @property
     def __name__(self):
@@ -63,6 +67,11 @@ class Profiler:
     def running(self):
         """Whether a capture started by `start` is running."""
         return self._capture is not None
+
+    def can_stop_here(self):
+        """Whether `stop()` may be called on this thread now."""
+        return (not self.thread_bound or self._capture is None
+                or self._thread == threading.get_ident())
 
     def start(self, session_dir):
         """Starts a capture whose files go into `session_dir`.
@@ -90,14 +99,21 @@ class Profiler:
             self._forget()
             capture.discard()
             raise
-        self._capture = capture
+        self._capture, self._thread = capture, threading.get_ident()
 
     def stop(self):
         """Stops the capture and saves it; returns the paths written.
 
         Returns [] when no capture of ours runs. If saving fails the
         profiler is stopped all the same and the error is raised.
+
+        Raises:
+            RuntimeError: on a thread-bound profiler (torch), called from
+                another thread than `start`; the capture goes on.
         """
+        if not self.can_stop_here():
+            raise RuntimeError("the %s profiler can only be stopped on the "
+                               "thread that started it" % self.name)
         capture, self._capture = self._capture, None
         if capture is None:
             return []

@@ -77,6 +77,10 @@ class TorchProfiler(Profiler):
 
     name = "torch"
     trace_suffix = ".pt.trace.json"
+    # Its state is per thread: stopped from another thread, torch finds no
+    # session ("disableProfiler called but no active profiling session")
+    # and the export then crashed the process (torch 2.13, CPU).
+    thread_bound = True
 
     def __init__(self):
         super().__init__()
