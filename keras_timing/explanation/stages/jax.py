@@ -11,42 +11,28 @@ that returns new weights replaces it, and donated buffers are never reused.
 
 import jax
 from keras.src.backend.jax.trainer import JAXTrainer
-from keras.src.trainers.data_adapters import data_adapter_utils
 
-import keras
-from keras_timing.explanation import stages
+from keras_timing.explanation.stages import base
+from keras_timing.explanation.stages.base import unpack
 
 
-class StagePrograms:
-    """Cumulative stage programs of `model` (see `keras_timing.explanation.stages`).
+class StagePrograms(base.StagePrograms):
+    """JAX's stage programs: see `base.StagePrograms`. Each body takes the
+    threaded state `(trainable, non_trainable, optimizer, metrics)`."""
 
-    Args:
-        model: A compiled, built `keras.Model`.
+    trainer_class = JAXTrainer
 
-    Example:
-
-    ```python
-    p = StagePrograms(model)
-    data = p.to_device((x_batch, y_batch, None))
-    for name, fn in p.stages:
-        p.sync(fn(data))
-    ```
-    """
-
-    def __init__(self, model):
-        self.model = model
-        self.merged = {}
-        self.device = str(jax.devices()[0].platform).upper()
-        model.make_train_function()
-        model.make_predict_function()
+    def describe_device(self):
         self._state = None
+        return str(jax.devices()[0].platform).upper()
+
+    def programs(self):
         # jax.jit compiles on first call: unused programs cost nothing.
-        self.stages = stages.cumulative(
-            model, JAXTrainer, self.merged,
-            [self._reading(self._dispatch), self._reading(self._forward),
-             self._reading(self._loss), self._reading(self._backward),
-             self._updating(self._optimizer), self._updating(self._metrics)],
-            self._updating(model.train_step))
+        return ([self._reading(self._dispatch), self._reading(self._forward),
+                 self._reading(self._loss), self._reading(self._backward),
+                 self._updating(self._optimizer),
+                 self._updating(self._metrics)],
+                self._updating(self.model.train_step))
 
     # ---- compilation and state --------------------------------------------
 
@@ -57,14 +43,14 @@ class StagePrograms:
 
     def state(self):
         if self._state is None:
-            m = self.model
-            self._state = (
-                [v.value for v in m.trainable_variables],
-                [v.value for v in m.non_trainable_variables],
-                [v.value for v in m.optimizer.variables],
-                [v.value for v in m.metrics_variables],
-            )
+            self._state = tuple([v.value for v in group]
+                                for group in self._groups())
         return self._state
+
+    def _groups(self):
+        m = self.model
+        return (m.trainable_variables, m.non_trainable_variables,
+                m.optimizer.variables, m.metrics_variables)
 
     def _reading(self, fn):
         """A program that reads the state and returns results."""
@@ -85,25 +71,24 @@ class StagePrograms:
     # ---- the stages, each the previous one plus one piece ------------------
 
     def _dispatch(self, state, data):
-        x, _, _ = data_adapter_utils.unpack_x_y_sample_weight(data)
-        return jax.numpy.zeros((), stages.first_tensor(x).dtype)
+        return self.dispatch(data)
 
     def _forward(self, state, data):
         tv, ntv, _, _ = state
-        x, _, _ = data_adapter_utils.unpack_x_y_sample_weight(data)
+        x, _, _ = unpack(data)
         y_pred, _ = self.model.stateless_call(
-            tv, ntv, x, **stages.training_kwargs(self.model, True))
+            tv, ntv, x, **base.stages.training_kwargs(self.model, True))
         return y_pred
 
     def _loss(self, state, data):
         tv, ntv, ov, mv = state
-        x, y, sw = data_adapter_utils.unpack_x_y_sample_weight(data)
+        x, y, sw = unpack(data)
         return self.model.compute_loss_and_updates(
             tv, ntv, mv, x, y, sw, training=True, optimizer_variables=ov)
 
     def _backward(self, state, data):
         tv, ntv, ov, mv = state
-        x, y, sw = data_adapter_utils.unpack_x_y_sample_weight(data)
+        x, y, sw = unpack(data)
         grad_fn = jax.value_and_grad(self.model.compute_loss_and_updates,
                                      has_aux=True)
         return grad_fn(tv, ntv, mv, x, y, sw, training=True,
@@ -121,7 +106,7 @@ class StagePrograms:
         return unscaled_loss, new_state
 
     def _metrics(self, state, data):
-        x, y, sw = data_adapter_utils.unpack_x_y_sample_weight(data)
+        x, y, sw = unpack(data)
         unscaled_loss, y_pred, (tv, ntv, ov, mv) = self._apply(state, data)
         # The trainer's own helper: loss tracker, then compute_metrics, in a
         # stateless scope over the metric variables.
@@ -137,7 +122,7 @@ class StagePrograms:
         return logs, self._state
 
     def predict_step(self, data):
-        x, _, _ = data_adapter_utils.unpack_x_y_sample_weight(data)
+        x, _, _ = unpack(data)
         tv, ntv, ov, mv = self.state()
         # predict_function donates the weights it is given, like fit's step.
         outputs, (tv, ntv) = self.model.predict_function((tv, ntv),
@@ -145,11 +130,10 @@ class StagePrograms:
         self._state = (tv, ntv, ov, mv)
         return outputs, tv, ntv
 
-    # ---- data and device --------------------------------------------------
+    # ---- device -----------------------------------------------------------
 
-    def to_device(self, data):
-        return keras.tree.map_structure(
-            lambda t: None if t is None else jax.device_put(t), data)
+    def tensor(self, value):
+        return jax.device_put(value)
 
     def sync(self, outputs):
         jax.block_until_ready(outputs)
@@ -162,10 +146,7 @@ class StagePrograms:
         """
         if self._state is None:
             return
-        m = self.model
-        groups = (m.trainable_variables, m.non_trainable_variables,
-                  m.optimizer.variables, m.metrics_variables)
-        for variables, values in zip(groups, self._state):
+        for variables, values in zip(self._groups(), self._state):
             for v, value in zip(variables, values):
                 v.assign(value)
         self._state = None
