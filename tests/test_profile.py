@@ -1,15 +1,18 @@
 """Profiler captures from FitPredictTimer, read back with xprof's converter
 (TensorFlow, JAX) or as Chrome trace JSON (torch)."""
 
-import glob
 import json
 import os
-import re
-import shutil
+import time
 
 import keras
+import numpy as np
 import pytest
 from conftest import read_scalars, steps_of
+from profiling.traces import XPLANE
+from profiling.traces import marked_steps as _marked_steps
+from profiling.traces import sidecar
+from profiling.traces import step_numbers
 
 from keras_timing import FitPredictTimer
 from keras_timing import ProfileSchedule
@@ -20,7 +23,6 @@ from keras_timing import demo
 from keras_timing import schema
 
 BACKEND = keras.backend.backend()
-XPLANE = BACKEND in ("tensorflow", "jax")
 pytestmark = pytest.mark.skipif(BACKEND not in backend_lib.BACKENDS,
                                 reason="no profiler on %s" % BACKEND)
 
@@ -35,31 +37,7 @@ def no_profiler_left_running():
 
 
 def marked_steps(session, scratch):
-    """(name, step) rows of a capture, read by xprof or from the JSON."""
-    if XPLANE:
-        from xprof.convert import raw_to_tool_data
-
-        (trace,) = glob.glob(os.path.join(session, "*.xplane.pb"))
-        os.makedirs(scratch, exist_ok=True)
-        copy = shutil.copy(trace, scratch)
-        data, _ = raw_to_tool_data.xspace_to_tool_data(
-            [copy], "overview_page", {})
-        assert b"No step marker" not in data
-        rows = []
-        for table in json.loads(data):
-            cols = [c.get("id") for c in table.get("cols", [])]
-            if cols[:1] == ["stepnum"]:
-                for row in table["rows"]:
-                    name, num = row["c"][0]["v"].rsplit(" ", 1)
-                    rows.append((name, int(num)))
-        return rows
-    (trace,) = glob.glob(os.path.join(session, "*.pt.trace.json"))
-    with open(trace) as f:
-        events = json.load(f)["traceEvents"]
-    return sorted(("step", int(m.group(1))) for e in events
-                  for m in [re.fullmatch(r"ProfilerStep#(\d+)",
-                                         e.get("name", ""))]
-                  if m and e.get("ph") == "X")
+    return _marked_steps(session, scratch)
 
 
 def _name(run):
@@ -130,6 +108,9 @@ def test_steps_per_execution_marks_the_calls_of_the_window(tmp_path):
 # A step cut short by an exception: its marker is dropped, and xprof then
 # sees no end of it; torch's profiler closes open ranges when it stops.
 _DIED = [3, 4, 5] if BACKEND == "torch" else [3, 4]
+
+
+_DIED_AT_12 = list(range(5, 13 if BACKEND == "torch" else 12))
 
 
 class _Boom(keras.callbacks.Callback):
@@ -242,44 +223,93 @@ def test_invalid_schedule_is_refused():
 
 
 class _SlowStep(keras.callbacks.Callback):
-    """Real extra work after one step: a chain of large matmuls."""
+    """Real extra work after one step: a chain of large matmuls, timed."""
 
     def __init__(self, at_batch, rounds):
         super().__init__()
         self.at_batch, self.rounds = at_batch, rounds
+        self.work_ms = None
 
     def on_train_batch_end(self, batch, logs=None):
         if batch == self.at_batch:
-            import numpy as np
-
+            t = time.perf_counter()
             m = np.ones((400, 400), dtype=np.float32)
             for _ in range(self.rounds):
                 m = np.tanh(m @ m * 1e-3)
+            self.work_ms = (time.perf_counter() - t) * 1e3
 
 
 def test_a_slow_step_triggers_a_capture_of_the_next_steps(tmp_path):
     model, x, y = demo.dense_example(keras, samples=32 * 60)
     timer = FitPredictTimer(log_dir=str(tmp_path), verbose=0,
                             profile_slow_steps=20.0)
+    slow_step = _SlowStep(40, rounds=300)
     # Local batch 40 is global step 41; its extra work delays the begin of
     # step 42, which sees the slow interval and starts the capture.
     model.fit(x, y, epochs=1, batch_size=32, verbose=0,
-              callbacks=[timer, _SlowStep(40, rounds=300)])
-    found = {}
-    for session in timer.profile_sessions:
-        with open(os.path.join(session, "keras_timing_capture.json")) as f:
-            meta = json.load(f)
-        found[session] = meta
+              callbacks=[timer, slow_step])
+    found = {s: sidecar(s) for s in timer.profile_sessions}
     slow = [s for s, m in found.items()
             if m["trigger"] and m["trigger"]["slow_step"] == 41]
     assert len(slow) == 1, found
-    meta = found[slow[0]]
-    assert meta["trigger"]["interval_ms"] > 20 * meta["trigger"]["median_ms"]
-    assert [s for _, s in marked_steps(slow[0], tmp_path / "a")] == [
-        43, 44, 45]
+    trigger = found[slow[0]]["trigger"]
+    assert trigger["factor"] == 20.0
+    # The slow interval holds the extra work the callback measured ...
+    assert trigger["interval_ms"] >= slow_step.work_ms
+    # ... and the median is that of the steps before, as the timer's own
+    # event files have them (begin to begin: a step and the wait after it).
+    scalars = read_scalars(os.path.join(timer.launch_dir, schema.TRAIN))
+    batch = dict(scalars[schema.BATCH_MS])
+    wait = dict(scalars[schema.INPUT_WAIT_MS])
+    before = [batch[s] + wait[s + 1] for s in range(2, 40)]
+    assert trigger["median_ms"] == pytest.approx(np.median(before), rel=0.5)
+    assert trigger["median_ms"] * 20 < slow_step.work_ms
+    assert step_numbers(slow[0], tmp_path / "a") == [43, 44, 45]
 
 
 @pytest.mark.parametrize("value", [1.0, 0, -2, "3", True])
 def test_invalid_slow_step_factor_is_refused(value):
     with pytest.raises(ValueError, match="profile_slow_steps"):
         FitPredictTimer(profile_slow_steps=value)
+
+
+class _FailAt(keras.callbacks.Callback):
+    """Raises at the begin of train step `step` (1-based), as a data
+    pipeline that breaks there would: the step never runs."""
+
+    def __init__(self, step):
+        super().__init__()
+        self.step = step
+
+    def on_train_batch_begin(self, batch, logs=None):
+        if batch + 1 == self.step:
+            raise ValueError("data broke at step %d" % self.step)
+
+
+@pytest.mark.xfail(reason="needs callback wiring: FitPredictTimer must pass "
+                          "Capture(alive=...) (keras_timing/timer/)",
+                   strict=False)
+def test_a_new_timer_saves_the_capture_an_interrupted_one_left(tmp_path):
+    # A notebook cell re-run: a fit dies inside its profiler window, and a
+    # new timer starts a new fit at once, before the first timer's writer
+    # thread looks (flush_secs=60).
+    model, x, y = demo.dense_example(keras, samples=32 * 20)
+    first = FitPredictTimer(log_dir=str(tmp_path / "one"), verbose=0,
+                            flush_secs=60, profile_steps=(5, 20))
+    with pytest.raises(ValueError, match="data broke at step 12"):
+        model.fit(x, y, batch_size=32, epochs=1, verbose=0,
+                  callbacks=[first, _FailAt(12)])
+    second = FitPredictTimer(log_dir=str(tmp_path / "two"), verbose=0,
+                             profile_steps=(3, 5))
+    model.fit(x, y, batch_size=32, epochs=1, verbose=0, callbacks=[second])
+    (saved,) = first.profile_sessions
+    meta = sidecar(saved)
+    assert (meta["window"], meta["marked_steps"]) == ([4, 5, 20],
+                                                      list(range(5, 12)))
+    # xprof's overview may leave out a long capture's first and last step;
+    # on torch the step that was cut short shows in the trace too.
+    steps = set(step_numbers(saved, tmp_path / "a"))
+    assert set(range(6, 11)) <= steps <= set(_DIED_AT_12)
+    (new,) = second.profile_sessions
+    assert step_numbers(new, tmp_path / "b") == [3, 4, 5]
+    assert not backends.get().running()
