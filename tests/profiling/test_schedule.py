@@ -1,7 +1,6 @@
 """profile_steps parsing and window lookup (pure Python, any backend)."""
 
 import itertools
-import timeit
 
 import numpy as np
 import pytest
@@ -273,42 +272,3 @@ def test_invalid_schedule(kw, arg):
 def test_step_windows_refuses_overlap():
     with pytest.raises(ValueError, match="not overlapping"):
         StepWindows([(1, 3), (3, 4)])
-
-
-# ---- cost: window() runs in the begin hook of every batch ------------------
-
-
-@pytest.mark.parametrize("obj, step", [
-    (parse((50, 55), "p"), 1000),
-    (parse((50, 55), "p"), 10),
-    (parse([(i * 10, i * 10 + 2) for i in range(1, 1000)], "p"), 5005),
-    (ProfileSchedule(wait=50, warmup=2, active=3), 1010),
-])
-def test_lookup_outside_windows_is_cheap(obj, step):
-    assert obj.window(step, step) is None
-    n = 20000
-    best = min(timeit.repeat(lambda: obj.window(step, step), number=n,
-                             repeat=5)) / n
-    # Measured ~0.05-0.3 us here; the bound leaves room for slow CI hosts.
-    assert best < 2e-6, best
-
-
-def test_slow_steps_trigger_cooldown_limit_and_reset():
-    from keras_timing.profiling.schedule import Window
-    from keras_timing.profiling.slow_steps import SlowSteps
-
-    slow = SlowSteps(3.0, active=2, cooldown=10, max_captures=2)
-    t = 0.0
-    windows = {}
-    for step in range(1, 200):
-        t += 0.5 if step in (40, 45, 80, 120) else 0.01
-        if step == 100:
-            slow.reset()
-            t += 5.0  # an epoch boundary: no interval is formed across it
-        w = slow.observe(step, t)
-        if w is not None:
-            windows[step] = w
-    # 40 triggers; 45 falls in the cool-down (until 42 + 10); 80 triggers;
-    # 120 would, but two captures is the limit; 100 is after a reset.
-    assert windows == {40: Window(40, 41, 42), 80: Window(80, 81, 82)}
-    assert [s for s, _, _ in slow.triggers] == [40, 80]
