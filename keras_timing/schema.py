@@ -16,6 +16,10 @@ INPUT_WAIT_MS = "timing/input_wait_ms"
 SAMPLES_PER_SEC = "timing/samples_per_sec"
 STEPS = "timing/steps"
 FIRST_BATCH_MS = "timing/first_batch_ms"
+RECOMPILE_MS = "timing/recompile_ms"
+EPOCH_START_MS = "timing/epoch_start_ms"
+CALL_MS = "timing/call_ms"
+OUTSIDE_STEPS_MS = "timing/outside_steps_ms"
 MS_PER_SAMPLE = "timing/ms_per_sample"
 MS_PER_SAMPLE_P10 = "timing/ms_per_sample_p10"
 MS_PER_SAMPLE_P90 = "timing/ms_per_sample_p90"
@@ -25,7 +29,9 @@ SUMMARY_TEXT = "timing/summary"
 SUMMARY_SCALARS = "timing_summary/"
 SUMMARY_FIELDS = ("steps", "p50_ms", "p90_ms", "p99_ms", "mean_ms",
                   "first_batch_ms", "input_wait_share", "samples_per_sec",
-                  "ms_per_sample")
+                  "ms_per_sample", "ms_per_step", "recompiles",
+                  "recompile_ms", "epoch_start_ms", "call_ms",
+                  "outside_steps_ms")
 
 # The profiler's step-marker name per run; TensorBoard's own Keras callback
 # calls evaluation steps "test", and the Profile tab groups by this name.
@@ -41,3 +47,25 @@ WORKER_PREFIX = "worker_"
 # Beside each profiler capture's trace: which run, window and steps it holds.
 SIDECAR = "keras_timing_capture.json"
 TRACE_SUFFIXES = (".xplane.pb", ".pt.trace.json")
+
+
+def run_folder(run, model=None):
+    """The folder of `run` for calls on a model other than the launch's own
+    (e.g. `predict_encoder`); `run` itself for the launch's model.
+
+    >>> run_folder("predict", "encoder"), run_folder("train")
+    ('predict_encoder', 'train')
+    """
+    return run if not model else "%s_%s" % (run, model)
+
+
+def base_run(folder):
+    """The run a folder holds, or None: `predict_encoder` -> `predict`.
+
+    >>> base_run("predict_encoder"), base_run("train"), base_run("plugins")
+    ('predict', 'train', None)
+    """
+    for run in RUNS:
+        if folder == run or folder.startswith(run + "_"):
+            return run
+    return None

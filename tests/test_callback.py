@@ -103,22 +103,42 @@ def test_steps_per_execution_writes_per_step_figures(tmp_path):
         assert rate[step] == pytest.approx(expected, rel=1e-4)
 
 
-def test_fit_predict_ratio_is_per_sample_without_the_compile_step(
+def _counted_ms_per_sample(run_dir, batch_size, samples):
+    """Totals read back: counted steps' whole intervals over their samples
+    (first batches and recompiles left out; the last batch may be partial)."""
+    scalars = read_scalars(run_dir)
+    left_out = {s for tag in (schema.FIRST_BATCH_MS, schema.RECOMPILE_MS)
+                for s, _ in scalars.get(tag, [])}
+    wait = dict(scalars[schema.INPUT_WAIT_MS])
+    steps = sorted(s for s, _ in scalars[schema.BATCH_MS])
+    per_epoch = -(-samples // batch_size)
+    total_ms = n = 0
+    for step, ms in scalars[schema.BATCH_MS]:
+        if step in left_out:
+            continue
+        total_ms += ms + wait[step]
+        last = (step - 1) % per_epoch == per_epoch - 1
+        n += samples - batch_size * (per_epoch - 1) if last else batch_size
+    assert steps == list(range(1, len(steps) + 1))
+    return total_ms / n
+
+
+def test_fit_predict_ratio_is_totals_per_sample_without_compilation(
         tmp_path, dense):
     model, x, y = dense
+    x, y = x[:300], y[:300]   # a partial last batch: 300 = 9 * 32 + 12
     timer = _timer(tmp_path)
     model.fit(x, y, epochs=3, batch_size=32, verbose=0, callbacks=[timer])
     # A different batch size: per sample, the ratio must not care.
     model.predict(x, batch_size=64, verbose=0, callbacks=[timer])
-    train = read_scalars(os.path.join(timer.launch_dir, schema.TRAIN))
-    predict = read_scalars(os.path.join(timer.launch_dir, schema.PREDICT))
-    # Per sample: batch plus input wait, each step's whole interval. The
-    # sketch's median is the lower middle value, within 0.5% each.
-    expected = (np.quantile(_interval(train) / 32, 0.5, method="lower")
-                / np.quantile(_interval(predict) / 64, 0.5, method="lower"))
-    assert timer.fit_predict_ratio == pytest.approx(expected, rel=0.011)
+    train = _counted_ms_per_sample(
+        os.path.join(timer.launch_dir, schema.TRAIN), 32, 300)
+    predict = _counted_ms_per_sample(
+        os.path.join(timer.launch_dir, schema.PREDICT), 64, 300)
+    assert timer.fit_predict_ratio == pytest.approx(train / predict,
+                                                    rel=1e-4)
     text = read_text(os.path.join(timer.launch_dir, schema.PREDICT))[-1]
-    assert "a training batch costs %.2fx" % timer.fit_predict_ratio in text
+    assert "a training step costs %.2fx" % timer.fit_predict_ratio in text
 
 
 def test_summary_text_and_console(tmp_path, dense, capsys):
@@ -166,7 +186,7 @@ def test_custom_scalars_layout_and_per_sample_band(tmp_path):
             assert 0 < lo <= mid <= hi
 
 
-def test_batch_size_given_when_the_adapter_cannot_tell(tmp_path):
+def test_batch_size_read_from_the_data_or_given(tmp_path):
     tf = pytest.importorskip("tensorflow")
     if keras.backend.backend() != "tensorflow":
         pytest.skip("a tf.data pipeline with unknown batch dimension is a "
@@ -176,13 +196,25 @@ def test_batch_size_given_when_the_adapter_cannot_tell(tmp_path):
     model, x, y = demo.dense_example(keras, samples=320)
     ds = tf.data.Dataset.from_tensor_slices((x, y)).batch(32)
     assert ds.element_spec[0].shape[0] is None
-    quiet = _timer(tmp_path)
+    read = _timer(tmp_path, run_name="read")
+    model.fit(ds.prefetch(2), epochs=1, verbose=0, callbacks=[read])
+    scalars = read_scalars(os.path.join(read.launch_dir, schema.TRAIN))
+    assert len(scalars[schema.SAMPLES_PER_SEC]) == 10
+
+    def batches():
+        for i in range(0, 320, 32):
+            yield x[i:i + 32], y[i:i + 32]
+
+    spec = (tf.TensorSpec((None, 10), tf.float32),
+            tf.TensorSpec((None, 1), tf.float32))
+    unknown = tf.data.Dataset.from_generator(batches, output_signature=spec)
+    quiet = _timer(tmp_path, run_name="quiet")
     with pytest.warns(UserWarning, match="batch size of train batches"):
-        model.fit(ds, epochs=1, verbose=0, callbacks=[quiet])
+        model.fit(unknown, epochs=1, verbose=0, callbacks=[quiet])
     scalars = read_scalars(os.path.join(quiet.launch_dir, schema.TRAIN))
     assert schema.SAMPLES_PER_SEC not in scalars
-    told = _timer(tmp_path, batch_size=32)
-    model.fit(ds, epochs=1, verbose=0, callbacks=[told])
+    told = _timer(tmp_path, run_name="told", batch_size=32)
+    model.fit(unknown, epochs=1, verbose=0, callbacks=[told])
     scalars = read_scalars(os.path.join(told.launch_dir, schema.TRAIN))
     assert len(scalars[schema.SAMPLES_PER_SEC]) == 10
 

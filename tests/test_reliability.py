@@ -216,8 +216,8 @@ def test_an_error_in_any_hook_stops_timing_not_training(
     def broken(self, *args, **kwargs):
         raise RuntimeError("clock broke")
 
-    for method in ("begin", "anchor", "end_count"):
-        monkeypatch.setattr(clock.StepClock, method, broken)
+    for method in ("begin", "anchor", "end", "settle", "drain"):
+        monkeypatch.setattr(clock.Timeline, method, broken)
         timer = FitPredictTimer(log_dir=str(tmp_path / method), verbose=0)
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")

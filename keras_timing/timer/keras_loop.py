@@ -1,17 +1,47 @@
 """What the running Keras loop knows and its callbacks are not told.
 
-Keras 3 hands callbacks neither the batch size nor whether an evaluation runs
-inside `fit` (validation) or on its own. Both are in the trainer's frame: its
-`epoch_iterator` holds the data adapter (batch size, batch count, size of the
-last partial batch), and a `fit` frame of the same model above an `evaluate`
-frame means validation. Reading frames is read-only and happens once per
-fit/evaluate/predict call, never per batch.
+Keras 3 hands callbacks neither the batch size nor the size of the last
+partial batch. The trainer's frame holds them: its `epoch_iterator` holds the
+data adapter. The frame is read once, in the begin hook of an outermost
+`fit`/`evaluate`/`predict`, before the call has made any per-epoch local, so
+the locals snapshot Python 3.11 keeps on the frame holds nothing an epoch
+frees; validation inside `fit` reads the model's own cached evaluation
+iterator instead, and no other hook reads a frame. Where an adapter cannot
+tell the batch size, it is read from the data: a `tf.data` pipeline's
+`.batch(n)`, a generator's first batch (Keras peeks it anyway), a
+`PyDataset`'s first and last batches (read once per dataset).
+
+Every private Keras attribute the package reads is named in `PRIVATE`, and
+`tests/timer/test_keras_loop.py` checks each one still exists.
 """
 
 import sys
+import weakref
 from dataclasses import dataclass
 
+import numpy as np
+
 _MAX_DEPTH = 30
+
+# (where, attribute, who reads it): a Keras upgrade that removes one of these
+# makes that feature fall back (with a warning at most), never fail.
+PRIVATE = (
+    ("keras.src.trainers.epoch_iterator.EpochIterator", "data_adapter",
+     "timer: batch size of the running loop"),
+    ("keras.src.trainers.trainer.Trainer", "_eval_epoch_iterator",
+     "timer: validation's data adapter"),
+    ("keras.src.trainers.data_adapters.generator_data_adapter."
+     "GeneratorDataAdapter", "_first_batches",
+     "timer: a generator's batch size"),
+    ("keras.src.trainers.data_adapters.tf_dataset_adapter.TFDatasetAdapter",
+     "_dataset", "timer: a tf.data pipeline's .batch(n)"),
+    ("keras.src.layers.layer.Layer", "_call_has_training_arg",
+     "explain: how the trainers call the model"),
+    ("keras.src.trainers.trainer.Trainer", "_compute_loss",
+     "explain: the loss stage"),
+    ("keras.src.backend.jax.trainer.JAXTrainer", "_jax_state",
+     "profiling: waiting for JAX's dispatched steps"),
+)
 
 
 @dataclass(frozen=True)
@@ -19,7 +49,6 @@ class LoopInfo:
     batch_size: object = None
     num_batches: object = None
     partial_batch_size: object = None
-    inside_fit: bool = False
 
     def samples(self, first_local, last_local):
         """Samples in local steps first..last (0-based), or None."""
@@ -39,38 +68,6 @@ def _int_or_none(value):
         return None
 
 
-def loop_info(model):
-    """Reads the calling Keras loop's data adapter; never raises."""
-    batch_size = num_batches = partial = None
-    inside_fit = False
-    found_iterator = False
-    try:
-        frame = sys._getframe(1)
-        for _ in range(_MAX_DEPTH):
-            if frame is None:
-                break
-            local = frame.f_locals
-            if not found_iterator and "epoch_iterator" in local:
-                adapter = getattr(local["epoch_iterator"], "data_adapter", None)
-                if adapter is not None:
-                    found_iterator = True
-                    batch_size = _int_or_none(_get(adapter, "batch_size"))
-                    num_batches = _int_or_none(_get(adapter, "num_batches"))
-                    if _get(adapter, "has_partial_batch"):
-                        partial = _int_or_none(
-                            _get(adapter, "partial_batch_size"))
-            elif (found_iterator and frame.f_code.co_name == "fit"
-                  and local.get("self") is model):
-                inside_fit = True
-                break
-            frame = frame.f_back
-    except Exception:
-        pass
-    finally:
-        frame = None
-    return LoopInfo(batch_size, num_batches, partial, inside_fit)
-
-
 def _get(obj, name):
     try:
         return getattr(obj, name)
@@ -78,36 +75,123 @@ def _get(obj, name):
         return None
 
 
+def call_frame(model):
+    """`(LoopInfo, frame)` of the running outermost call of `model`.
+
+    Read in the begin hook of a fit/evaluate/predict, never per batch; the
+    frame tells later whether that call still runs. Never raises.
+    """
+    adapter = frame = None
+    try:
+        f = sys._getframe(1)
+        for _ in range(_MAX_DEPTH):
+            if f is None:
+                break
+            if (f.f_code.co_name in ("fit", "evaluate", "predict")
+                    and "epoch_iterator" in f.f_code.co_varnames):
+                local = f.f_locals
+                if local.get("self") is model:
+                    adapter = _get(local.get("epoch_iterator"),
+                                   "data_adapter")
+                    frame = f
+                    break
+            f = f.f_back
+    except Exception:
+        pass
+    return adapter_info(adapter), frame
+
+
+def validation_info(model):
+    """LoopInfo of the validation data `fit` evaluates on."""
+    iterator = _get(model, "_eval_epoch_iterator")
+    return adapter_info(_get(iterator, "data_adapter"))
+
+
+def adapter_info(adapter):
+    """LoopInfo from a Keras data adapter, reading the data where needed."""
+    if adapter is None:
+        return LoopInfo()
+    batch = _int_or_none(_get(adapter, "batch_size"))
+    batches = _int_or_none(_get(adapter, "num_batches"))
+    partial = None
+    if _get(adapter, "has_partial_batch"):
+        partial = _int_or_none(_get(adapter, "partial_batch_size"))
+    if batch is None:
+        try:
+            batch, partial = _from_data(adapter, batches)
+        except Exception:
+            batch = partial = None
+    return LoopInfo(batch, batches, partial)
+
+
+def _from_data(adapter, batches):
+    dataset = _get(adapter, "_dataset")
+    if dataset is not None and hasattr(dataset, "element_spec"):
+        return _tf_batch(dataset)
+    first = _get(adapter, "_first_batches")
+    if first:
+        return leading_dim(first[0]), None
+    py_dataset = _get(adapter, "py_dataset")
+    if py_dataset is not None:
+        return _py_dataset_sizes(py_dataset, batches)
+    return None, None
+
+
+def _tf_batch(dataset):
+    """`.batch(n)` somewhere up a tf.data pipeline: (n, partial or None)."""
+    for _ in range(_MAX_DEPTH):
+        size = _get(dataset, "_batch_size")
+        if size is not None:
+            batch = int(np.asarray(size))
+            partial = None
+            source = _get(dataset, "_input_dataset")
+            if source is not None and not bool(np.asarray(
+                    _get(dataset, "_drop_remainder") or False)):
+                n = int(source.cardinality())
+                partial = n % batch if n > 0 and n % batch else None
+            return batch, partial
+        dataset = _get(dataset, "_input_dataset")
+        if dataset is None:
+            break
+    return None, None
+
+
+_py_sizes = weakref.WeakKeyDictionary()
+
+
+def _py_dataset_sizes(py_dataset, batches):
+    try:
+        return _py_sizes[py_dataset]
+    except (KeyError, TypeError):
+        pass
+    batch = leading_dim(py_dataset[0])
+    partial = None
+    if batches and batches > 1:
+        last = leading_dim(py_dataset[batches - 1])
+        partial = last if last and last != batch else None
+    try:
+        _py_sizes[py_dataset] = (batch, partial)
+    except TypeError:
+        pass
+    return batch, partial
+
+
 def leading_dim(outputs):
-    """Rows in a predict batch's outputs (first array leaf), or None."""
+    """Rows in a batch (its first array leaf), or None."""
     while isinstance(outputs, (list, tuple, dict)):
         if not outputs:
             return None
         outputs = (next(iter(outputs.values())) if isinstance(outputs, dict)
                    else outputs[0])
     shape = getattr(outputs, "shape", None)
-    return int(shape[0]) if shape else None
-
-
-def trainer_frame(model):
-    """The frame of the running `fit`/`evaluate`/`predict` of `model`.
-
-    The callback keeps it while a profiler capture runs, to tell later
-    whether that call is still running or died by an exception (Keras calls
-    no end hook then).
-    """
     try:
-        frame = sys._getframe(1)
-        for _ in range(_MAX_DEPTH):
-            if frame is None:
-                return None
-            if (frame.f_code.co_name in ("fit", "evaluate", "predict")
-                    and frame.f_locals.get("self") is model):
-                return frame
-            frame = frame.f_back
-    except Exception:
-        pass
-    return None
+        return int(shape[0]) if shape else None
+    except (TypeError, ValueError):
+        return None
+
+
+def steps_per_execution(model):
+    return max(1, _int_or_none(_get(model, "steps_per_execution")) or 1)
 
 
 def still_running(frame, thread_id):
@@ -118,3 +202,9 @@ def still_running(frame, thread_id):
             return True
         current = current.f_back
     return False
+
+
+def model_name(model):
+    """A folder-safe name of `model`."""
+    name = str(_get(model, "name") or "model")
+    return "".join(c if c.isalnum() or c in "-_." else "_" for c in name)

@@ -1,17 +1,17 @@
 """One run's timings: from `StepTime`s to event-file points and statistics.
 
-Pure bookkeeping: the callback feeds it, the writer receives its points. The
-statistics leave out each call's first batch (tracing and compilation), which
-is reported on its own. Time per sample is a median of `batch_ms +
-input_wait_ms` per sample (one slow step, such as a retrace for a smaller
-last batch, does not move it); samples/s is the total over the wall time of
-the batches, input wait included. The chart's band is `batch_ms` per sample.
+Pure bookkeeping: the recorder feeds it, the writer receives its points. Each
+call's first step (tracing, compilation) and every step that compiled again
+(a new batch shape) are reported on their own and left out of the figures.
+Per-sample figures are totals: the counted steps' whole intervals (batch plus
+input wait) over their samples, so how the clock splits an interval between
+neighbouring steps cannot move them. Quantiles of `batch_ms` are exact to the
+sketch's relative error. The chart's band is a rolling median of `batch_ms +
+input_wait_ms` per sample.
 """
 
 import math
 from collections import deque
-
-import numpy as np
 
 from keras_timing import schema
 from keras_timing.timer.clock import StepTime
@@ -31,31 +31,39 @@ class RunStats:
 
     Args:
         name: The run name.
+        full_steps, block_steps: Decimation (see `Decimator`); default
+            FULL_STEPS and BLOCK_STEPS.
 
     Example:
 
     >>> from keras_timing.timer.clock import StepTime
     >>> p = RunStats("train")
-    >>> pts = p.add([StepTime(1, 1, 50.0, 0.0, 1.0, True, 32),
-    ...              StepTime(2, 2, 2.0, 0.5, 1.1, False, 32)])
-    >>> p.summary()["p50_ms"], p.summary()["first_batch_ms"]
-    (2.0, 50.0)
+    >>> pts = p.add([StepTime(1, 1, 50.0, 0.0, 1.0, "first", 32),
+    ...              StepTime(2, 2, 2.0, 0.5, 1.1, None, 32)])
+    >>> s = p.summary()
+    >>> s["p50_ms"], s["first_batch_ms"], s["ms_per_sample"]
+    (2.0, 50.0, 0.078125)
     """
 
     def __init__(self, name, full_steps=None, block_steps=None):
         self.name = name
         self.batch_ms = Sketch()
-        self.ms_per_sample = Sketch()
-        self.steps = 0
-        self.last_step = 0
+        self.steps = 0            # every step, first and recompiles too
+        self.counted_steps = 0    # the steps the figures are made of
         self.first_batch_ms = []
+        self.recompile_ms = []
         self.batch_total_ms = 0.0
         self.wait_total_ms = 0.0
+        self.epoch_start_total_ms = 0.0
         self.samples = 0
         self.sampled_ms = 0.0
         self.unknown_batch_size = False
+        self.calls = 0
+        self.call_total_ms = 0.0
+        self.outside_total_ms = 0.0
         self._band = deque(maxlen=BAND_WINDOW)
         self._points = 0
+        self._band_in_call = False
         self._decimator = Decimator(
             FULL_STEPS if full_steps is None else full_steps,
             BLOCK_STEPS if block_steps is None else block_steps)
@@ -63,37 +71,51 @@ class RunStats:
     def add(self, times, final=False):
         """Folds `StepTime`s in; returns `(step, {tag: value})` points.
 
-        `final`: the call is over; a block being decimated is written now.
+        `final`: the call is over; a block being decimated is written now,
+        and the call's per-sample point if it has none yet.
         """
+        self._fold(times)
         points = []
+        push = self._decimator.push
         for t in times:
-            self._fold(t)
-            points += [self._point(p) for p in self._decimator.push(t)]
+            for p in push(t):
+                points.append(self._point(p))
         if final:
             points += [self._point(p) for p in self._decimator.flush()]
+            if not self._band_in_call and self._band and points:
+                self._add_band(points[-1][1])
+            self._band_in_call = False
         return points
 
-    def _fold(self, t):
+    def add_call(self, call_ms, outside_ms):
+        """One finished call's wall time and what no step of it held."""
+        self.calls += 1
+        self.call_total_ms += call_ms
+        self.outside_total_ms += outside_ms
+
+    def _fold(self, times):
         """Exact statistics: every step counts, decimated or not."""
-        self.last_step = max(self.last_step, t.last_step)
-        if not t.samples:
-            self.unknown_batch_size = True
-        if t.is_first:
-            self.first_batch_ms.append(t.batch_ms)
-            return
-        self.batch_ms.add(t.batch_ms, t.steps)
-        self.steps += t.steps
-        self.batch_total_ms += t.batch_ms * t.steps
-        self.wait_total_ms += t.input_wait_ms * t.steps
-        if t.samples:
-            wall = (t.batch_ms + t.input_wait_ms) * t.steps
-            self.samples += t.samples
-            self.sampled_ms += wall
-            # The summary's per-sample time is the step's whole interval:
-            # where host work between steps lands (batch or input wait)
-            # differs by backend, and a user pays for both.
-            self.ms_per_sample.add(wall / t.samples, t.steps)
-            self._band.append(t.batch_ms * t.steps / t.samples)
+        for t in times:
+            n = t.steps
+            self.steps += n
+            self.epoch_start_total_ms += t.epoch_start_ms * n
+            if not t.samples:
+                self.unknown_batch_size = True
+            if t.kind == "first":
+                self.first_batch_ms.append(t.batch_ms)
+                continue
+            if t.kind == "recompile":
+                self.recompile_ms.append(t.batch_ms)
+                continue
+            self.batch_ms.add(t.batch_ms, n)
+            self.counted_steps += n
+            self.batch_total_ms += t.batch_ms * n
+            self.wait_total_ms += t.input_wait_ms * n
+            if t.samples:
+                interval = (t.batch_ms + t.input_wait_ms) * n
+                self.samples += t.samples
+                self.sampled_ms += interval
+                self._band.append(interval / t.samples)
 
     def _point(self, t):
         values = {
@@ -102,12 +124,16 @@ class RunStats:
         }
         if t.steps != 1:
             values[schema.STEPS] = t.steps
+        if t.epoch_start_ms:
+            values[schema.EPOCH_START_MS] = t.epoch_start_ms
         if t.samples:
-            wall = (t.batch_ms + t.input_wait_ms) * t.steps
-            if wall > 0:
-                values[schema.SAMPLES_PER_SEC] = t.samples * 1e3 / wall
-        if t.is_first:
+            interval = (t.batch_ms + t.input_wait_ms) * t.steps
+            if interval > 0:
+                values[schema.SAMPLES_PER_SEC] = t.samples * 1e3 / interval
+        if t.kind == "first":
             values[schema.FIRST_BATCH_MS] = t.batch_ms
+        elif t.kind == "recompile":
+            values[schema.RECOMPILE_MS] = t.batch_ms
         elif t.samples and self._band:
             self._points += 1
             if self._points % BAND_EVERY == 0:
@@ -117,31 +143,41 @@ class RunStats:
     def _add_band(self, values):
         """Rolling median and p10-p90 of ms per sample, for the margin chart.
 
-        Written on every BAND_EVERY-th point: the band is a smoothed view,
-        and each tag written costs event-file bytes.
+        Written on every BAND_EVERY-th point (and once per call at least):
+        the band is a smoothed view, and each tag costs event-file bytes.
         """
-        lo, mid, hi = np.percentile(self._band, [10, 50, 90])
-        values[schema.MS_PER_SAMPLE] = float(mid)
-        values[schema.MS_PER_SAMPLE_P10] = float(lo)
-        values[schema.MS_PER_SAMPLE_P90] = float(hi)
+        ordered = sorted(self._band)
+        last = len(ordered) - 1
+        values[schema.MS_PER_SAMPLE] = ordered[last // 2]
+        values[schema.MS_PER_SAMPLE_P10] = ordered[int(0.1 * last)]
+        values[schema.MS_PER_SAMPLE_P90] = ordered[int(math.ceil(0.9 * last))]
+        self._band_in_call = True
 
     def summary(self):
         """The figures of the console and text summaries, as a dict."""
         busy = self.batch_total_ms + self.wait_total_ms
+        counted = self.counted_steps
         return {
             "run": self.name,
-            "steps": self.steps + len(self.first_batch_ms),
+            "steps": self.steps,
             "p50_ms": self.batch_ms.quantile(0.5),
             "p90_ms": self.batch_ms.quantile(0.9),
             "p99_ms": self.batch_ms.quantile(0.99),
             "mean_ms": self.batch_ms.mean,
             "first_batch_ms": (self.first_batch_ms[-1]
                                if self.first_batch_ms else math.nan),
-            "input_wait_share": (self.wait_total_ms / busy
-                                 if busy > 0 else math.nan),
+            "recompiles": len(self.recompile_ms),
+            "recompile_ms": sum(self.recompile_ms),
+            "input_wait_share": (self.wait_total_ms / busy if busy > 0
+                                 else math.nan),
             "samples_per_sec": (self.samples * 1e3 / self.sampled_ms
                                 if self.sampled_ms > 0 else math.nan),
-            "ms_per_sample": self.ms_per_sample.quantile(0.5),
+            "ms_per_sample": (self.sampled_ms / self.samples
+                              if self.samples else math.nan),
+            "ms_per_step": busy / counted if counted else math.nan,
+            "epoch_start_ms": self.epoch_start_total_ms,
+            "call_ms": self.call_total_ms,
+            "outside_steps_ms": self.outside_total_ms,
         }
 
 
@@ -151,7 +187,8 @@ class Decimator:
     Each merged point covers `block_steps` steps (fewer for the last one of
     a call): its `batch_ms` and `input_wait_ms` are the block's means per
     step and its step count is exact, so sums over points stay exact. A
-    call's first batch always keeps a point of its own.
+    first step, a recompile and an epoch's first step keep points of their
+    own.
 
     Args:
         full_steps: Steps written one point each before decimation starts.
@@ -168,8 +205,8 @@ class Decimator:
     def push(self, t):
         """Returns the points to write now (zero, one or two)."""
         self.seen += t.steps
-        if t.is_first or self.seen <= self.full_steps:
-            return self.flush() + [t]
+        if t.kind or t.epoch_start_ms or self.seen <= self.full_steps:
+            return self.flush() + [t] if self._block else [t]
         self._block.append(t)
         self._block_steps += t.steps
         if self._block_steps >= self.block_steps:
@@ -190,6 +227,5 @@ class Decimator:
             batch_ms=sum(t.batch_ms * t.steps for t in block) / steps,
             input_wait_ms=sum(t.input_wait_ms * t.steps for t in block) / steps,
             end_time=block[-1].end_time,
-            is_first=False,
             samples=sum(samples) if all(samples) else None,
         )]

@@ -1,7 +1,7 @@
-"""Text of the end-of-run summary: console lines and a Markdown table.
+"""Text of the end-of-call summary: console lines and a Markdown table.
 
-Shared by the callback and `keras-timing report`, so both say the same thing
-the same way.
+Shared by the timer and `keras-timing report` (which reuses it, never the
+reverse), so both say the same thing the same way.
 """
 
 import math
@@ -9,54 +9,103 @@ import math
 from keras_timing import schema
 
 
-def fit_predict_ratio(summaries):
-    """Train time per sample over predict time per sample, or NaN.
+def _value(summary, key):
+    value = summary.get(key, math.nan) if summary else math.nan
+    return math.nan if value is None else value
 
-    Both are medians of a step's whole interval (`batch_ms` plus
-    `input_wait_ms`) per sample, first batches left out.
+
+def fit_predict_ratio(summaries):
+    """Train over predict time per sample, or NaN; see `ratio_and_basis`."""
+    return ratio_and_basis(summaries)[0]
+
+
+def ratio_and_basis(summaries):
+    """`(ratio, basis)`: train time over predict time, per sample.
+
+    Both are totals: the counted steps' whole intervals (batch plus input
+    wait, first batches and recompiles left out) over their samples. Where
+    either run's batch size is unknown, per step instead (`basis` says
+    "per step"); NaN when a run is missing.
+
+    >>> ratio_and_basis({"train": {"ms_per_sample": 3.0},
+    ...                  "predict": {"ms_per_sample": 1.5}})
+    (2.0, 'per sample')
     """
-    train = summaries.get(schema.TRAIN, {}).get("ms_per_sample", math.nan)
-    predict = summaries.get(schema.PREDICT, {}).get("ms_per_sample", math.nan)
-    if math.isnan(train) or math.isnan(predict) or predict <= 0:
-        return math.nan
-    return train / predict
+    train = summaries.get(schema.TRAIN)
+    predict = summaries.get(schema.PREDICT)
+    for key, basis in (("ms_per_sample", "per sample"),
+                       ("ms_per_step", "per step")):
+        a, b = _value(train, key), _value(predict, key)
+        if not (math.isnan(a) or math.isnan(b)) and b > 0:
+            return a / b, basis
+    return math.nan, "per sample"
 
 
 def _fmt(value, spec=".3g"):
-    return "n/a" if value is None or math.isnan(value) else format(value, spec)
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "n/a"
+    return format(value, spec)
+
+
+def _pct(value):
+    return "n/a" if value is None or math.isnan(value) else (
+        "%.1f%%" % (100 * value))
 
 
 def lines(summary):
     """Console lines for one run's summary dict (see `RunStats.summary`)."""
     s = summary
-    return [
-        "%s: %d steps; batch ms p50 %s, p90 %s, p99 %s; first batch %s ms "
-        "(compile, left out)" % (
-            s["run"], s["steps"], _fmt(s["p50_ms"]), _fmt(s["p90_ms"]),
-            _fmt(s["p99_ms"]), _fmt(s["first_batch_ms"], ".4g")),
-        "  input wait %s of step time; %s samples/s; %s ms per sample "
-        "(batch + input wait)" % (
-            _fmt(100 * s["input_wait_share"], ".1f") + "%",
-            _fmt(s["samples_per_sec"], ",.0f"), _fmt(s["ms_per_sample"])),
-    ]
+    out = ["%s: %d steps; batch ms p50 %s, p90 %s, p99 %s; first batch %s ms"
+           % (s["run"], s["steps"], _fmt(s["p50_ms"]), _fmt(s["p90_ms"]),
+              _fmt(s["p99_ms"]), _fmt(s["first_batch_ms"], ".4g"))]
+    if s.get("recompiles"):
+        out[0] += "; %d recompile%s %s ms" % (
+            s["recompiles"], "s" * (s["recompiles"] > 1),
+            _fmt(s["recompile_ms"], ".4g"))
+    out[0] += " (compilation, left out)"
+    if math.isnan(_value(s, "ms_per_sample")):
+        per = "%s ms per step (batch size unknown)" % _fmt(
+            _value(s, "ms_per_step"))
+    else:
+        per = "%s samples/s; %s ms per sample" % (
+            _fmt(s["samples_per_sec"], ",.0f"), _fmt(s["ms_per_sample"]))
+    out.append("  input wait %s of step time; %s (batch + input wait)"
+               % (_pct(s["input_wait_share"]), per))
+    call = _value(s, "call_ms")
+    if call and not math.isnan(call):
+        outside = _value(s, "outside_steps_ms")
+        out.append("  steps hold %s of the %s ms the calls took; outside "
+                   "steps %s ms (epoch starts %s ms)" % (
+                       _pct(1 - outside / call) if call > 0 else "n/a",
+                       _fmt(call, ",.0f"), _fmt(outside, ",.0f"),
+                       _fmt(_value(s, "epoch_start_ms"), ",.0f")))
+    return out
 
 
-def ratio_line(ratio):
-    return ("fit vs predict, per sample and without the compile step: a "
-            "training batch costs %sx a predict batch" % _fmt(ratio, ".2f"))
+def short_line(summary):
+    """One line for a call of a few steps."""
+    s = summary
+    return "%s: %d steps, %s ms per step" % (
+        s["run"], s["steps"], _fmt(_value(s, "ms_per_step")))
 
 
-def markdown(summaries, ratio=math.nan):
+def ratio_line(ratio, basis="per sample"):
+    return ("fit vs predict, %s, compilation left out: a training step "
+            "costs %sx a predict step" % (basis, _fmt(ratio, ".2f")))
+
+
+def markdown(summaries, ratio=math.nan, basis="per sample"):
     """A Markdown table of several runs' summaries, and the ratio if known."""
     head = ("| run | steps | p50 ms | p90 ms | p99 ms | first batch ms | "
-            "input wait | samples/s | ms/sample |\n"
-            "|---|---:|---:|---:|---:|---:|---:|---:|---:|\n")
+            "recompile ms | input wait | samples/s | ms/sample |\n"
+            "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
     rows = "".join(
-        "| %s | %d | %s | %s | %s | %s | %s | %s | %s |\n" % (
+        "| %s | %d | %s | %s | %s | %s | %s | %s | %s | %s |\n" % (
             s["run"], s["steps"], _fmt(s["p50_ms"]), _fmt(s["p90_ms"]),
             _fmt(s["p99_ms"]), _fmt(s["first_batch_ms"], ".4g"),
-            _fmt(100 * s["input_wait_share"], ".1f") + "%",
+            _fmt(_value(s, "recompile_ms"), ".4g"),
+            _pct(s["input_wait_share"]),
             _fmt(s["samples_per_sec"], ",.0f"), _fmt(s["ms_per_sample"]))
         for s in summaries)
-    tail = "" if math.isnan(ratio) else "\n" + ratio_line(ratio) + "\n"
+    tail = "" if math.isnan(ratio) else "\n" + ratio_line(ratio, basis) + "\n"
     return head + rows + tail

@@ -1,0 +1,37 @@
+"""FitPredictTimer's argument checks: each error names the argument and
+what is accepted, before any training starts."""
+
+import os
+
+
+def check(log_dir, run_name, batch_size, flush_secs, verbose):
+    """Raises TypeError/ValueError for a bad argument.
+
+    >>> check("logs", None, 32, 1.0, 1)
+    >>> check("logs", None, 0, 1.0, 1)
+    Traceback (most recent call last):
+    ...
+    ValueError: batch_size must be a positive int or None, got 0
+    """
+    if not isinstance(log_dir, (str, os.PathLike)):
+        raise TypeError("log_dir must be a path (str or os.PathLike), "
+                        "got %r" % (log_dir,))
+    if os.path.isfile(log_dir):
+        raise ValueError("log_dir must be a folder, but %r is a file"
+                         % (os.fspath(log_dir),))
+    if run_name is not None and (not isinstance(run_name, str)
+                                 or not run_name or os.sep in run_name):
+        raise ValueError("run_name must be a non-empty folder name "
+                         "without %r, got %r" % (os.sep, run_name))
+    if batch_size is not None and (isinstance(batch_size, bool)
+                                   or not isinstance(batch_size, int)
+                                   or batch_size < 1):
+        raise ValueError("batch_size must be a positive int or None, "
+                         "got %r" % (batch_size,))
+    if (isinstance(flush_secs, bool)
+            or not isinstance(flush_secs, (int, float))
+            or not flush_secs > 0):
+        raise ValueError("flush_secs must be a positive number of "
+                         "seconds, got %r" % (flush_secs,))
+    if verbose not in (0, 1, True, False):
+        raise ValueError("verbose must be 0 or 1, got %r" % (verbose,))

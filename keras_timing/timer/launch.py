@@ -1,0 +1,223 @@
+"""A launch: one process's folder of runs, their timeline and writer thread.
+
+Timers created without `run_name` share the launch of their `log_dir` for
+the life of the process, so `fit(callbacks=[FitPredictTimer()])` followed by
+`predict(callbacks=[FitPredictTimer()])` writes one launch and prints the
+fit/predict ratio. The runs of a launch share one device timeline (see
+`clock.py`). A launch's first model is its own; calls on other models go to
+runs of their own (`predict_encoder`), out of the ratio.
+"""
+
+import os
+import threading
+import time
+import warnings
+import weakref
+
+from keras_timing import schema
+from keras_timing.events.flusher import Flusher
+from keras_timing.events.writer import per_sample_layout
+from keras_timing.profiling import session
+from keras_timing.timer import keras_loop
+from keras_timing.timer import workers
+from keras_timing.timer.clock import Timeline
+from keras_timing.timer.recorder import RunRecorder
+
+# The writer thread is woken each time this many more steps wait in the
+# timeline; past MAX_WAITING the end hook writes them itself. Memory stays
+# flat however fast the steps come.
+DRAIN_AT = 2048
+MAX_WAITING = 8 * DRAIN_AT
+
+_shared = {}
+_shared_lock = threading.Lock()
+
+
+def check_writable(log_dir):
+    """Refuses, before training, a log_dir that cannot be created or written."""
+    existing = os.path.abspath(log_dir)
+    while not os.path.exists(existing):
+        parent = os.path.dirname(existing)
+        if parent == existing:
+            break
+        existing = parent
+    if not os.path.isdir(existing):
+        raise ValueError("log_dir %r cannot be created: %r is a file"
+                         % (log_dir, existing))
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise ValueError("log_dir %r is not writable (no write permission "
+                         "on %r)" % (log_dir, existing))
+
+
+def for_timer(log_dir, run_name, flush_secs):
+    """The launch a new timer writes to: the process's shared one for
+    `log_dir` when `run_name` is None (a broken one is replaced)."""
+    if run_name is not None:
+        return Launch(log_dir, run_name, flush_secs)
+    key = os.path.abspath(log_dir)
+    with _shared_lock:
+        launch = _shared.get(key)
+        if launch is None or launch.broken:
+            launch = _shared[key] = Launch(log_dir, None, flush_secs)
+        return launch
+
+
+class Launch:
+    """One launch folder `<log_dir>/<run_name or launch time>/`.
+
+    Args:
+        log_dir: The TensorBoard log folder.
+        run_name: The launch folder's name; None: the first call's time.
+        flush_secs: Seconds between the writer thread's drains.
+    """
+
+    def __init__(self, log_dir, run_name, flush_secs=1.0):
+        self.log_dir = log_dir
+        self.run_name = run_name
+        self.path = None
+        self.worker = None
+        self.timeline = Timeline()
+        self.recorders = {}
+        self.broken = False
+        self.lock = threading.RLock()
+        self._break_lock = threading.Lock()
+        self._active = 0
+        self._model = None
+        self._next_wake = DRAIN_AT
+        self.flusher = Flusher(self.flush, flush_secs)
+
+    # ---- runs ---------------------------------------------------------------
+
+    def is_own_model(self, model):
+        """Whether `model` is the launch's model (its first one)."""
+        with self.lock:
+            if self._model is None or self._model() is None:
+                self._model = weakref.ref(model)
+            return self._model() is model
+
+    def recorder(self, run, model):
+        """The recorder of `run` for `model`, made on first use."""
+        with self.lock:
+            own = self.is_own_model(model)
+            name = schema.run_folder(
+                run, None if own else keras_loop.model_name(model))
+            if self.path is None:
+                self.worker = workers.worker_info()
+                self.path = self._make_folder()
+            recorder = self.recorders.get(name)
+            if recorder is None:
+                # A non-chief worker writes its own points only, one level
+                # down (e.g. `train/worker_1`), never the shared run folder.
+                recorder = RunRecorder(name, os.path.join(
+                    self.path, name, *filter(None, [self.worker.folder])),
+                    self.timeline)
+                if not self.recorders and self.worker.is_chief:
+                    recorder.writer.layout(per_sample_layout(
+                        "time per sample (ms), p10-p90 band",
+                        schema.MS_PER_SAMPLE, schema.MS_PER_SAMPLE_P10,
+                        schema.MS_PER_SAMPLE_P90))
+                self.recorders[name] = recorder
+            return recorder, own
+
+    def _make_folder(self):
+        if self.worker.multi:
+            # Every worker must pick the same folder: no launch time, no
+            # per-process `-1` suffix.
+            base = self.run_name or self.worker.shared_launch_name()
+            if self.run_name is None:
+                warnings.warn(
+                    "keras_timing: %d workers share the launch folder %r "
+                    "derived from the cluster; pass FitPredictTimer("
+                    "run_name=...) to keep launches apart."
+                    % (self.worker.count, base), stacklevel=5)
+            path = os.path.join(self.log_dir, base)
+            os.makedirs(path, exist_ok=True)
+            return path
+        base = self.run_name or time.strftime("%Y%m%d-%H%M%S")
+        os.makedirs(self.log_dir, exist_ok=True)
+        for i in range(1000):
+            path = os.path.join(self.log_dir,
+                                base if i == 0 else "%s-%d" % (base, i))
+            try:
+                os.makedirs(path)
+                return path
+            except FileExistsError:
+                continue
+        raise FileExistsError("no free launch folder under %r" % self.log_dir)
+
+    # ---- calls ----------------------------------------------------------------
+
+    def call_started(self):
+        with self.lock:
+            self._active += 1
+        self.flusher.start()
+
+    def call_ended(self):
+        with self.lock:
+            self._active = max(0, self._active - 1)
+            idle = self._active == 0
+        if idle:
+            # The thread is for long calls; between them nothing runs.
+            self.flusher.pause()
+
+    def waiting(self, count):
+        """An end hook saw `count` steps waiting: wake or write."""
+        if count >= self._next_wake:
+            self._next_wake = count + DRAIN_AT
+            self.flusher.wake()
+        if count >= MAX_WAITING:
+            # The writer thread cannot keep up (steps faster than it can
+            # write them while holding the GIL): this hook writes, so
+            # memory stays bounded. Its own time was taken before.
+            self.flush()
+
+    # ---- writing ------------------------------------------------------------------
+
+    def drain(self, final=False):
+        """Writes every drained step; finishes the calls that are over."""
+        with self.lock:
+            if self.broken:
+                return
+            times = self.timeline.drain()
+            self._next_wake = DRAIN_AT
+            by_run = {}
+            for t in times:
+                by_run.setdefault(t.run, []).append(t)
+            for recorder in self.recorders.values():
+                batch = by_run.get(recorder, [])
+                if batch or final:
+                    recorder.take(batch, final=final)
+            # Validation passes first: the fit they ran in counts them.
+            for recorder in sorted(self.recorders.values(),
+                                   key=lambda r: r.run == schema.TRAIN):
+                recorder.finish_calls()
+
+    def flush(self, final=False):
+        """The writer thread's work: drain, write, save orphan captures."""
+        if self.broken:
+            return
+        try:
+            session.stop_orphans()
+            self.drain(final=final)
+            with self.lock:
+                for recorder in self.recorders.values():
+                    recorder.writer.flush()
+        except Exception as e:
+            self.fail(e)
+
+    def fail(self, error):
+        """Timing stops, with one warning; training never does."""
+        with self._break_lock:
+            # The writer thread and the training thread may fail at once.
+            first, self.broken = not self.broken, True
+        if not first:
+            return
+        warnings.warn("keras_timing: timing stopped after an error, "
+                      "training goes on: %r" % (error,), stacklevel=3)
+        self.flusher.pause()
+        with self.lock:
+            for recorder in self.recorders.values():
+                try:
+                    recorder.close()
+                except Exception:
+                    pass

@@ -1,0 +1,215 @@
+"""One run of a launch: its statistics, writer, capture and current call.
+
+The callback turns each Keras hook into a call or two on a `RunRecorder`;
+the launch's timeline times the steps and its writer thread drains them back
+here (`take`), where they become statistics and event-file points. Profiling
+is a capture object or a `NullCapture`, so no hook branches on it.
+"""
+
+import time
+import warnings
+
+from keras_timing import schema
+from keras_timing.events.writer import RunWriter
+from keras_timing.profiling import compiles
+from keras_timing.timer import keras_loop
+from keras_timing.timer.stats import RunStats
+
+
+class NullCapture:
+    """Profiling off: every capture call does nothing."""
+
+    active = False
+    sessions = ()
+
+    def begin(self, first, last):
+        pass
+
+    def epoch_end(self, last_step):
+        pass
+
+    def trigger(self, window, reason):
+        pass
+
+    def stop(self, died=False):
+        return []
+
+
+class NullSlowSteps:
+    """`profile_slow_steps` off."""
+
+    def reset(self):
+        pass
+
+    def observe(self, step, t):
+        return None
+
+
+class _Call:
+    """One fit/evaluate/predict (or one validation pass) of a run."""
+
+    __slots__ = ("number", "begin", "end", "steps_ms", "nested_ms",
+                 "parent", "first_step", "last_step", "steps")
+
+    def __init__(self, number, begin, parent):
+        self.number, self.begin, self.parent = number, begin, parent
+        self.end = None
+        self.steps_ms = self.nested_ms = 0.0
+        self.first_step = self.last_step = None
+        self.steps = 0
+
+
+class RunRecorder:
+    """Records one run folder (e.g. `<launch>/train`) across its calls.
+
+    Args:
+        name: The run folder's name (`train`, `predict_encoder`, ...).
+        path: The folder events are written to.
+        timeline: The launch's `Timeline`, shared by its runs.
+    """
+
+    def __init__(self, name, path, timeline):
+        self.name = name
+        self.run = schema.base_run(name) or name
+        self.timeline = timeline
+        self.stats = RunStats(name)
+        self.writer = RunWriter(path)
+        self.capture = NullCapture()
+        self.slow = NullSlowSteps()
+        self.owner = self.model = None
+        self.last_call_steps = 0
+        self.offset = 0
+        self.last_step = 0
+        self.loop = keras_loop.LoopInfo()
+        self.steps_per_call = 1
+        self.counter = compiles.null_counter()
+        self.compiled = 0
+        self.calls = []
+        self.told_unknown_size = False
+
+    # ---- calls ------------------------------------------------------------
+
+    def start_call(self, loop, t, counter, steps_per_call=1, parent=None):
+        self.loop = loop
+        self.offset = self.last_step
+        self.counter = counter
+        self.compiled = counter()
+        self.steps_per_call = steps_per_call
+        self.timeline.anchor(self, t, first_of_call=True)
+        self.calls.append(_Call(self.timeline.call_number(self), t, parent))
+
+    def epoch_begin(self, t):
+        self.offset = self.last_step
+        self.timeline.anchor(self, t)
+        self.slow.reset()
+
+    def settle(self):
+        """The latest step is over: did it compile?"""
+        count = self.counter()
+        self.timeline.settle(self, count != self.compiled)
+        self.compiled = count
+
+    def end_call(self, t):
+        self.settle()
+        if self.calls and self.calls[-1].end is None:
+            self.calls[-1].end = t
+
+    # ---- steps ------------------------------------------------------------
+
+    def begin(self, batch, t):
+        first = self.offset + batch + 1
+        count = self.counter()
+        self.timeline.begin(self, first, t, count != self.compiled)
+        self.compiled = count
+        if self.last_step < first - 1:
+            self.last_step = first - 1
+        return first
+
+    def end(self, batch, t, logs):
+        loop = self.loop
+        if loop.num_batches and batch >= loop.num_batches:
+            # Keras names the last call's end step as if it ran all of
+            # `steps_per_execution` steps, also past the data's end.
+            batch = loop.num_batches - 1
+        samples = None
+        if self.run == schema.PREDICT and logs and "outputs" in logs:
+            samples = keras_loop.leading_dim(logs["outputs"])
+        elif loop.batch_size:
+            samples = _SamplesOf(loop, batch)
+        last = self.offset + batch + 1
+        if last > self.last_step:
+            self.last_step = last
+        return self.timeline.end(self, last, t, samples)
+
+    # ---- drained steps ------------------------------------------------------
+
+    def take(self, times, final=False):
+        """Folds drained `StepTime`s in and writes their points."""
+        for t in times:
+            call = self._call(t.call)
+            if call is not None:
+                call.steps_ms += t.interval_ms
+                call.steps += t.steps
+                if call.first_step is None:
+                    call.first_step = t.first_step
+                call.last_step = t.last_step
+        for step, values in self.stats.add(times, final=final):
+            self.writer.scalars(step, values)
+        if self.stats.unknown_batch_size and not self.told_unknown_size:
+            self.told_unknown_size = True
+            warnings.warn(
+                "keras_timing: the batch size of %s batches is unknown "
+                "(neither the data adapter nor the data says it), so "
+                "figures are per step; pass FitPredictTimer(batch_size=...) "
+                "to set it." % self.name, stacklevel=2)
+
+    def _call(self, number):
+        for call in reversed(self.calls):
+            if call.number == number:
+                return call
+        return None
+
+    def finish_calls(self):
+        """Writes `call_ms` and `outside_steps_ms` of every call that ended
+        and has no step left in the timeline; returns those calls."""
+        done = []
+        while self.calls and self.calls[0].end is not None and (
+                not self.timeline.has_pending(self, self.calls[0].number)):
+            call = self.calls.pop(0)
+            call_ms = (call.end - call.begin) * 1e3
+            outside = call_ms - call.steps_ms - call.nested_ms
+            self.stats.add_call(call_ms, outside)
+            if call.parent is not None:
+                call.parent.nested_ms += call_ms
+            self.last_call_steps = call.steps
+            step = call.last_step or max(self.last_step, 1)
+            self.writer.scalars(step, {schema.CALL_MS: call_ms,
+                                       schema.OUTSIDE_STEPS_MS: outside})
+            done.append(call)
+        return done
+
+    def current_call(self):
+        return self.calls[-1] if self.calls else None
+
+    def close(self):
+        try:
+            self.capture.stop()
+        finally:
+            self.writer.close()
+
+
+class _SamplesOf:
+    """The sample count of a call ending at local step `last`, evaluated at
+    drain time (a plain object: cheaper than a closure in the hook)."""
+
+    __slots__ = ("loop", "last")
+
+    def __init__(self, loop, last):
+        self.loop, self.last = loop, last
+
+    def __call__(self, steps):
+        return self.loop.samples(self.last - steps + 1, self.last)
+
+
+def now():
+    return time.perf_counter()
