@@ -7,13 +7,15 @@ given. `--log-dir` writes the table as TensorBoard text and the stage shares
 as a bar chart, in the run folder `explain`.
 """
 
-import io
 import json
 import math
 import os
 import sys
+import zipfile
 
 import numpy as np
+
+from keras_timing.explanation import charts
 
 RUN_NAME = "explain"
 SYNTHETIC_BATCHES = 8
@@ -27,10 +29,10 @@ def add_parser(subparsers):
 
     Example:
 
-    ```python
-    sub = parser.add_subparsers(dest="command")
-    explain_cli.add_parser(sub)
-    ```
+    >>> import argparse
+    >>> sub = argparse.ArgumentParser().add_subparsers(dest="command")
+    >>> add_parser(sub).parse_args(["m.keras", "--steps", "5"]).steps
+    5
     """
     p = subparsers.add_parser(
         "explain", help="why is fit slower than predict? a measured "
@@ -82,8 +84,9 @@ def run(args):
 def _explain(model, x, y, batch_size, args):
     from keras_timing import explain
 
+    # No log_dir: the short fits' runs would land beside `explain`.
     return explain(model, x, y, batch_size=batch_size, steps=args.steps,
-                   fit_steps=args.fit_steps, log_dir=args.log_dir)
+                   fit_steps=args.fit_steps)
 
 
 def _batch_sizes(args):
@@ -102,9 +105,13 @@ def _batch_sizes(args):
 
 def _jobs(args, largest_batch):
     """`[(label, make)]`: `make()` returns a fresh `(model, x, y)`."""
+    if args.model is not None:
+        # Before importing Keras: a wrong path is told at once.
+        _check_model_file(args.model)
     import keras
 
     from keras_timing import demo
+    from keras_timing.explanation.data import synthetic_data
 
     if args.model is None:
         if args.data:
@@ -112,8 +119,6 @@ def _jobs(args, largest_batch):
         samples = max(1000, 4 * largest_batch)
         return [(name, lambda fn=fn: fn(keras, samples=samples))
                 for name, fn in demo.EXAMPLES.items()]
-    if not os.path.isfile(args.model):
-        raise ValueError("no model file %r" % args.model)
     label = os.path.basename(args.model)
 
     def make():
@@ -127,6 +132,17 @@ def _jobs(args, largest_batch):
     return [(label, make)]
 
 
+def _check_model_file(path):
+    if not os.path.exists(path):
+        raise ValueError("no model file %r" % path)
+    if os.path.isdir(path):
+        raise ValueError("%r is a folder, not a model file: give a .keras "
+                         "file" % path)
+    if not zipfile.is_zipfile(path):
+        raise ValueError("%r is not a saved Keras model: a .keras file is a "
+                         "zip archive written by model.save" % path)
+
+
 def _load_npz(path):
     if not os.path.isfile(path):
         raise ValueError("no data file %r" % path)
@@ -137,43 +153,6 @@ def _load_npz(path):
                              % (path, ", ".join(sorted(missing)),
                                 ", ".join(f.files)))
         return f["x"], f["y"]
-
-
-def synthetic_data(model, samples, seed=0):
-    """Random `(x, y)` shaped like `model`'s inputs and outputs.
-
-    Targets of a loss named `sparse...` are class indices; other targets are
-    uniform in [0, 1), which every built-in loss accepts.
-    """
-    inputs = getattr(model, "inputs", None)
-    outputs = getattr(model, "outputs", None)
-    if not inputs or not outputs:
-        raise ValueError("model %r does not say its input and output shapes "
-                         "(a subclassed model?): pass --data FILE.npz"
-                         % model.name)
-    rng = np.random.default_rng(seed)
-
-    def make(tensor, sparse=False):
-        shape = [samples] + [16 if d is None else d
-                             for d in tuple(tensor.shape)[1:]]
-        if sparse:
-            return rng.integers(0, shape[-1], size=shape[:-1])
-        if "int" in str(tensor.dtype):
-            return rng.integers(0, 2, size=shape).astype(str(tensor.dtype))
-        return rng.random(shape, dtype=np.float32)
-
-    losses = model.loss if isinstance(model.loss, (list, tuple)) \
-        else [model.loss] * len(outputs)
-    x = [make(t) for t in inputs]
-    y = [make(t, "sparse" in _loss_name(loss).lower())
-         for t, loss in zip(outputs, losses)]
-    return (x[0] if len(x) == 1 else x), (y[0] if len(y) == 1 else y)
-
-
-def _loss_name(loss):
-    if isinstance(loss, str):
-        return loss
-    return getattr(loss, "name", None) or type(loss).__name__
 
 
 def _json_default(value):
@@ -190,13 +169,8 @@ def _sweep_table(results):
     for label, r in results:
         lines.append("  %-8s %6d %10.3f %10.3f %7.2f %12.0f %12.0f" % (
             label, r.batch_size, r.train_step_ms, r.predict_step_ms,
-            r.ratio, *_throughputs(r)))
+            r.ratio, *charts.throughputs(r)))
     return "\n".join(lines)
-
-
-def _throughputs(r):
-    return (r.batch_size * 1e3 / r.train_step_ms,
-            r.batch_size * 1e3 / r.predict_step_ms)
 
 
 # ---- TensorBoard ----------------------------------------------------------
@@ -212,69 +186,12 @@ def write(log_dir, results, sweep=False):
         for label, r in results:
             step = r.batch_size
             writer.text("explain/%s" % label, step, r.to_markdown())
-            png, w, h = shares_png(r)
+            png, w, h = charts.shares_png(r)
             writer.image("explain/%s/shares" % label, step, png, w, h)
         if sweep:
             for label in dict(results):
-                png, w, h = sweep_png(label, [r for lbl, r in results
-                                              if lbl == label])
+                same = [r for lbl, r in results if lbl == label]
+                png, w, h = charts.sweep_png(label, same)
                 writer.image("explain/%s/sweep" % label, 0, png, w, h)
     finally:
         writer.close()
-
-
-def _png(fig):
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-
-    canvas = FigureCanvasAgg(fig)
-    buf = io.BytesIO()
-    canvas.print_png(buf)
-    w, h = canvas.get_width_height()
-    return buf.getvalue(), w, h
-
-
-def shares_png(result):
-    """A bar chart of the stage shares: `(png_bytes, width, height)`."""
-    # Figure, not pyplot: no global state, no GUI backend is touched.
-    from matplotlib.figure import Figure
-
-    names = list(result.phases_ms)[::-1]
-    shares = [100 * result.shares[n] for n in names]
-    fig = Figure(figsize=(6.4, 0.45 * len(names) + 1.4), dpi=100)
-    ax = fig.add_subplot()
-    bars = ax.barh(names, shares, color="tab:orange")
-    for bar, n in zip(bars, names):
-        ax.text(bar.get_width(), bar.get_y() + bar.get_height() / 2,
-                " %.3f ms" % result.phases_ms[n], va="center", fontsize=8)
-    ax.set_xlabel("share of the training step (%)")
-    ax.set_xlim(0, max(shares + [1]) * 1.3)
-    ax.set_title("%s: train step %.3f ms = %.1fx predict per sample"
-                 % (result.model_name, result.train_step_ms, result.ratio),
-                 fontsize=9)
-    fig.tight_layout()
-    return _png(fig)
-
-
-def sweep_png(label, results):
-    """Per-sample ratio and throughput against batch size."""
-    from matplotlib.figure import Figure
-
-    results = sorted(results, key=lambda r: r.batch_size)
-    sizes = [r.batch_size for r in results]
-    train, predict = zip(*[_throughputs(r) for r in results])
-    fig = Figure(figsize=(8, 3.2), dpi=100)
-    left, right = fig.subplots(1, 2)
-    left.plot(sizes, [r.ratio for r in results], "o-")
-    left.set_xscale("log", base=2)
-    left.set_xlabel("batch size")
-    left.set_ylabel("train / predict per sample")
-    right.plot(sizes, train, "o-", label="train")
-    right.plot(sizes, predict, "o-", label="predict")
-    right.set_xscale("log", base=2)
-    right.set_yscale("log")
-    right.set_xlabel("batch size")
-    right.set_ylabel("samples/s")
-    right.legend()
-    fig.suptitle(label, fontsize=9)
-    fig.tight_layout()
-    return _png(fig)

@@ -1,0 +1,218 @@
+"""`Explanation`: what `explain` measured, as numbers, a table and a sentence.
+
+Example:
+
+>>> r = Explanation.example()
+>>> r.ratio
+2.0
+>>> print(r.sentence())
+A training step costs 2.0x a predict step per sample: backward 50%, forward 30%, dispatch 20%.
+"""
+
+import math
+import textwrap
+import warnings
+from dataclasses import asdict
+from dataclasses import dataclass
+from dataclasses import field
+
+# Below this the sum check cannot tell a real gap from timer resolution and
+# the Python call around each program.
+ABSOLUTE_TOLERANCE_MS = 0.05
+
+# What each printed row is, printed under the table (a stage's row is its
+# name; `docs/explain.md` says more).
+LEGEND = (
+    "dispatch: calling a compiled program and waiting for it, no work "
+    "inside (predict pays it too); forward, loss, backward, optimizer, "
+    "metrics: each stage's extra time over the program without it; "
+    "a+b: stages that could not be told apart (see Merged)",
+    "train step (sum): the stages added up; model.train_function: the "
+    "model's own compiled step, timed alike; predict step: the model's own "
+    "predict_function on the same batch",
+    "fit: input wait: per step of a short real fit, device idle between "
+    "steps (data, callbacks, the loop); fit: batch - step: that fit's "
+    "median batch time minus model.train_function (Python and data "
+    "hand-over around the step; may be below 0 when they overlap)",
+    "p10, p90: spread over the timed rounds; a stage's p10 below 0 means "
+    "the stage is within the noise",
+)
+
+# Old name -> new name, kept for one release (0.1.x) with a warning.
+_RENAMED = {"phases_ms": "stages_ms", "phases_p10_ms": "stages_p10_ms",
+            "phases_p90_ms": "stages_p90_ms"}
+
+
+@dataclass
+class Explanation:
+    """What a training step of one model spends its time on, per batch.
+
+    All times are milliseconds per batch of `batch_size` samples: medians
+    over `steps` timed rounds, warm-up and compilation left out.
+
+    Attributes:
+        stages_ms: Stage name to median ms, in step order; merged stages are
+            named `a+b` (see `merged`).
+        stages_p10_ms, stages_p90_ms: Spread of each stage: percentiles of
+            the per-round differences between its program and the previous.
+        merged: Merged stage name to the reason it could not be split.
+        train_step_ms: Sum of `stages_ms`: the whole-step program's median.
+        full_step_ms: The model's own `train_function`, measured alike.
+        tolerance_ms: How far `train_step_ms` may be from `full_step_ms`.
+        sum_check_ok: Whether it is within `tolerance_ms`.
+        predict_step_ms: The model's own `predict_function` on one batch.
+        fit_step_ms: Median batch time inside a real `fit` (the timer's).
+        input_wait_ms: Per step of that `fit`, time between steps when the
+            device was idle (data, callbacks, the loop).
+        overhead_ms: `fit_step_ms - full_step_ms`: what `fit` adds around
+            the compiled step inside the batch.
+        notes: What the reader should know about this measurement: a
+            failed sum check, the training steps explain ran and the
+            variables it put back (or could not).
+
+    Example:
+
+    >>> Explanation.example().stages_ms["backward"]
+    0.5
+    """
+
+    model_name: str
+    backend: str
+    device: str
+    jit_compile: bool
+    batch_size: int
+    steps: int
+    stages_ms: dict
+    stages_p10_ms: dict
+    stages_p90_ms: dict
+    merged: dict
+    train_step_ms: float
+    full_step_ms: float
+    full_step_p10_ms: float
+    full_step_p90_ms: float
+    tolerance: float
+    tolerance_ms: float
+    sum_check_ok: bool
+    predict_step_ms: float
+    predict_step_p10_ms: float
+    predict_step_p90_ms: float
+    fit_step_ms: float
+    input_wait_ms: float
+    overhead_ms: float
+    notes: list = field(default_factory=list)
+
+    @classmethod
+    def example(cls):
+        """A made-up result, for examples and tests of the formatting."""
+        stages = {"dispatch": 0.2, "forward": 0.3, "backward": 0.5}
+        return cls("mlp", "tensorflow", "CPU", False, 32, 50, stages,
+                   dict(stages), dict(stages), {}, 1.0, 1.0, 0.9, 1.1, 0.15,
+                   0.15, True, 0.5, 0.4, 0.6, 1.5, 0.1, 0.5)
+
+    def __getattr__(self, name):
+        # Only reached for names the instance lacks: the old ones.
+        if name in _RENAMED:
+            warnings.warn("Explanation.%s is deprecated and goes in the next "
+                          "release; use %s" % (name, _RENAMED[name]),
+                          DeprecationWarning, stacklevel=2)
+            return getattr(self, _RENAMED[name])
+        raise AttributeError("%r object has no attribute %r"
+                             % (type(self).__name__, name))
+
+    @property
+    def ratio(self):
+        """Train over predict time per sample (same batch size for both)."""
+        if not self.predict_step_ms > 0:
+            return math.nan
+        return self.train_step_ms / self.predict_step_ms
+
+    @property
+    def shares(self):
+        """Stage name to its fraction of `train_step_ms`."""
+        total = self.train_step_ms
+        return {k: (v / total if total > 0 else math.nan)
+                for k, v in self.stages_ms.items()}
+
+    def sentence(self):
+        """The one-sentence answer: the ratio and the stages by share."""
+        parts = ", ".join(
+            "%s %.0f%%" % (k, 100 * s) for k, s in
+            sorted(self.shares.items(), key=lambda kv: -kv[1]))
+        return ("A training step costs %.1fx a predict step per sample: %s."
+                % (self.ratio, parts))
+
+    def check_line(self):
+        """The sum check, in words."""
+        verdict = "agrees" if self.sum_check_ok else "does NOT agree"
+        return ("The stages sum to %.3f ms; the model's own train step "
+                "measured %.3f ms: %s within %.3f ms (max of %.0f%% and "
+                "%.2f ms)." % (self.train_step_ms, self.full_step_ms,
+                               verdict, self.tolerance_ms,
+                               100 * self.tolerance, ABSOLUTE_TOLERANCE_MS))
+
+    def _rows(self):
+        rows = [(k, v, self.stages_p10_ms[k], self.stages_p90_ms[k],
+                 self.shares[k]) for k, v in self.stages_ms.items()]
+        return rows + [
+            ("train step (sum)", self.train_step_ms, None, None, 1.0),
+            ("model.train_function", self.full_step_ms,
+             self.full_step_p10_ms, self.full_step_p90_ms, None),
+            ("predict step", self.predict_step_ms, self.predict_step_p10_ms,
+             self.predict_step_p90_ms, None),
+            ("fit: input wait", self.input_wait_ms, None, None, None),
+            ("fit: batch - step", self.overhead_ms, None, None, None)]
+
+    def _title(self):
+        return ("%s on %s (%s, jit_compile=%s), batch %d, %d steps"
+                % (self.model_name, self.backend, self.device,
+                   self.jit_compile, self.batch_size, self.steps))
+
+    def _footer(self):
+        lines = [self.check_line()]
+        lines += ["Merged %s: %s." % (k, v) for k, v in self.merged.items()]
+        return lines + list(self.notes)
+
+    def to_markdown(self):
+        """The table, its legend, the check and the answer as Markdown."""
+        out = ["**%s**" % self._title(), "",
+               "| stage | ms/batch | p10 | p90 | share |",
+               "|---|---:|---:|---:|---:|"]
+        for name, v, lo, hi, share in self._rows():
+            out.append("| %s | %s | %s | %s | %s |" % (
+                name, _fmt(v), _fmt(lo), _fmt(hi), _pct(share)))
+        out += [""] + ["*%s*" % line for line in LEGEND]
+        out += ["", self.sentence(), ""]
+        out += ["- " + line for line in self._footer()]
+        return "\n".join(out) + "\n"
+
+    def to_dict(self):
+        """Plain values for JSON, the ratio and shares included (the
+        renamed keys only: `stages_ms`, not `phases_ms`)."""
+        d = asdict(self)
+        d["ratio"] = self.ratio
+        d["shares"] = self.shares
+        d["sentence"] = self.sentence()
+        return d
+
+    def __str__(self):
+        width = max(len(r[0]) for r in self._rows())
+        out = [self._title(),
+               "  %-*s %9s %9s %9s %7s" % (width, "stage", "ms/batch",
+                                           "p10", "p90", "share")]
+        for name, v, lo, hi, share in self._rows():
+            out.append("  %-*s %9s %9s %9s %7s" % (
+                width, name, _fmt(v), _fmt(lo), _fmt(hi), _pct(share)))
+        for line in LEGEND:
+            out += textwrap.wrap(line, 78, initial_indent="  ",
+                                 subsequent_indent="    ")
+        out += self._footer()
+        out.append(self.sentence())
+        return "\n".join(out)
+
+
+def _fmt(v):
+    return "" if v is None else ("n/a" if math.isnan(v) else "%.3f" % v)
+
+
+def _pct(v):
+    return "" if v is None or math.isnan(v) else "%.1f%%" % (100 * v)
