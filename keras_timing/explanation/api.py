@@ -24,8 +24,6 @@ ValueError: model must be a keras.Model, got str
 import math
 import tempfile
 
-import numpy as np
-
 import keras
 from keras_timing import schema
 from keras_timing.explanation import data as data_lib
@@ -172,12 +170,13 @@ def _notes(result, trained, restored, created):
 def _explanation(model, programs, data, steps, tolerance, timed,
                  fit_summary):
     names = [name for name, _ in programs.stages]
-    costs, p10, p90, merged = measure.split(names, timed, programs.merged)
-    train = float(sum(costs.values()))
-    full = timed["train_function"]
-    full_ms = float(np.median(full))
+    spans, merged = measure.split(names, timed, programs.merged)
+    stage = {k: measure.figures(a, b, timed) for k, (a, b) in spans.items()}
+    full_ms, full_p10, full_p90, full_ci = measure.figures(
+        None, "train_function", timed)
+    predict = measure.figures(None, "predict_function", timed)
+    train = float(sum(f[0] for f in stage.values()))
     tol_ms = max(tolerance * full_ms, ABSOLUTE_TOLERANCE_MS)
-    predict = timed["predict_function"]
     fit_ms = float(fit_summary.get("p50_ms", math.nan))
     mean_ms = float(fit_summary.get("mean_ms", math.nan))
     share = float(fit_summary.get("input_wait_share", math.nan))
@@ -191,20 +190,23 @@ def _explanation(model, programs, data, steps, tolerance, timed,
         jit_compile=bool(model.jit_compile and not model.run_eagerly),
         batch_size=data.batch_size,
         steps=steps,
-        stages_ms=costs,
-        stages_p10_ms=p10,
-        stages_p90_ms=p90,
+        stages_ms={k: f[0] for k, f in stage.items()},
+        stages_p10_ms={k: f[1] for k, f in stage.items()},
+        stages_p90_ms={k: f[2] for k, f in stage.items()},
+        stages_ci_ms={k: f[3] for k, f in stage.items()},
         merged=merged,
         train_step_ms=train,
         full_step_ms=full_ms,
-        full_step_p10_ms=float(np.percentile(full, 10)),
-        full_step_p90_ms=float(np.percentile(full, 90)),
+        full_step_p10_ms=full_p10,
+        full_step_p90_ms=full_p90,
+        full_step_ci_ms=full_ci,
         tolerance=float(tolerance),
         tolerance_ms=tol_ms,
         sum_check_ok=bool(abs(train - full_ms) <= tol_ms),
-        predict_step_ms=float(np.median(predict)),
-        predict_step_p10_ms=float(np.percentile(predict, 10)),
-        predict_step_p90_ms=float(np.percentile(predict, 90)),
+        predict_step_ms=predict[0],
+        predict_step_p10_ms=predict[1],
+        predict_step_p90_ms=predict[2],
+        predict_step_ci_ms=predict[3],
         fit_step_ms=fit_ms,
         input_wait_ms=float(wait_ms),
         overhead_ms=fit_ms - full_ms,

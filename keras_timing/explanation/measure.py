@@ -6,15 +6,20 @@ Example:
 >>> names = ["dispatch", "forward", "loss"]
 >>> timed = {"dispatch": np.array([1.0]), "forward": np.array([3.0]),
 ...          "loss": np.array([2.5])}
->>> costs, low, high, merged = split(names, timed, {})
->>> costs
-{'dispatch': 1.0, 'forward+loss': 1.5}
+>>> spans, merged = split(names, timed, {})
+>>> spans
+{'dispatch': (None, 'dispatch'), 'forward+loss': ('dispatch', 'loss')}
+>>> figures("dispatch", "loss", timed)[0]
+1.5
 """
 
 import gc
 import time
 
 import numpy as np
+
+# Resamples of the rounds for the interval of a median.
+BOOTSTRAP = 1000
 
 
 def measure(programs, batches, steps, warmup, seed):
@@ -58,7 +63,7 @@ def measure(programs, batches, steps, warmup, seed):
 
 
 def split(names, timed, merged):
-    """Stage costs from the cumulative programs, merging what is negative.
+    """Stages from the cumulative programs, merging what is negative.
 
     A program measured faster than its prefix (noise, or a compiler that
     fused the two) gives no number for its stage alone: the stage is joined
@@ -70,23 +75,22 @@ def split(names, timed, merged):
         merged: `{name: reason}` already merged by the backend.
 
     Returns:
-        `(costs, p10, p90, merged)`: dicts by (possibly merged) stage name.
+        `(spans, merged)`: `spans` maps each (possibly merged) stage name to
+        `(previous program or None, its last program)`: the stage costs the
+        second's time minus the first's.
     """
-    # Each entry: [name, median cost, per-round costs]
-    parts = []
-    prev_median, prev_rounds = 0.0, 0.0
-    for name in names:
-        median = float(np.median(timed[name]))
-        parts.append([name, median - prev_median, timed[name] - prev_rounds])
-        prev_median, prev_rounds = median, timed[name]
+    median = {n: float(np.median(timed[n])) for n in names}
+    spans = [[name, prev, name]
+             for prev, name in zip([None] + list(names[:-1]), names)]
     merged = dict(merged)
     i = 1
-    while i < len(parts):
-        name, cost, per_round = parts[i]
+    while i < len(spans):
+        name, prev, end = spans[i]
+        cost = median[end] - median[prev]
         if cost >= 0:
             i += 1
             continue
-        before = parts[i - 1]
+        before = spans[i - 1]
         joined = before[0] + "+" + name
         merged[joined] = (
             "the program with %s measured %.3f ms faster than the one "
@@ -95,10 +99,29 @@ def split(names, timed, merged):
             "with %s" % (name, -cost, name, before[0], before[0]))
         for key in (before[0], name):
             merged.pop(key, None)
-        parts[i - 1] = [joined, before[1] + cost, before[2] + per_round]
-        del parts[i]
+        spans[i - 1] = [joined, before[1], end]
+        del spans[i]
         i = max(i - 1, 1)
-    costs = {p[0]: p[1] for p in parts}
-    p10 = {p[0]: float(np.percentile(p[2], 10)) for p in parts}
-    p90 = {p[0]: float(np.percentile(p[2], 90)) for p in parts}
-    return costs, p10, p90, merged
+    return {name: (prev, end) for name, prev, end in spans}, merged
+
+
+def figures(start, end, timed, seed=0):
+    """`(median, p10, p90, (low, high))` in ms of program `end` minus
+    program `start` (None: nothing), over the timed rounds.
+
+    The median difference is of the two medians; p10/p90 are percentiles of
+    the per-round differences; `(low, high)` is a 95% bootstrap interval of
+    the median difference, rounds resampled together so that a round's
+    drift hits both programs alike.
+    """
+    after = timed[end]
+    before = timed[start] if start is not None else np.zeros_like(after)
+    rng = np.random.default_rng(seed)
+    picks = rng.integers(0, len(after), size=(BOOTSTRAP, len(after)))
+    resampled = (np.median(after[picks], axis=1)
+                 - np.median(before[picks], axis=1))
+    low, high = np.percentile(resampled, [2.5, 97.5])
+    per_round = after - before
+    return (float(np.median(after) - np.median(before)),
+            float(np.percentile(per_round, 10)),
+            float(np.percentile(per_round, 90)), (float(low), float(high)))

@@ -34,8 +34,9 @@ LEGEND = (
     "steps (data, callbacks, the loop); fit: batch - step: that fit's "
     "median batch time minus model.train_function (Python and data "
     "hand-over around the step; may be below 0 when they overlap)",
-    "p10, p90: spread over the timed rounds; a stage's p10 below 0 means "
-    "the stage is within the noise",
+    "95% low, high: bootstrap interval of the median over the timed "
+    "rounds; a stage whose interval reaches below 0 is within the noise "
+    "(more steps narrow it)",
 )
 
 # Old name -> new name, kept for one release (0.1.x) with a warning.
@@ -55,6 +56,9 @@ class Explanation:
             named `a+b` (see `merged`).
         stages_p10_ms, stages_p90_ms: Spread of each stage: percentiles of
             the per-round differences between its program and the previous.
+        stages_ci_ms: Stage name to `(low, high)`, a 95% bootstrap interval
+            of its median (printed instead of p10/p90); `full_step_ci_ms`
+            and `predict_step_ci_ms` the same for those figures.
         merged: Merged stage name to the reason it could not be split.
         train_step_ms: Sum of `stages_ms`: the whole-step program's median.
         full_step_ms: The model's own `train_function`, measured alike.
@@ -100,6 +104,9 @@ class Explanation:
     input_wait_ms: float
     overhead_ms: float
     notes: list = field(default_factory=list)
+    stages_ci_ms: dict = field(default_factory=dict)
+    full_step_ci_ms: tuple = (math.nan, math.nan)
+    predict_step_ci_ms: tuple = (math.nan, math.nan)
 
     @classmethod
     def example(cls):
@@ -107,7 +114,11 @@ class Explanation:
         stages = {"dispatch": 0.2, "forward": 0.3, "backward": 0.5}
         return cls("mlp", "tensorflow", "CPU", False, 32, 50, stages,
                    dict(stages), dict(stages), {}, 1.0, 1.0, 0.9, 1.1, 0.15,
-                   0.15, True, 0.5, 0.4, 0.6, 1.5, 0.1, 0.5)
+                   0.15, True, 0.5, 0.4, 0.6, 1.5, 0.1, 0.5,
+                   stages_ci_ms={k: (v - 0.1, v + 0.1)
+                                 for k, v in stages.items()},
+                   full_step_ci_ms=(0.95, 1.05),
+                   predict_step_ci_ms=(0.45, 0.55))
 
     def __getattr__(self, name):
         # Only reached for names the instance lacks: the old ones.
@@ -151,14 +162,14 @@ class Explanation:
                                100 * self.tolerance, ABSOLUTE_TOLERANCE_MS))
 
     def _rows(self):
-        rows = [(k, v, self.stages_p10_ms[k], self.stages_p90_ms[k],
-                 self.shares[k]) for k, v in self.stages_ms.items()]
+        rows = [(k, v) + tuple(self.stages_ci_ms.get(k, (None, None)))
+                + (self.shares[k],) for k, v in self.stages_ms.items()]
         return rows + [
             ("train step (sum)", self.train_step_ms, None, None, 1.0),
-            ("model.train_function", self.full_step_ms,
-             self.full_step_p10_ms, self.full_step_p90_ms, None),
-            ("predict step", self.predict_step_ms, self.predict_step_p10_ms,
-             self.predict_step_p90_ms, None),
+            ("model.train_function", self.full_step_ms)
+            + tuple(self.full_step_ci_ms) + (None,),
+            ("predict step", self.predict_step_ms)
+            + tuple(self.predict_step_ci_ms) + (None,),
             ("fit: input wait", self.input_wait_ms, None, None, None),
             ("fit: batch - step", self.overhead_ms, None, None, None)]
 
@@ -175,7 +186,7 @@ class Explanation:
     def to_markdown(self):
         """The table, its legend, the check and the answer as Markdown."""
         out = ["**%s**" % self._title(), "",
-               "| stage | ms/batch | p10 | p90 | share |",
+               "| stage | ms/batch | 95% low | 95% high | share |",
                "|---|---:|---:|---:|---:|"]
         for name, v, lo, hi, share in self._rows():
             out.append("| %s | %s | %s | %s | %s |" % (
@@ -198,7 +209,7 @@ class Explanation:
         width = max(len(r[0]) for r in self._rows())
         out = [self._title(),
                "  %-*s %9s %9s %9s %7s" % (width, "stage", "ms/batch",
-                                           "p10", "p90", "share")]
+                                           "95% low", "95% high", "share")]
         for name, v, lo, hi, share in self._rows():
             out.append("  %-*s %9s %9s %9s %7s" % (
                 width, name, _fmt(v), _fmt(lo), _fmt(hi), _pct(share)))

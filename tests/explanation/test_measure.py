@@ -43,29 +43,56 @@ def rounds(*medians):
     return {name: np.full(3, m) for name, m in zip("abcd", medians)}
 
 
+def costs(spans, timed):
+    return {k: measure.figures(a, b, timed)[0] for k, (a, b) in spans.items()}
+
+
 def test_split_takes_differences_of_cumulative_programs():
-    costs, p10, p90, merged = measure.split("abc", rounds(1, 3, 6), {})
-    assert costs == {"a": 1, "b": 2, "c": 3}
-    assert p10 == p90 == {"a": 1, "b": 2, "c": 3}
+    timed = rounds(1, 3, 6)
+    spans, merged = measure.split("abc", timed, {})
+    assert spans == {"a": (None, "a"), "b": ("a", "b"), "c": ("b", "c")}
+    assert costs(spans, timed) == {"a": 1, "b": 2, "c": 3}
     assert merged == {}
 
 
 def test_a_program_faster_than_its_prefix_is_merged_keeping_the_sum():
-    costs, _, _, merged = measure.split("abcd", rounds(1, 3, 2.5, 5), {})
-    assert costs == {"a": 1, "b+c": 1.5, "d": 2.5}
-    assert sum(costs.values()) == 5
+    timed = rounds(1, 3, 2.5, 5)
+    spans, merged = measure.split("abcd", timed, {})
+    assert costs(spans, timed) == {"a": 1, "b+c": 1.5, "d": 2.5}
     assert "c measured 0.500 ms faster" in merged["b+c"]
 
 
 def test_merges_chain_and_replace_earlier_reasons():
-    costs, _, _, merged = measure.split("abcd", rounds(1, 3, 2.5, 2),
-                                        {"b": "backend"})
-    assert costs == {"a": 1, "b+c+d": 1}
+    timed = rounds(1, 3, 2.5, 2)
+    spans, merged = measure.split("abcd", timed, {"b": "backend"})
+    assert spans == {"a": (None, "a"), "b+c+d": ("a", "d")}
     assert list(merged) == ["b+c+d"]
 
 
 def test_spread_comes_from_per_round_differences():
     timed = {"a": np.array([1.0, 1.0, 1.0, 1.0]),
              "b": np.array([2.0, 4.0, 2.0, 4.0])}
-    _, p10, p90, _ = measure.split("ab", timed, {})
-    assert p10["b"] == pytest.approx(1.0) and p90["b"] == pytest.approx(3.0)
+    _, p10, p90, _ = measure.figures("a", "b", timed)
+    assert p10 == pytest.approx(1.0) and p90 == pytest.approx(3.0)
+
+
+def test_the_interval_resamples_rounds_together():
+    # A drift that hits both programs in the same round cancels out: the
+    # interval of the difference is exactly 1 only if rounds are paired.
+    rng = np.random.default_rng(0)
+    before = rng.random(50) * 10
+    timed = {"a": before, "b": before + 1.0}
+    median, _, _, (low, high) = measure.figures("a", "b", timed)
+    assert median == pytest.approx(1.0)
+    assert low == pytest.approx(1.0) and high == pytest.approx(1.0)
+
+
+def test_the_interval_holds_the_median_and_narrows_with_rounds():
+    rng = np.random.default_rng(0)
+    widths = []
+    for n in (20, 2000):
+        timed = {"a": 5 + rng.standard_normal(n)}
+        median, _, _, (low, high) = measure.figures(None, "a", timed)
+        assert low <= median <= high
+        widths.append(high - low)
+    assert widths[1] < widths[0] / 3

@@ -43,6 +43,7 @@ def test_json_has_the_new_keys_only():
     d = json.loads(json.dumps(example().to_dict()))
     assert d["stages_ms"] == example().stages_ms
     assert "stages_p10_ms" in d and "stages_p90_ms" in d
+    assert d["stages_ci_ms"]["backward"] == pytest.approx([0.4, 0.6])
     assert not [k for k in d if k.startswith("phases")]
     assert d["ratio"] == pytest.approx(2.0)
 
@@ -61,7 +62,7 @@ def test_every_printed_row_is_defined_under_the_table():
     for line in table:
         name = line[2:].split("  ")[0].strip()
         assert all(part in legend for part in name.split("+")), name
-    assert "p10, p90" in legend
+    assert "95% low, high" in legend
     for line in LEGEND:
         assert line[:40] in " ".join(text.split())
     md = r.to_markdown()
@@ -83,3 +84,12 @@ def test_shares_and_sentence_follow_the_figures():
     assert r.sentence() == ("A training step costs 2.0x a predict step per "
                             "sample: dispatch 75%, backward 25%.")
     assert example(predict_step_ms=0.0).ratio != example().ratio
+
+
+def test_the_table_shows_the_interval_of_the_median_not_p10():
+    r = example(stages_p10_ms={"dispatch": -9.0, "forward": -9.0,
+                               "backward": -9.0})
+    (row,) = [line for line in str(r).splitlines()
+              if line.startswith("  backward")]
+    assert row.split()[1:4] == ["0.500", "0.400", "0.600"]
+    assert "-9.000" not in str(r) + r.to_markdown()
