@@ -272,3 +272,78 @@ def test_invalid_schedule(kw, arg):
 def test_step_windows_refuses_overlap():
     with pytest.raises(ValueError, match="not overlapping"):
         StepWindows([(1, 3), (3, 4)])
+
+
+# ---- the exact messages (a user reads them) ---------------------------------
+
+
+@pytest.mark.parametrize("value, message", [
+    ((1, 2, 3), "profile_steps: a tuple must be (start, stop) with two ints, "
+                "got (1, 2, 3). Accepted: "),
+    ("a,b", "profile_steps: a string must be 'start,stop' with two ints, "
+            "got 'a,b'. Accepted: "),
+    ({1, 2}, "profile_steps: got {1, 2} of type set. Accepted: "),
+    ((0, 3), "profile_steps: steps are 1-based, got (0, 3); to profile "
+             "nothing pass None."),
+    ("5,3", "profile_steps: stop must be >= start, got '5,3'."),
+    ([], "profile_steps: an empty list profiles nothing; pass None for "
+         "that. Accepted: "),
+    ([10, 15], "profile_steps: [10, 15] is ambiguous; write (10, 15) for "
+               "steps 10 to 15, or [(10, 10), (15, 15)] for the two steps "
+               "alone."),
+    ([(1, 3), (3, 5)], "profile_steps: windows (1, 3) and (3, 5) share "
+                       "steps; each step may be in one window only."),
+    ([(2, 3), 2.5], "profile_steps: got 2.5 of type float (item 1 of the "
+                    "list). Accepted: "),
+])
+def test_error_messages(value, message):
+    with pytest.raises(ValueError) as info:
+        parse(value)
+    assert str(info.value).startswith(message), str(info.value)
+    if "Accepted: " in message:
+        assert str(info.value).endswith("Accepted: an int N (step N), a "
+                                        "(start, stop) tuple of ints (steps "
+                                        "start to stop, inclusive), a "
+                                        "'start,stop' string, a list of "
+                                        "those, a keras_timing."
+                                        "ProfileSchedule, or None; steps are "
+                                        "1-based.")
+
+
+def test_schedule_error_message():
+    with pytest.raises(ValueError) as info:
+        ProfileSchedule(wait=1, warmup=1, active=0)
+    assert str(info.value) == (
+        "ProfileSchedule: active must be an int >= 1, got 0 (wait, warmup, "
+        "repeat and skip_first are ints >= 0, active an int >= 1)")
+
+
+def test_step_windows_error_message():
+    with pytest.raises(ValueError) as info:
+        StepWindows([(3, 4), (1, 2)])
+    assert str(info.value) == ("StepWindows: windows must be sorted, "
+                               "1-based and not overlapping, got ((3, 4), "
+                               "(1, 2))")
+
+
+# ---- corners ----------------------------------------------------------------
+
+
+def test_a_fresh_schedule_asked_first_about_a_later_cycle():
+    s = ProfileSchedule(wait=3, warmup=1, active=1)
+    # Cycle 1 (steps 6-10) before cycle 0 was ever asked about.
+    assert s.window(9, 9) == Window(9, 10, 10)
+    assert s.window(4, 4) == Window(4, 5, 5)
+
+
+def test_step_windows_without_windows_has_none():
+    w = StepWindows([])
+    assert w.window(1, 1) is None and w.window(5, 100) is None
+
+
+def test_step_windows_equality_and_repr():
+    w = StepWindows([(2, 3)])
+    assert w == StepWindows([(2, 3)]) and w != StepWindows([(2, 4)])
+    assert w != ProfileSchedule(1, 1, 1) and w != "2,3"
+    assert repr(w) == "StepWindows([(2, 3)])"
+    assert len({w, StepWindows([(2, 3)]), ProfileSchedule(1, 1, 1)}) == 2

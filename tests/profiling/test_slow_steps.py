@@ -102,16 +102,16 @@ def test_cooldown_limit_and_reset():
     t = 0.0
     windows = {}
     for step in range(1, 200):
-        t += 0.5 if step in (40, 45, 53, 54, 80, 120) else 0.01
+        t += 0.5 if step in (40, 45, 52, 53, 80, 120) else 0.01
         if step == 100:
             slow.reset()
             t += 5.0  # an epoch boundary: no interval is formed across it
         w = slow.observe(step, t)
         if w is not None:
             windows[step] = w
-    # 40 triggers (window 40-42); 45 and 53 fall in the cool-down (to
-    # 42 + 10 = 52 inclusive, so 53 is the first step out of it: it
-    # triggers); 80 would, but two captures is the limit; 100 is after a
+    # 40 triggers (window 40-42); 45 and 52 fall in the cool-down (to
+    # 42 + 10 = 52 inclusive); 53 is the first step out of it: it
+    # triggers; 80 would, but two captures is the limit; 100 is after a
     # reset.
     assert windows == {40: Window(40, 41, 42), 53: Window(53, 54, 55)}
     assert [s for s, _, _ in slow.triggers] == [40, 53]
@@ -127,6 +127,19 @@ def test_reset_drops_the_interval_across_it():
     assert slow.triggers == []
 
 
+def test_defaults_three_steps_20_apart_five_captures():
+    slow = SlowSteps(3.0)
+    # Steps begin 10 ms apart, these 500 ms after the step before.
+    late = {31, 54, 55, 79, 103, 127, 151}
+    intervals = [0.5 if step in late else 0.01 for step in range(2, 200)]
+    found = feed(slow, intervals)
+    # 31 marks 32-34, then 20 quiet steps to 54; 55 is the first free
+    # one; the sixth (151) is past the limit of 5.
+    assert found == {31: Window(31, 32, 34), 55: Window(55, 56, 58),
+                     79: Window(79, 80, 82), 103: Window(103, 104, 106),
+                     127: Window(127, 128, 130)}
+
+
 @pytest.mark.parametrize("value, expected", [
     (None, None), (1.5, 1.5), (3, 3.0), (1 + 1e-9, 1 + 1e-9)])
 def test_parse_factor_accepts(value, expected):
@@ -135,8 +148,10 @@ def test_parse_factor_accepts(value, expected):
 
 @pytest.mark.parametrize("value", [1.0, 1, 0, -2, "3", True, float("nan")])
 def test_parse_factor_refuses_naming_the_argument(value):
-    with pytest.raises(ValueError,
-                       match=r"profile_slow_steps must be a number > 1"):
+    with pytest.raises(ValueError) as info:
         parse_factor(value)
+    assert str(info.value) == (
+        "profile_slow_steps must be a number > 1 (how many times the median "
+        "step time counts as slow) or None, got %r" % (value,))
     with pytest.raises(ValueError, match=r"^factor must"):
         parse_factor(value, name="factor")
