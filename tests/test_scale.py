@@ -1,6 +1,7 @@
 """Long runs, small: decimation keeps exact counts and statistics, and the
 timer's sums agree with an independent clock."""
 
+import gc
 import os
 import time
 
@@ -14,11 +15,13 @@ from keras_timing import demo
 from keras_timing import schema
 from keras_timing.timer import stats as run_stats
 from keras_timing import report
+from keras_timing.timer.clock import FIRST
 from keras_timing.timer.clock import StepTime
 
 
 def _t(step, ms, first=False):
-    return StepTime(step, step, ms, 0.1, float(step), first, 32)
+    return StepTime(step, step, ms, 0.1, float(step),
+                    FIRST if first else None, 32)
 
 
 def test_decimator_passes_then_merges_with_exact_sums():
@@ -42,14 +45,42 @@ def test_a_first_batch_keeps_its_own_point():
         (1, 2, False), (3, 3, True)]
 
 
-def _drive(timer, model, steps, per_epoch):
-    """Calls the hooks as Keras's fit would, without computing anything."""
+class FakeClock:
+    """`time.perf_counter` as the test sets it: step times known exactly."""
+
+    def __init__(self):
+        self.now = 1000.0
+
+    def __call__(self):
+        return self.now
+
+
+def _duration_ms(step):
+    """A spread of step times with a known distribution."""
+    return 1.0 + (step * 7 % 13) / 10
+
+
+WAIT_MS = 0.25
+
+
+def _drive(timer, model, steps, per_epoch, clock=None):
+    """Calls the hooks as Keras's fit would, without computing anything;
+    with a `FakeClock`, each step lasts `_duration_ms(step)` after an input
+    wait of `WAIT_MS` (none for an epoch's first step)."""
     timer.set_model(model)
     timer.on_train_begin()
+    step = 0
     for epoch in range(steps // per_epoch):
         timer.on_epoch_begin(epoch)
         for batch in range(per_epoch):
+            step += 1
+            if clock and batch:
+                # An epoch's first step waits for nothing: where the time
+                # between epoch begin and step begin goes is not tested here.
+                clock.now += WAIT_MS / 1e3
             timer.on_train_batch_begin(batch)
+            if clock:
+                clock.now += _duration_ms(step) / 1e3
             timer.on_train_batch_end(batch, {"loss": 0.5})
         timer.on_epoch_end(epoch, {"loss": 0.5})
     timer.on_train_end({"loss": 0.5})
@@ -61,29 +92,57 @@ def test_long_run_is_decimated_with_exact_counts_and_summary(
     monkeypatch.setattr(run_stats, "BLOCK_STEPS", 50)
     model, _, _ = demo.dense_example(keras, samples=32)
     timer = FitPredictTimer(log_dir=str(tmp_path), verbose=0, batch_size=32)
-    _drive(timer, model, steps=2000, per_epoch=100)
+    clock = FakeClock()
+    monkeypatch.setattr(time, "perf_counter", clock)
+    _drive(timer, model, steps=2000, per_epoch=100, clock=clock)
+    monkeypatch.undo()
     scalars = read_scalars(os.path.join(timer.launch_dir, schema.TRAIN))
     steps = [s for s, _ in scalars[schema.BATCH_MS]]
-    # Steps 1-300 one point each, then one per 50 steps up to step 2000.
-    assert steps == list(range(1, 301)) + list(range(350, 2001, 50))
     counts = dict(scalars.get(schema.STEPS, []))
+    # Steps 1-300 one point each, then points of at most 50 steps (an
+    # epoch's first step may keep its own), up to step 2000, no step lost.
+    assert steps[:300] == list(range(1, 301))
+    assert all(counts.get(s, 1) <= 50 for s in steps)
+    assert len(steps) <= 300 + 2 * (2000 - 300) // 50
+    assert steps[-1] == 2000
     assert sum(counts.get(s, 1) for s in steps) == 2000
     summary = dict(scalars[schema.SUMMARY_SCALARS + "steps"])
     assert summary == {2000: 2000}
+    # Against what the driver fed: the first batch is left out.
+    fed = np.array([_duration_ms(s) for s in range(2, 2001)])
+    waits = np.array([0.0 if s % 100 == 1 else WAIT_MS
+                      for s in range(2, 2001)])
     (launch,) = report.report(str(tmp_path))
-    assert launch["runs"][schema.TRAIN]["steps"] == 2000
-    assert launch["runs"][schema.TRAIN]["p50_ms"] == pytest.approx(
-        timer.summaries()[schema.TRAIN]["p50_ms"])
+    train = launch["runs"][schema.TRAIN]
+    assert train["steps"] == 2000
+    assert train["first_batch_ms"] == pytest.approx(_duration_ms(1))
+    for q, key in ((0.5, "p50_ms"), (0.9, "p90_ms"), (0.99, "p99_ms")):
+        assert train[key] == pytest.approx(
+            np.quantile(fed, q, method="lower"), rel=0.006), key
+    assert train["samples_per_sec"] == pytest.approx(
+        32 * len(fed) * 1e3 / (fed + waits).sum(), rel=1e-4)
+    assert train["ms_per_sample"] == pytest.approx(
+        (fed + waits).sum() / (32 * len(fed)), rel=1e-4)
+    assert train["input_wait_share"] == pytest.approx(
+        waits.sum() / (fed + waits).sum(), rel=1e-4)
 
 
 def test_memory_of_the_timer_stays_bounded(tmp_path):
+    psutil = pytest.importorskip("psutil")
     model, _, _ = demo.dense_example(keras, samples=32)
     timer = FitPredictTimer(log_dir=str(tmp_path), verbose=0, batch_size=32)
+    process = psutil.Process()
+    # A first run settles the allocator, caches and the event file.
     _drive(timer, model, steps=20000, per_epoch=1000)
-    run = timer._runs[schema.TRAIN]
-    assert run.clock.pending() == 0
-    assert len(run.stats.batch_ms) < 2500
-    assert len(run.stats._band) <= run_stats.BAND_WINDOW
+    gc.collect()
+    before = process.memory_info().rss
+    _drive(timer, model, steps=100000, per_epoch=1000)
+    gc.collect()
+    growth_mb = (process.memory_info().rss - before) / 2**20
+    # Keeping each step (a StepTime, ~150 bytes) would add ~15 MB.
+    assert growth_mb < 5, growth_mb
+    times = report.read_run(os.path.join(timer.launch_dir, schema.TRAIN))
+    assert sum(t.steps for t in times) == 120000
 
 
 def test_timer_sums_match_an_independent_clock(tmp_path):

@@ -45,20 +45,22 @@ def report(log_dir):
     """
     scanned = log_dir if isinstance(log_dir, Scan) else scan(log_dir)
     launches, captures, chief_times, by_worker = {}, {}, {}, {}
-    for launch, run, worker, path, times, written in scanned.runs:
+    for launch, run, worker, path, times, written, calls in scanned.runs:
         if worker is not None or not times:
             continue
         chief_times[launch, run] = times
         # The points are read as written: no second decimation.
         stats = RunStats(run, full_steps=math.inf)
         stats.add(times, final=True)
+        for call_ms, outside_ms in calls:
+            stats.add_call(call_ms, outside_ms)
         summary = stats.summary()
         summary.update(written)
         launches.setdefault(launch, {})[run] = summary
         found = list_captures(path, times)
         if found:
             captures.setdefault(launch, {})[run] = found
-    for launch, run, worker, path, times, _ in scanned.runs:
+    for launch, run, worker, path, times, _, _ in scanned.runs:
         if worker is None:
             continue
         found = list_captures(path, times)
@@ -74,8 +76,8 @@ def report(log_dir):
             % ("/".join(schema.RUNS), schema.BATCH_MS, scanned.log_dir))
     out = []
     for launch in sorted(launches):
-        runs = {r: launches[launch][r] for r in schema.RUNS
-                if r in launches[launch]}
+        runs = dict(sorted(launches[launch].items(),
+                           key=lambda item: _run_order(item[0])))
         out.append({
             "launch": launch,
             "runs": runs,
@@ -86,14 +88,16 @@ def report(log_dir):
         spreads = {r: worker_spread(t) for (l, r), t in by_worker.items()
                    if l == launch}
         if spreads:
-            out[-1]["workers"] = {r: spreads[r] for r in schema.RUNS
-                                  if r in spreads}
+            out[-1]["workers"] = dict(sorted(
+                spreads.items(), key=lambda item: _run_order(item[0])))
     return out
 
 
 def _run_order(key):
-    """`train` < `train/worker_1` < `train/worker_2` < `validation` ..."""
-    run, _, worker = key.partition("/")
+    """`train` < `train/worker_1` < `validation` < `predict` <
+    `predict_encoder` ..."""
+    folder, _, worker = key.partition("/")
+    run = schema.base_run(folder)
     number = worker[len(schema.WORKER_PREFIX):]
-    return (schema.RUNS.index(run) if run in schema.RUNS else len(schema.RUNS),
-            int(number) if number.isdigit() else -1)
+    return (schema.RUNS.index(run) if run else len(schema.RUNS),
+            folder != run, folder, int(number) if number.isdigit() else -1)

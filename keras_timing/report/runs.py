@@ -9,6 +9,8 @@ import os
 
 from keras_timing import schema
 from keras_timing.events import reader
+from keras_timing.timer.clock import FIRST
+from keras_timing.timer.clock import RECOMPILE
 from keras_timing.timer.clock import StepTime
 
 
@@ -21,9 +23,10 @@ class Scan:
 
     Args:
         log_dir: The folder that was walked.
-        runs: `(launch, run, worker, path, times, summary)` per folder of
-            event files that is a run (`worker` None) or a non-chief
-            worker's `<run>/worker_<k>`; see `load_run`.
+        runs: `(launch, run, worker, path, times, summary, calls)` per
+            folder of event files that is a run (`run` is the folder's
+            name, `worker` None) or a non-chief worker's `<run>/worker_<k>`;
+            see `load_run`; `calls` is `[(call_ms, outside_steps_ms)]`.
         damaged: `(path, reason)` of each truncated or corrupt event file.
     """
 
@@ -43,11 +46,11 @@ def _event_folders(log_dir):
             continue
         name, parent = os.path.basename(folder), os.path.dirname(folder)
         suffix = name[len(schema.WORKER_PREFIX):]
-        if name in schema.RUNS:
+        if schema.base_run(name):
             found.append((os.path.relpath(parent, log_dir), name, None,
                           folder))
         elif (name.startswith(schema.WORKER_PREFIX) and suffix.isdigit()
-              and os.path.basename(parent) in schema.RUNS):
+              and schema.base_run(os.path.basename(parent))):
             launch = os.path.relpath(os.path.dirname(parent), log_dir)
             found.append((launch, os.path.basename(parent), name, folder))
     return found
@@ -73,8 +76,8 @@ def scan(log_dir):
         raise ReportError("not a folder: %s" % log_dir)
     runs, damaged = [], []
     for launch, run, worker, path in _event_folders(log_dir):
-        times, summary, bad = _load(path)
-        runs.append((launch, run, worker, path, times, summary))
+        times, summary, calls, bad = _load(path)
+        runs.append((launch, run, worker, path, times, summary, calls))
         damaged += bad
     return Scan(log_dir, runs, damaged)
 
@@ -87,8 +90,11 @@ def _load(path):
         if tag.startswith(schema.SUMMARY_SCALARS) and key in schema.SUMMARY_FIELDS:
             value = events[-1].value
             summary[key] = int(value) if key == "steps" else value
+    calls = [(c.value, o.value) for c, o in zip(
+        scalars.get(schema.CALL_MS, ()),
+        scalars.get(schema.OUTSIDE_STEPS_MS, ()))]
     if schema.BATCH_MS not in scalars:
-        return [], summary, damaged
+        return [], summary, calls, damaged
 
     def series(tag):
         return {e.step: e.value for e in scalars.get(tag, ())}
@@ -97,6 +103,8 @@ def _load(path):
     steps = series(schema.STEPS)
     rate = series(schema.SAMPLES_PER_SEC)
     first = series(schema.FIRST_BATCH_MS)
+    recompile = series(schema.RECOMPILE_MS)
+    epoch_start = series(schema.EPOCH_START_MS)
     times = []
     for e in sorted(scalars[schema.BATCH_MS], key=lambda e: e.step):
         # A point stands for `n` steps (decimated, or steps_per_execution),
@@ -106,9 +114,12 @@ def _load(path):
         samples = None
         if e.step in rate:
             samples = round(rate[e.step] * (e.value + w) * n / 1e3)
+        kind = (FIRST if e.step in first else
+                RECOMPILE if e.step in recompile else None)
         times.append(StepTime(e.step - n + 1, e.step, e.value, w,
-                              e.wall_time, e.step in first, samples))
-    return times, summary, damaged
+                              e.wall_time, kind, samples,
+                              epoch_start.get(e.step, 0.0)))
+    return times, summary, calls, damaged
 
 
 def load_run(path):

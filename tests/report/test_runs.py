@@ -1,0 +1,89 @@
+"""Reading a log folder: one walk, one read per event file, clear errors."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from keras_timing import report
+from keras_timing import schema
+from keras_timing.events import reader
+from keras_timing.events.writer import RunWriter
+from keras_timing.report import runs
+
+
+def _run(folder, steps, first_ms=400.0):
+    w = RunWriter(str(folder))
+    w.scalars(1, {schema.BATCH_MS: first_ms, schema.INPUT_WAIT_MS: 1.0,
+                  schema.FIRST_BATCH_MS: first_ms,
+                  schema.SAMPLES_PER_SEC: 32e3 / (first_ms + 1.0)})
+    w.scalar_rows([(s, {schema.BATCH_MS: 2.0, schema.INPUT_WAIT_MS: 0.5,
+                        schema.SAMPLES_PER_SEC: 32e3 / 2.5})
+                   for s in range(2, steps + 1)])
+    w.close()
+    return w.file_path
+
+
+@pytest.fixture
+def log_dir(tmp_path):
+    _run(tmp_path / "a" / schema.TRAIN, 20)
+    _run(tmp_path / "a" / schema.TRAIN / "worker_1", 20)
+    _run(tmp_path / "a" / schema.PREDICT, 10, first_ms=100.0)
+    cut = _run(tmp_path / "b" / schema.TRAIN, 5)
+    data = open(cut, "rb").read()
+    open(cut, "wb").write(data[:-7])
+    return tmp_path
+
+
+def test_report_and_damage_check_share_one_walk_and_one_read(
+        log_dir, monkeypatch):
+    walks, reads = [], []
+    real_walk, real_read = os.walk, reader.read_file
+    monkeypatch.setattr(runs.os, "walk",
+                        lambda *a, **k: walks.append(a) or real_walk(*a, **k))
+    monkeypatch.setattr(reader, "read_file",
+                        lambda p: reads.append(p) or real_read(p))
+    scanned = report.scan(str(log_dir))
+    result = report.report(scanned)
+    damaged = report.damaged_files(scanned)
+    assert len(walks) == 1
+    assert sorted(reads) == sorted(set(reads)) and len(reads) == 4
+    assert [launch["launch"] for launch in result] == ["a", "b"]
+    assert [p for p, _ in damaged] == [
+        os.path.join(str(log_dir), "b", schema.TRAIN, n)
+        for n in os.listdir(log_dir / "b" / schema.TRAIN)]
+
+
+def test_points_rebuild_steps_samples_and_figures(log_dir):
+    (a, b) = report.report(str(log_dir))
+    train = a["runs"][schema.TRAIN]
+    assert train["steps"] == 20
+    assert train["samples_per_sec"] == pytest.approx(32e3 / 2.5, rel=1e-6)
+    assert train["ms_per_sample"] == pytest.approx(2.5 / 32, rel=0.006)
+    assert train["input_wait_share"] == pytest.approx(0.2, rel=1e-6)
+    assert train["first_batch_ms"] == 400.0
+    assert a["workers"][schema.TRAIN]["steps_compared"] == 19
+    # The cut file's whole records before the damage are reported.
+    assert 1 <= b["runs"][schema.TRAIN]["steps"] < 5
+
+
+def test_a_file_is_not_a_folder(tmp_path):
+    path = tmp_path / "x.txt"
+    path.write_text("x")
+    with pytest.raises(report.ReportError, match="not a folder: "):
+        report.report(str(path))
+    with pytest.raises(report.ReportError, match="no such folder: "):
+        report.report(str(tmp_path / "nope"))
+    assert report.damaged_files(str(path)) == []
+
+
+def test_report_imports_no_tensorflow_and_prints_none_of_its_lines(log_dir):
+    code = ("import sys; from keras_timing import cli; "
+            "cli.main(['report', sys.argv[1]]); "
+            "print('tensorflow' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code, str(log_dir)],
+                         capture_output=True, text=True, timeout=120)
+    assert out.stdout.strip().splitlines()[-1] == "False"
+    for noise in ("oneDNN", "absl", "cpu_feature_guard", "TensorFlow"):
+        assert noise not in out.stderr
