@@ -22,9 +22,7 @@ last end.
 
 End hooks can run late and out of order in the thread pool. Steps finish on
 the device in order, so a step's true end is no later than any later step's
-measured end (a suffix minimum). Ends that arrive in a clump (faster than the
-steps were begun, each after the next step's begin) only say that the clump
-was done by its last end: its time is spread evenly over its steps.
+end (a suffix minimum); a clump of late ends is spread over its steps.
 """
 
 import bisect
@@ -34,9 +32,10 @@ from dataclasses import dataclass
 
 FIRST = "first"
 RECOMPILE = "recompile"
+_OPEN, _SETTLED, _CLOSED = 0, 1, 2
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class StepTime:
     """One hook call's timing; with `steps_per_execution=k` it spans k steps.
 
@@ -71,21 +70,6 @@ class StepTime:
         return (self.batch_ms + self.input_wait_ms) * self.steps
 
 
-class _Entry:
-    __slots__ = ("run", "call", "first", "begin", "end", "last", "samples",
-                 "anchor", "kind", "closed", "settled")
-
-    def __init__(self, run, call, first, begin, anchor, kind):
-        self.run = run
-        self.call = call
-        self.first = first
-        self.begin = begin
-        self.anchor = anchor
-        self.kind = kind
-        self.end = self.last = self.samples = None
-        self.closed = self.settled = False
-
-
 class Timeline:
     """Thread-safe recorder that turns hook times into `StepTime`s in order.
 
@@ -107,12 +91,18 @@ class Timeline:
     def __init__(self, now=time.perf_counter):
         self._now = now
         self._lock = threading.Lock()
-        self._queue = []     # entries in begin order; drained from `_head`
-        self._head = 0
-        self._open = {}      # run -> (firsts, entries) not yet ended
+        # One column per field, one row per begun step, in begin order:
+        # rows hold no per-step objects for the garbage collector to walk
+        # while they wait to be drained. Row i is at `i - self._base`.
+        self._base = 0
+        self._head = 0       # the next row to drain (absolute)
+        self._run, self._call, self._first, self._last = [], [], [], []
+        self._begin, self._end, self._anchor = [], [], []
+        self._kind, self._samples, self._state = [], [], []
+        self._open = {}      # run -> (firsts, rows) begun, not yet ended
         self._anchors = {}   # run -> (time, first_of_call)
-        self._calls = {}     # run -> call number of the next entries
-        self._last = {}      # run -> its latest entry, settled or not
+        self._calls = {}     # run -> call number of the next rows
+        self._latest = {}    # run -> its latest row, settled or not
         self._prev_end = None
 
     def anchor(self, run, t=None, first_of_call=False):
@@ -135,21 +125,29 @@ class Timeline:
         with self._lock:
             self._settle(run, compiled)
             anchor = self._anchors.pop(run, None)
-            kind = FIRST if anchor is not None and anchor[1] else None
-            entry = _Entry(run, self._calls.get(run, 0), first_step, t,
-                           None if anchor is None else anchor[0], kind)
-            self._queue.append(entry)
-            firsts, entries = self._open.setdefault(run, ([], []))
+            row = self._base + len(self._run)
+            self._run.append(run)
+            self._call.append(self._calls.get(run, 0))
+            self._first.append(first_step)
+            self._last.append(first_step)
+            self._begin.append(t)
+            self._end.append(None)
+            self._anchor.append(None if anchor is None else anchor[0])
+            self._kind.append(FIRST if anchor is not None and anchor[1]
+                              else None)
+            self._samples.append(None)
+            self._state.append(_OPEN)
+            firsts, rows = self._open.setdefault(run, ([], []))
             if firsts and first_step <= firsts[-1]:
                 # The same step began again (a step whose data ran out was
                 # begun, then the loop began it anew): the old one is dead.
                 i = bisect.bisect_left(firsts, first_step)
-                for dead in entries[i:]:
-                    dead.closed = True
-                del firsts[i:], entries[i:]
+                for dead in rows[i:]:
+                    self._state[dead - self._base] = _CLOSED
+                del firsts[i:], rows[i:]
             firsts.append(first_step)
-            entries.append(entry)
-            self._last[run] = entry
+            rows.append(row)
+            self._latest[run] = row
 
     def settle(self, run, compiled=False):
         """`run`'s latest step may be drained: whether it compiled is known
@@ -158,43 +156,42 @@ class Timeline:
             self._settle(run, compiled)
 
     def _settle(self, run, compiled):
-        entry = self._last.pop(run, None)
-        if entry is not None:
-            if compiled and entry.kind is None:
-                entry.kind = RECOMPILE
-            entry.settled = True
+        row = self._latest.pop(run, None)
+        if row is not None and row >= self._base:
+            i = row - self._base
+            if compiled and self._kind[i] is None:
+                self._kind[i] = RECOMPILE
+            if self._state[i] == _OPEN:
+                self._state[i] = _SETTLED
 
     def end(self, run, last_step, t=None, samples=None):
         """Records the end of the call whose steps include `last_step`.
 
         `samples`, the call's sample count if known, is passed through; it
         may be a function of the call's step count, evaluated at `drain`.
-        Returns how many entries wait to be drained.
+        Returns how many rows wait to be drained.
         """
         t = self._now() if t is None else t
         with self._lock:
             open_ = self._open.get(run)
             if open_:
-                firsts, entries = open_
-                i = bisect.bisect_right(firsts, last_step) - 1
-                if i >= 0:
-                    entry = entries[i]
-                    entry.end, entry.last, entry.samples = (
-                        t, last_step, samples)
-                    del firsts[i], entries[i]
-            return len(self._queue) - self._head
-
-    def pending(self):
-        with self._lock:
-            return len(self._queue) - self._head
+                firsts, rows = open_
+                k = bisect.bisect_right(firsts, last_step) - 1
+                if k >= 0:
+                    i = rows[k] - self._base
+                    self._end[i] = t
+                    self._last[i] = last_step
+                    self._samples[i] = samples
+                    del firsts[k], rows[k]
+            return self._base + len(self._run) - self._head
 
     def has_pending(self, run, call):
         """Whether a step of `run`'s call number `call` (or an earlier one)
         is still to be drained."""
         with self._lock:
-            queue = self._queue
-            return any(queue[i].run is run and queue[i].call <= call
-                       for i in range(self._head, len(queue)))
+            start = self._head - self._base
+            return any(r is run and c <= call for r, c in zip(
+                self._run[start:], self._call[start:]))
 
     def close(self):
         """Steps begun and never ended are dropped (their data ran out).
@@ -203,13 +200,12 @@ class Timeline:
         epoch's end and at the end of an outermost fit/evaluate/predict.
         """
         with self._lock:
-            for firsts, entries in self._open.values():
-                for entry in entries:
-                    entry.closed = True
+            for firsts, rows in self._open.values():
+                for row in rows:
+                    self._state[row - self._base] = _CLOSED
             self._open.clear()
-            for entry in self._last.values():
-                entry.settled = True
-            self._last.clear()
+            for run in list(self._latest):
+                self._settle(run, False)
 
     def drain(self):
         """Returns the completed steps in begin order and forgets them.
@@ -218,81 +214,86 @@ class Timeline:
         closed; closed steps are dropped.
         """
         with self._lock:
-            done = []
-            queue = self._queue
-            while self._head < len(queue):
-                entry = queue[self._head]
-                if not entry.closed and (entry.end is None
-                                         or not entry.settled):
+            start = i = self._head - self._base
+            state, ends, n = self._state, self._end, len(self._run)
+            while i < n:
+                if state[i] != _CLOSED and (
+                        ends[i] is None or state[i] == _OPEN):
                     break
-                self._head += 1
-                if entry.end is not None:
-                    done.append(entry)
-            if self._head > 1024 or self._head == len(queue):
-                del queue[:self._head]
-                self._head = 0
-            return self._times(done)
+                i += 1
+            done = [k for k in range(start, i) if ends[k] is not None]
+            out = self._times(done)
+            self._head = self._base + i
+            if i > 4096 or i == n:
+                for column in (self._run, self._call, self._first,
+                               self._last, self._begin, self._end,
+                               self._anchor, self._kind, self._samples,
+                               self._state):
+                    del column[:i]
+                self._base += i
+            return out
 
     def _times(self, done):
-        ends = [e.end for e in done]
-        for i in range(len(ends) - 2, -1, -1):
-            if ends[i + 1] < ends[i]:
-                ends[i] = ends[i + 1]
-        prevs = self._spread(done, ends)
+        begins = [self._begin[k] for k in done]
+        anchors = [self._anchor[k] for k in done]
+        ends = [self._end[k] for k in done]
+        low = ends[-1] if ends else None
+        for i in range(len(ends) - 1, -1, -1):
+            if ends[i] > low:
+                ends[i] = low
+            else:
+                low = ends[i]
+        prevs = self._spread(begins, anchors, ends)
         out = []
-        for entry, end, prev in zip(done, ends, prevs):
-            start = max(entry.begin, prev)
-            steps = entry.last - entry.first + 1
-            samples = entry.samples
-            if callable(samples):
+        append = out.append
+        first, last, samples_ = self._first, self._last, self._samples
+        for k, begin, anchor, end, prev in zip(done, begins, anchors, ends,
+                                               prevs):
+            start = begin if begin > prev else prev
+            steps = last[k] - first[k] + 1
+            samples = samples_[k]
+            if samples is not None and not isinstance(samples, int):
                 samples = samples(steps)
             gap = (start - prev) * 1e3 / steps
-            anchored = entry.anchor is not None
-            out.append(StepTime(
-                first_step=entry.first, last_step=entry.last,
-                batch_ms=max(end - start, 0.0) * 1e3 / steps,
-                input_wait_ms=0.0 if anchored else gap,
-                end_time=end, kind=entry.kind, samples=samples,
-                epoch_start_ms=gap if anchored else 0.0,
-                run=entry.run, call=entry.call))
+            batch = (end - start) * 1e3 / steps if end > start else 0.0
+            wait, epoch = (gap, 0.0) if anchor is None else (0.0, gap)
+            append(StepTime(first[k], last[k], batch, wait, end,
+                            self._kind[k], samples, epoch, self._run[k],
+                            self._call[k]))
         return out
 
-    def _spread(self, done, ends):
-        """Spreads each clump of ends evenly over its steps.
+    def _spread(self, begins, anchors, ends):
+        """Sets `ends` in place and returns each step's `prev`.
 
-        Returns each step's `prev` (where its interval may start) and sets
-        `ends` in place. A clump is a run of steps whose end hooks arrived
-        after the next step's begin and closer together than the steps were
-        begun: how the clump's time divides among its steps is unknown, and
-        evenly from the clump's start is the estimate that keeps every step
-        positive and their sum exact. No step is made to end before it
-        began.
+        A clump (end hooks that came after the next step's begin, no
+        further apart than the steps began) only says it was done by its
+        last end: evenly from its start keeps every step positive and the
+        sum exact. No step ends before it began.
         """
         prevs = []
         prev = self._prev_end
-        i = 0
-        while i < len(done):
-            first = done[i]
-            if first.anchor is not None:
-                prev = first.anchor if prev is None else max(prev, first.anchor)
+        i, n = 0, len(begins)
+        while i < n:
+            if anchors[i] is not None:
+                prev = anchors[i] if prev is None else max(prev, anchors[i])
             elif prev is None:
-                prev = first.begin
+                prev = begins[i]
             j = i
-            while j + 1 < len(done) and done[j + 1].anchor is None and (
-                    ends[j] >= done[j + 1].begin) and (
-                    ends[j + 1] - ends[j]
-                    <= done[j + 1].begin - done[j].begin):
+            while j + 1 < n and anchors[j + 1] is None and (
+                    ends[j] >= begins[j + 1]) and (
+                    ends[j + 1] - ends[j] <= begins[j + 1] - begins[j]):
                 j += 1
             prevs.append(prev)
             if j > i:
-                start = max(first.begin, prev)
+                start = max(begins[i], prev)
                 count = j - i + 1
                 for k in range(i, j):
                     share = start + (ends[j] - start) * (k - i + 1) / count
-                    ends[k] = min(max(share, done[k].begin, ends[k - 1]
+                    ends[k] = min(max(share, begins[k], ends[k - 1]
                                       if k > i else share), ends[j])
                     prevs.append(ends[k])
             prev = ends[j]
             i = j + 1
-        self._prev_end = prev
+        if n:
+            self._prev_end = prev
         return prevs

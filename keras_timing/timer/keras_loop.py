@@ -28,7 +28,7 @@ _MAX_DEPTH = 30
 PRIVATE = (
     ("keras.src.trainers.epoch_iterator.EpochIterator", "data_adapter",
      "timer: batch size of the running loop"),
-    ("keras.src.trainers.trainer.Trainer", "_eval_epoch_iterator",
+    ("keras.Model", "_eval_epoch_iterator",
      "timer: validation's data adapter"),
     ("keras.src.trainers.data_adapters.generator_data_adapter."
      "GeneratorDataAdapter", "_first_batches",

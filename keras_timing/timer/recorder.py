@@ -135,7 +135,12 @@ class RunRecorder:
         if self.run == schema.PREDICT and logs and "outputs" in logs:
             samples = keras_loop.leading_dim(logs["outputs"])
         elif loop.batch_size:
-            samples = _SamplesOf(loop, batch)
+            if self.steps_per_call == 1 and (
+                    loop.partial_batch_size is None
+                    or batch != loop.num_batches - 1):
+                samples = loop.batch_size
+            else:
+                samples = _SamplesOf(loop, batch)
         last = self.offset + batch + 1
         if last > self.last_step:
             self.last_step = last

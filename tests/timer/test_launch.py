@@ -1,0 +1,66 @@
+"""Launch: shared per log_dir, its writer thread, and how it fails."""
+
+import os
+import threading
+import warnings
+
+import keras
+import pytest
+
+from keras_timing import FitPredictTimer
+from keras_timing import demo
+from keras_timing.timer import launch as launch_lib
+
+
+def test_timers_without_run_name_share_one_launch_per_log_dir(tmp_path):
+    model, x, y = demo.dense_example(keras, samples=64)
+    fit = FitPredictTimer(log_dir=str(tmp_path / "a"), verbose=0)
+    model.fit(x, y, epochs=1, batch_size=32, verbose=0, callbacks=[fit])
+    predict = FitPredictTimer(log_dir=str(tmp_path / "a"), verbose=0)
+    model.predict(x, batch_size=32, verbose=0, callbacks=[predict])
+    other = FitPredictTimer(log_dir=str(tmp_path / "b"), verbose=0)
+    model.predict(x, batch_size=32, verbose=0, callbacks=[other])
+    assert fit.launch_dir == predict.launch_dir != other.launch_dir
+    assert sorted(os.listdir(fit.launch_dir)) == ["predict", "train"]
+    assert predict.fit_predict_ratio == predict.fit_predict_ratio  # not NaN
+
+
+def test_a_failure_stops_the_writer_thread_and_closes_the_files(tmp_path):
+    launch = launch_lib.Launch(str(tmp_path), "run", flush_secs=0.01)
+    model, _, _ = demo.dense_example(keras, samples=32)
+    recorder, _ = launch.recorder("train", model)
+    recorder.writer.scalars(1, {"timing/batch_ms": 1.0})
+    launch.call_started()
+    assert launch.flusher._thread.is_alive()
+    with pytest.warns(UserWarning, match="timing stopped"):
+        launch.fail(RuntimeError("boom"))
+    thread = launch.flusher._thread
+    assert thread is None or not thread.is_alive()
+    assert recorder.writer._file is None
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        launch.fail(RuntimeError("again"))   # one warning only
+        launch.flush()                       # and nothing written
+
+
+def test_the_writer_thread_is_woken_even_when_counts_skip_multiples(
+        tmp_path, monkeypatch):
+    monkeypatch.setattr(launch_lib, "DRAIN_AT", 10)
+    launch = launch_lib.Launch(str(tmp_path), "run")
+    woken = []
+    monkeypatch.setattr(launch.flusher, "wake", lambda: woken.append(1))
+    launch._next_wake = 10
+    for count in (3, 9, 11, 12, 19, 23, 25):
+        launch.waiting(count)
+    # 11 passed 10, 23 passed 21: never an exact multiple, two wakes.
+    assert len(woken) == 2
+
+
+def test_a_second_timer_on_the_same_fit_gets_its_own_launch(tmp_path):
+    model, x, y = demo.dense_example(keras, samples=64)
+    a = FitPredictTimer(log_dir=str(tmp_path), verbose=0)
+    b = FitPredictTimer(log_dir=str(tmp_path), verbose=0)
+    model.fit(x, y, epochs=1, batch_size=32, verbose=0, callbacks=[a, b])
+    assert a.launch_dir != b.launch_dir
+    for timer in (a, b):
+        assert timer.summaries()["train"]["steps"] == 2

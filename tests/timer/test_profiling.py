@@ -1,0 +1,64 @@
+"""The timer's side of profiling: a capture bound once per call."""
+
+import json
+import os
+import threading
+import traceback
+
+import keras
+import pytest
+
+from keras_timing import FitPredictTimer
+from keras_timing import demo
+from keras_timing import schema
+from keras_timing.profiling import backends
+from keras_timing.profiling import session
+
+BACKEND = keras.backend.backend()
+
+
+@pytest.mark.skipif(BACKEND != "jax", reason="Callback.model syncs JAX "
+                    "state only on the jax backend")
+def test_captured_steps_do_not_sync_the_model_state(tmp_path, monkeypatch):
+    model, x, y = demo.dense_example(keras, samples=320)
+    ours = []
+    sync = type(model).jax_state_sync
+
+    def counting(self):
+        if any("keras_timing" in f.filename
+               for f in traceback.extract_stack()):
+            ours.append(1)
+        return sync(self)
+
+    monkeypatch.setattr(type(model), "jax_state_sync", counting)
+    timer = FitPredictTimer(log_dir=str(tmp_path), verbose=0,
+                            profile_steps=(3, 6))
+    model.fit(x, y, epochs=2, batch_size=32, verbose=0,
+              validation_split=0.2, callbacks=[timer])
+    assert len(timer.profile_sessions) == 1
+    assert ours == []
+
+
+def test_a_capture_without_a_keras_frame_is_never_taken_for_dead(tmp_path):
+    """A custom loop calling the hooks: no fit frame to watch, so the
+    writer thread must not stop the capture as an orphan."""
+    model, _, _ = demo.dense_example(keras, samples=32)
+    timer = FitPredictTimer(log_dir=str(tmp_path), run_name="loop",
+                            verbose=0, batch_size=32, profile_steps=(2, 4))
+    timer.set_model(model)
+    timer.set_params({"epochs": 1, "steps": 6, "verbose": 0})
+    timer.on_train_begin()
+    timer.on_epoch_begin(0)
+    for batch in range(6):
+        timer.on_train_batch_begin(batch)
+        if batch == 2:
+            other = threading.Thread(target=session.stop_orphans)
+            other.start()
+            other.join()
+            assert backends.get().running()
+        timer.on_train_batch_end(batch, {"loss": 0.5})
+    timer.on_epoch_end(0, {"loss": 0.5})
+    timer.on_train_end({"loss": 0.5})
+    (saved,) = timer.profile_sessions
+    with open(os.path.join(saved, schema.SIDECAR)) as f:
+        assert json.load(f)["marked_steps"] == [2, 3, 4]
