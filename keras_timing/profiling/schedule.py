@@ -4,17 +4,14 @@ Steps are the timer's global 1-based steps, the x axis of its scalars. A
 capture is a `Window(start, first, last)`: the profiler starts at the begin
 of step `start` and steps `first..last` get step markers.
 
-Starting early: the profiler's start itself costs time (it sets up its
-tracers and clears buffers), and that time lands in the step it starts in.
-So a window starts one step before its first marked step when it can (a
-`(5, 8)` window starts at the begin of step 4), and that extra step is traced
-but not marked: the Profile tab's overview page counts only marked steps, so
-no marked step pays for the start. A schedule with `warmup` steps starts at
-its first warm-up step instead. Step 1 has no step before it; a window that
-starts at step 1 marks its first step from the start.
+Starting early: the profiler's start costs time (tracers are set up), and
+that time lands in the step it starts in. So a window starts, unmarked, one
+step before its first marked step when it can (`(5, 8)` starts at step 4):
+the overview page counts only marked steps. A schedule with `warmup` steps
+starts at its first warm-up step instead; a window from step 1 cannot.
 
-This module is pure Python: it runs in the hook of every batch, so
-`window()` is a bisection (fixed windows) or arithmetic (schedules).
+Pure Python, run in the hook of every batch: `window()` is a bisection
+(fixed windows) or arithmetic (schedules).
 """
 
 import bisect
@@ -36,12 +33,21 @@ _FORMS = ("an int N (step N), a (start, stop) tuple of ints (steps start to "
           "keras_timing.ProfileSchedule, or None; steps are 1-based")
 
 
-def _is_int(value):
-    # bool is an int to Python, but `profile_steps=True` is surely a mistake.
+def _is_int(value):  # not bool: `profile_steps=True` is surely a mistake
     return isinstance(value, numbers.Integral) and not isinstance(value, bool)
 
 
-class ProfileSchedule:
+class _Keyed:
+    """Equal to an object of the same class with the same `_key`."""
+
+    def __eq__(self, other):
+        return type(other) is type(self) and other._key == self._key
+
+    def __hash__(self):
+        return hash(self._key)
+
+
+class ProfileSchedule(_Keyed):
     """Profiles steps in cycles, as `torch.profiler.schedule` does.
 
     The first `skip_first` steps are skipped, then each cycle waits `wait`
@@ -50,13 +56,10 @@ class ProfileSchedule:
     which get step markers and end the cycle's capture. `repeat` cycles run,
     or cycles go on as long as training does when `repeat=0`.
 
-    Step `s` here (global, 1-based) is step `s - 1` of torch's own
-    0-based step counter, so `ProfileSchedule(wait=1, warmup=1, active=2)`
-    records steps 3 and 4, as `torch.profiler.schedule` with the same
-    arguments records its steps 2 and 3. With `warmup=0` the profiler still
-    starts one step early, in a wait step, where there is one (see the module
-    docstring). When one hook call spans several cycles (large
-    `steps_per_execution`), those cycles are captured together.
+    Step `s` here (1-based) is torch's step `s - 1`: `ProfileSchedule(1, 1,
+    2)` records steps 3 and 4, torch's 2 and 3. With `warmup=0` the profiler
+    still starts one step early, in a wait step, where there is one. Cycles
+    that one hook call spans (`steps_per_execution`) are captured together.
 
     Args:
         wait: Steps with the profiler off at the start of each cycle, >= 0.
@@ -88,11 +91,9 @@ class ProfileSchedule:
                     "ProfileSchedule: %s must be an int >= %d, got %r (wait, "
                     "warmup, repeat and skip_first are ints >= 0, active an "
                     "int >= 1)" % (arg, low, value))
-        self.wait = int(wait)
-        self.warmup = int(warmup)
-        self.active = int(active)
-        self.repeat = int(repeat)
-        self.skip_first = int(skip_first)
+        self._key = tuple(int(v) for v in args.values())
+        (self.wait, self.warmup, self.active, self.repeat,
+         self.skip_first) = self._key
         self._period = self.wait + self.warmup + self.active
         # Offsets in the cycle, from its first step (cycle c's first step is
         # skip_first + c * period + 1).
@@ -146,23 +147,12 @@ class ProfileSchedule:
                 w = Window(w.start, w.first, self._cycle(c2).last)
         return w
 
-    def __eq__(self, other):
-        return (isinstance(other, ProfileSchedule)
-                and self._key() == other._key())
-
-    def __hash__(self):
-        return hash(self._key())
-
-    def _key(self):
-        return (self.wait, self.warmup, self.active, self.repeat,
-                self.skip_first)
-
     def __repr__(self):
         return ("ProfileSchedule(wait=%d, warmup=%d, active=%d, repeat=%d, "
-                "skip_first=%d)" % self._key())
+                "skip_first=%d)" % self._key)
 
 
-class StepWindows:
+class StepWindows(_Keyed):
     """Fixed windows of steps, each its own capture.
 
     Windows that share a step are an error. Adjacent windows, like `(1, 4)`
@@ -183,7 +173,8 @@ class StepWindows:
     """
 
     def __init__(self, windows):
-        self.windows = tuple((int(a), int(b)) for a, b in windows)
+        self.windows = self._key = tuple((int(a), int(b))
+                                         for a, b in windows)
         starts, firsts, lasts = [], [], []
         prev_last = 0
         for a, b in self.windows:
@@ -195,9 +186,8 @@ class StepWindows:
             firsts.append(a)
             lasts.append(b)
             prev_last = b
-        self._starts, self._lasts = starts, lasts
+        self._starts, self._lasts, self._n = starts, lasts, len(lasts)
         self._windows = [Window(*w) for w in zip(starts, firsts, lasts)]
-        self._n = len(lasts)
         # Steps before `_begin` and after `_end` have no window: the common
         # case answers without bisecting.
         self._begin = starts[0] if starts else 1
@@ -221,12 +211,6 @@ class StepWindows:
             w = Window(w.start, w.first, self._lasts[j])
         return w
 
-    def __eq__(self, other):
-        return isinstance(other, StepWindows) and self.windows == other.windows
-
-    def __hash__(self):
-        return hash(self.windows)
-
     def __repr__(self):
         return "StepWindows(%r)" % (list(self.windows),)
 
@@ -242,15 +226,14 @@ def _pair(value, name, where):
                              % (name, value, where, _FORMS))
         pair = value
     elif isinstance(value, str):
-        parts = value.split(",")
         try:
-            if len(parts) != 2:
-                raise ValueError
-            pair = tuple(int(p.strip()) for p in parts)
+            pair = tuple(int(p) for p in value.split(","))  # int() strips
         except ValueError:
+            pair = ()
+        if len(pair) != 2:
             raise ValueError("%s: a string must be 'start,stop' with two "
                              "ints, got %r%s. Accepted: %s."
-                             % (name, value, where, _FORMS)) from None
+                             % (name, value, where, _FORMS))
     else:
         raise ValueError("%s: got %r of type %s%s. Accepted: %s."
                          % (name, value, type(value).__name__, where, _FORMS))
@@ -276,7 +259,7 @@ def parse(value, name="profile_steps"):
 
     Returns:
         None, or an object whose `window(first, last)` gives the `Window`
-        overlapping steps `first..last`, or None.
+        overlapping steps `first..last` (or None).
 
     Raises:
         ValueError: naming `name` and what is accepted, for anything else.
@@ -304,10 +287,8 @@ def parse(value, name="profile_steps"):
                 "[(%d, %d), (%d, %d)] for the two steps alone."
                 % ((name, value) + (value[0], value[1]) * 2
                    + (value[0], value[0], value[1], value[1])))
-        pairs = []
-        for k, item in enumerate(value):
-            pairs.append(_pair(item, name, " (item %d of the list)" % k))
-        pairs.sort()
+        pairs = sorted(_pair(item, name, " (item %d of the list)" % k)
+                       for k, item in enumerate(value))
         for (a0, b0), (a1, b1) in zip(pairs, pairs[1:]):
             if a1 <= b0:
                 raise ValueError("%s: windows %r and %r share steps; each "

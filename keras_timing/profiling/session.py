@@ -1,14 +1,15 @@
 """Profiler captures of one run, driven step by step from the begin hooks.
 
 `Capture` decides, at each batch-begin hook, whether to start the profiler,
-open a step marker, or stop; the framework work is the backend module's
-(`keras_timing.profiling.backends`). Everything here runs on the training thread:
-markers are opened and closed there (a step marker is thread-bound), so a
-step's marker spans from its begin hook to the next step's begin hook (or
-the epoch's end). On JAX and torch (GPU), whose steps are dispatched ahead
-of the device, the marker closes only after waiting for the step to finish
-(`sync`): inside a capture, steps run one at a time, so the profiler and the
-timer time the same thing; outside captures nothing waits.
+open a step marker, or stop; the framework work is the backend's
+(`keras_timing.profiling.backends`). Everything here but `stop_orphans`
+runs on the training thread: markers are opened and closed there (a step
+marker is thread-bound), so a step's marker spans from its begin hook to
+the next step's begin hook (or the epoch's end). On JAX and torch (GPU),
+whose steps are dispatched ahead of the device, the marker closes only
+after waiting for the step to finish (`sync`): inside a capture, steps run
+one at a time, so the profiler and the timer time the same thing; outside
+captures nothing waits.
 
 The profiler is one per process, so its captures are tracked process-wide:
 a capture whose owner's `fit`/`evaluate`/`predict` call died (an exception,
@@ -71,8 +72,8 @@ class Capture:
     """Captures of one run (`train`, `predict`, ...) on a schedule.
 
     Args:
-        schedule: A parsed schedule (`keras_timing.profiling.schedule.parse`), or
-            None when only `trigger` starts captures.
+        schedule: A parsed schedule (`profiling.schedule.parse`), or None
+            when only `trigger` starts captures.
         run_dir: The run folder; sessions go to `plugins/profile/` in it.
         marker: The step-marker name (`train`, `test`, `predict`).
         profiler: A backend module (`keras_timing.profiling.backends.get()`).

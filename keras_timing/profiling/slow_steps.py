@@ -1,4 +1,4 @@
-"""`profile_slow_steps`: notice a step much slower than usual, capture after it.
+"""`profile_slow_steps`: notice a step much slower than usual, capture next.
 
 Pure Python, fed from the begin hook of every train batch.
 """
