@@ -30,6 +30,8 @@ import threading
 import time
 from dataclasses import dataclass
 
+from keras_timing.timer import intervals
+
 FIRST = "first"
 RECOMPILE = "recompile"
 _OPEN, _SETTLED, _CLOSED = 0, 1, 2
@@ -221,6 +223,16 @@ class Timeline:
                         ends[i] is None or state[i] == _OPEN):
                     break
                 i += 1
+            # A row whose end came after a later row began waits until
+            # that row is settled: if it compiled, the earlier end moves.
+            u = i
+            while u < n and state[u] != _OPEN:
+                u += 1
+            if u < n:
+                for k in range(start, i):
+                    if ends[k] is not None and ends[k] > self._begin[u]:
+                        i = k
+                        break
             done = [k for k in range(start, i) if ends[k] is not None]
             out = self._times(done)
             self._head = self._base + i
@@ -236,14 +248,11 @@ class Timeline:
     def _times(self, done):
         begins = [self._begin[k] for k in done]
         anchors = [self._anchor[k] for k in done]
-        ends = [self._end[k] for k in done]
-        low = ends[-1] if ends else None
-        for i in range(len(ends) - 1, -1, -1):
-            if ends[i] > low:
-                ends[i] = low
-            else:
-                low = ends[i]
-        prevs = self._spread(begins, anchors, ends)
+        kinds = [self._kind[k] for k in done]
+        ends = intervals.bound_ends(begins, [self._end[k] for k in done],
+                                    kinds)
+        prevs, self._prev_end = intervals.spread(begins, anchors, ends,
+                                                 kinds, self._prev_end)
         out = []
         append = out.append
         first, last, samples_ = self._first, self._last, self._samples
@@ -261,39 +270,3 @@ class Timeline:
                             self._kind[k], samples, epoch, self._run[k],
                             self._call[k]))
         return out
-
-    def _spread(self, begins, anchors, ends):
-        """Sets `ends` in place and returns each step's `prev`.
-
-        A clump (end hooks that came after the next step's begin, no
-        further apart than the steps began) only says it was done by its
-        last end: evenly from its start keeps every step positive and the
-        sum exact. No step ends before it began.
-        """
-        prevs = []
-        prev = self._prev_end
-        i, n = 0, len(begins)
-        while i < n:
-            if anchors[i] is not None:
-                prev = anchors[i] if prev is None else max(prev, anchors[i])
-            elif prev is None:
-                prev = begins[i]
-            j = i
-            while j + 1 < n and anchors[j + 1] is None and (
-                    ends[j] >= begins[j + 1]) and (
-                    ends[j + 1] - ends[j] <= begins[j + 1] - begins[j]):
-                j += 1
-            prevs.append(prev)
-            if j > i:
-                start = max(begins[i], prev)
-                count = j - i + 1
-                for k in range(i, j):
-                    share = start + (ends[j] - start) * (k - i + 1) / count
-                    ends[k] = min(max(share, begins[k], ends[k - 1]
-                                      if k > i else share), ends[j])
-                    prevs.append(ends[k])
-            prev = ends[j]
-            i = j + 1
-        if n:
-            self._prev_end = prev
-        return prevs

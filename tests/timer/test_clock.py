@@ -120,7 +120,11 @@ def test_a_run_cannot_start_before_the_previous_runs_last_step_ended():
     line.settle(T)
     train2, val1 = line.drain()
     assert (train2.run, val1.run) == (T, V)
-    assert val1.batch_ms == pytest.approx(200)
+    # Validation's first step compiles on the host from its begin at 1.1,
+    # which holds every end hook: train's step 2 is taken to end there,
+    # and the left-out first step keeps the rest.
+    assert train2.batch_ms == pytest.approx(500)
+    assert val1.batch_ms == pytest.approx(600) and val1.is_first
     assert val1.epoch_start_ms == pytest.approx(0)
     assert train2.interval_ms + val1.interval_ms == pytest.approx(1200)
 
@@ -194,3 +198,24 @@ def test_concurrent_end_hooks_lose_nothing():
     times = line.drain()
     assert [t.last_step for t in times] == list(range(1, n + 1))
     assert all(t.batch_ms >= 0 for t in times)
+
+
+def test_steps_before_a_compile_are_not_given_its_time():
+    # Steps 1-3 run fast; step 4 compiles on the host from 0.4 to 1.4,
+    # so the end hooks of 1-3 only run at 1.4.
+    line = Timeline()
+    line.anchor(T, 0.0)
+    for i in range(1, 4):
+        line.begin(T, i, t=0.1 * i)
+    line.begin(T, 4, t=0.4)
+    for i, e in ((1, 1.401), (2, 1.402), (3, 1.403)):
+        line.end(T, i, t=e)
+    assert line.drain() == []   # step 4 may still turn out to compile
+    line.begin(T, 5, t=1.5, compiled=True)
+    line.end(T, 4, t=1.45)
+    line.end(T, 5, t=1.6)
+    line.settle(T)
+    one, two, three, four, five = line.drain()
+    assert [one.batch_ms, two.batch_ms, three.batch_ms] == pytest.approx(
+        [100, 100, 100])
+    assert four.kind == "recompile" and four.batch_ms == pytest.approx(1050)

@@ -1,0 +1,171 @@
+"""Issue 10's accuracy checks: the ratio and the sums against clocks we did
+not write into the timer.
+
+1. Ratio: the article's two models (1,000 samples, batch 32, fit 3 epochs,
+   then predict twice). Reference: a bare callback's own hook times, from
+   the begin hook of each epoch's second batch to that epoch's last end
+   hook, per sample, fit epochs 2-3, over the same span of the second
+   (warm) predict call. Target: the timer's `fit_predict_ratio` within
+   x1.35 of it in each of 3 repeats.
+2. Sums: a convnet with `validation_split=0.2`: train + validation step
+   sums (batch + input wait, read back from the event files with
+   tensorboard's EventAccumulator) against `fit`'s wall time around the
+   call. Target: 90% to 101%.
+
+    KERAS_BACKEND=jax python benchmarks/ratio.py --repeats 3
+"""
+
+import argparse
+import os
+import tempfile
+import time
+
+import numpy as np
+
+
+def reference_clock(keras):
+    class Reference(keras.callbacks.Callback):
+        """Hook times only: (epoch, batch) -> begin, and last end."""
+
+        async_safe = True
+
+        def __init__(self):
+            super().__init__()
+            self.epochs = []
+
+        def on_epoch_begin(self, epoch, logs=None):
+            self.epochs.append({"second": None, "last": None, "samples": 0})
+
+        on_predict_begin = on_epoch_begin
+
+        def _begin(self, batch, logs=None):
+            if batch == 1:
+                self.epochs[-1]["second"] = time.perf_counter()
+
+        def _end(self, batch, logs=None):
+            t = time.perf_counter()
+            e = self.epochs[-1]
+            e["last"] = t if e["last"] is None else max(e["last"], t)
+
+        on_train_batch_begin = on_predict_batch_begin = _begin
+        on_train_batch_end = on_predict_batch_end = _end
+
+    return Reference()
+
+
+def span_ms_per_sample(epochs, samples, batch):
+    """Second batch's begin to last end, per sample past the first batch."""
+    total = sum(e["last"] - e["second"] for e in epochs)
+    return total * 1e3 / (len(epochs) * (samples - batch))
+
+
+def ratio_check(keras, name, make, samples=1000, batch=32):
+    from keras_timing import FitPredictTimer
+
+    model, x, y = make(keras, samples=samples)
+    log_dir = tempfile.mkdtemp(prefix="keras_timing_ratio_")
+    timer = FitPredictTimer(log_dir=log_dir, run_name=name, verbose=0)
+    ref = reference_clock(keras)
+    model.fit(x, y, batch_size=batch, epochs=3, verbose=0,
+              callbacks=[timer, ref])
+    fit_epochs = ref.epochs[1:3]
+    ref.epochs = []
+    model.predict(x, batch_size=batch, verbose=0, callbacks=[timer, ref])
+    model.predict(x, batch_size=batch, verbose=0, callbacks=[timer, ref])
+    reference = (span_ms_per_sample(fit_epochs, samples, batch)
+                 / span_ms_per_sample(ref.epochs[1:], samples, batch))
+    return timer.fit_predict_ratio, reference
+
+
+def scalars(run_dir, tag):
+    from tensorboard.backend.event_processing import event_accumulator
+
+    acc = event_accumulator.EventAccumulator(
+        run_dir, size_guidance={event_accumulator.SCALARS: 0})
+    acc.Reload()
+    if tag not in acc.Tags()[event_accumulator.SCALARS]:
+        return {}
+    return {e.step: e.value for e in acc.Scalars(tag)}
+
+
+def step_sum_s(run_dir):
+    from keras_timing import schema
+
+    batch = scalars(run_dir, schema.BATCH_MS)
+    wait = scalars(run_dir, schema.INPUT_WAIT_MS)
+    steps = scalars(run_dir, schema.STEPS)
+    starts = scalars(run_dir, schema.EPOCH_START_MS)
+    total = sum((ms + wait.get(s, 0.0)) * steps.get(s, 1)
+                for s, ms in batch.items())
+    return total / 1e3, sum(starts.values()) / 1e3
+
+
+def sums_check(keras, samples=2000, epochs=3):
+    from keras_timing import FitPredictTimer
+    from keras_timing import schema
+
+    x = np.random.rand(samples, 28, 28, 1).astype("float32")
+    y = keras.utils.to_categorical(np.random.randint(0, 10, samples), 10)
+    model = keras.Sequential([
+        keras.Input((28, 28, 1)),
+        keras.layers.Conv2D(32, 3, activation="relu"),
+        keras.layers.MaxPooling2D(),
+        keras.layers.Conv2D(32, 3, activation="relu"),
+        keras.layers.Flatten(),
+        keras.layers.Dense(10, activation="softmax"),
+    ])
+    model.compile("adam", "categorical_crossentropy", metrics=["accuracy"])
+    timer = FitPredictTimer(log_dir=tempfile.mkdtemp(), run_name="cnn",
+                            verbose=0)
+    start = time.perf_counter()
+    model.fit(x, y, batch_size=32, epochs=epochs, validation_split=0.2,
+              verbose=0, callbacks=[timer])
+    wall = time.perf_counter() - start
+    train, train_starts = step_sum_s(os.path.join(timer.launch_dir,
+                                                  schema.TRAIN))
+    val, val_starts = step_sum_s(os.path.join(timer.launch_dir,
+                                              schema.VALIDATION))
+    return wall, train + val, train_starts + val_starts
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=3)
+    args = parser.parse_args()
+
+    import keras
+
+    from keras_timing import demo
+
+    backend = keras.backend.backend()
+    print("backend %s\n" % backend)
+    print("| model | repeat | timer ratio | reference ratio | timer / "
+          "reference |\n|---|---:|---:|---:|---:|")
+    worst = 1.0
+    for repeat in range(1, args.repeats + 1):
+        for name, make in demo.EXAMPLES.items():
+            ours, ref = ratio_check(keras, name, make)
+            factor = max(ours / ref, ref / ours)
+            worst = max(worst, factor)
+            print("| %s | %d | %.2f | %.2f | %.2f |" % (
+                name, repeat, ours, ref, ours / ref))
+    print("verdict: within x%.2f of the reference (target x1.35): %s\n" % (
+        worst, "met" if worst <= 1.35 else "missed"))
+    print("| run | fit wall (s) | train + validation steps (s) | share | "
+          "+ epoch starts (s) | share |\n|---|---:|---:|---:|---:|---:|")
+    shares = []
+    for repeat in range(1, args.repeats + 1):
+        wall, steps, starts = sums_check(keras)
+        shares.append(steps / wall)
+        print("| convnet, validation_split=0.2 (%d) | %.3f | %.3f | %.1f%% "
+              "| %.3f | %.1f%% |" % (repeat, wall, steps, 100 * steps / wall,
+                                     steps + starts,
+                                     100 * (steps + starts) / wall))
+    ok = all(0.90 <= s <= 1.01 for s in shares)
+    print("verdict: steps hold %.1f%%-%.1f%% of fit's wall time (target "
+          "90%%-101%%): %s" % (100 * min(shares), 100 * max(shares),
+                               "met" if ok else "missed"))
+
+
+if __name__ == "__main__":
+    main()
