@@ -286,9 +286,6 @@ class _FailAt(keras.callbacks.Callback):
             raise ValueError("data broke at step %d" % self.step)
 
 
-@pytest.mark.xfail(reason="needs callback wiring: FitPredictTimer must pass "
-                          "Capture(alive=...) (keras_timing/timer/)",
-                   strict=False)
 def test_a_new_timer_saves_the_capture_an_interrupted_one_left(tmp_path):
     # A notebook cell re-run: a fit dies inside its profiler window, and a
     # new timer starts a new fit at once, before the first timer's writer
