@@ -1,164 +1,170 @@
-"""What FitPredictTimer adds to a training step, against no callback.
+"""What FitPredictTimer costs a training step, on each backend.
 
-The model of the article's Example 1 (dense 10 -> 64 -> 1, batch 32, 8192
-samples, so 256 steps an epoch). Each round runs one `fit` per
-configuration, in a shuffled order, on the same compiled model; the table
-shows the median time per step over the rounds and its ratio to no callback,
-and the same for the process's CPU time (all threads: the timer's writer
-thread included), which moves less than wall time on a shared machine.
+Two measurements, each backend in a process of its own:
 
-    KERAS_BACKEND=tensorflow python benchmarks/overhead.py --rounds 15
+1. Hooks + writer: `on_train_batch_begin` / `on_train_batch_end` called
+   back to back for 20,000 steps (a real model attached, batch size known),
+   from `on_train_begin` to `on_train_end` (the last drain and write
+   included). Process CPU time, so the writer thread counts too, per step.
+2. The article's dense model (10 -> 64 -> 1, batch 32), a 4-epoch fit per
+   configuration and round, configurations interleaved in a shuffled order,
+   9 rounds; the median wall time per step and its ratio to no callback.
+   Configurations: no callback, `FitPredictTimer()`, and on TensorFlow
+   Keras's own `TensorBoard(update_freq="batch")`.
+
+    python benchmarks/overhead.py                  # all three backends
+    python benchmarks/overhead.py --backends jax --rounds 3
 """
 
 import argparse
+import json
 import os
 import platform
 import random
 import shutil
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 
-import numpy as np
+HOOK_TARGET_US = 8.0
+FIT_TARGET = {"jax": 1.05, "tensorflow": 1.03, "torch": 1.05}
 
 
-def build(keras):
-    model = keras.Sequential([
-        keras.Input((10,)),
-        keras.layers.Dense(64, activation="relu"),
-        keras.layers.Dense(1),
-    ])
-    model.compile(optimizer="adam", loss="mse")
-    return model
-
-
-def configs(keras, log_root):
+def hooks_us_per_step(keras, steps, per_epoch=1000):
+    """CPU µs per step of the timer's hooks and its writer, both threads."""
     from keras_timing import FitPredictTimer
+    from keras_timing import demo
 
-    class ListTimer(keras.callbacks.Callback):
-        """The floor: a bare timer that only appends to a list."""
+    model, _, _ = demo.dense_example(keras, samples=32)
+    log_dir = tempfile.mkdtemp(prefix="keras_timing_hooks_")
+    try:
+        timer = FitPredictTimer(log_dir=log_dir, verbose=0, batch_size=32)
+        timer.set_model(model)
+        timer.set_params({"epochs": steps // per_epoch, "steps": per_epoch,
+                          "verbose": 0})
+        logs = {"loss": 0.5}
+        cpu = time.process_time()
+        timer.on_train_begin()
+        for epoch in range(steps // per_epoch):
+            timer.on_epoch_begin(epoch)
+            for batch in range(per_epoch):
+                timer.on_train_batch_begin(batch)
+                timer.on_train_batch_end(batch, logs)
+            timer.on_epoch_end(epoch, logs)
+        timer.on_train_end(logs)
+        return (time.process_time() - cpu) / steps * 1e6
+    finally:
+        shutil.rmtree(log_dir, ignore_errors=True)
 
-        async_safe = True
 
-        def __init__(self):
-            super().__init__()
-            self.times = []
+def fit_ms_per_step(keras, rounds, epochs, samples):
+    """Median wall ms per train step of each configuration."""
+    from keras_timing import FitPredictTimer
+    from keras_timing import demo
 
-        def on_train_batch_begin(self, batch, logs=None):
-            self.times.append(time.perf_counter())
-
-        def on_train_batch_end(self, batch, logs=None):
-            self.times.append(time.perf_counter())
-
-    def timer(**kw):
-        return lambda: [FitPredictTimer(
-            log_dir=tempfile.mkdtemp(dir=log_root), verbose=0, **kw)]
-
-    out = {
+    model, x, y = demo.dense_example(keras, samples=samples)
+    log_root = tempfile.mkdtemp(prefix="keras_timing_fit_")
+    configs = {
         "no callback": lambda: [],
-        "bare list timer": lambda: [ListTimer()],
-        "FitPredictTimer()": timer(),
-        "FitPredictTimer(profile_steps=(50, 55))": timer(
-            profile_steps=(50, 55)),
-        "keras TensorBoard(update_freq='batch')": lambda: [
-            keras.callbacks.TensorBoard(
-                log_dir=tempfile.mkdtemp(dir=log_root), update_freq="batch")],
+        "FitPredictTimer()": lambda: [FitPredictTimer(
+            log_dir=tempfile.mkdtemp(dir=log_root), verbose=0)],
     }
-    return out
+    if keras.backend.backend() == "tensorflow":
+        configs["keras TensorBoard(update_freq='batch')"] = lambda: [
+            keras.callbacks.TensorBoard(
+                log_dir=tempfile.mkdtemp(dir=log_root), update_freq="batch")]
+    steps = -(-samples // 32) * epochs
+    per_step = {name: [] for name in configs}
+    try:
+        model.fit(x, y, batch_size=32, epochs=1, verbose=0)  # compile
+        for _ in range(rounds):
+            order = list(configs)
+            random.shuffle(order)
+            for name in order:
+                callbacks = configs[name]()
+                start = time.perf_counter()
+                model.fit(x, y, batch_size=32, epochs=epochs, verbose=0,
+                          callbacks=callbacks)
+                per_step[name].append(
+                    (time.perf_counter() - start) * 1e3 / steps)
+    finally:
+        shutil.rmtree(log_root, ignore_errors=True)
+    return {name: statistics.median(v) for name, v in per_step.items()}
+
+
+def one_backend(args):
+    """Runs in a child process with KERAS_BACKEND set; prints JSON."""
+    import keras
+
+    hooks = [hooks_us_per_step(keras, args.steps) for _ in range(3)]
+    fit = fit_ms_per_step(keras, args.rounds, args.epochs, args.samples)
+    print(json.dumps({"backend": keras.backend.backend(),
+                      "keras": keras.__version__,
+                      "hooks_us": statistics.median(hooks),
+                      "fit_ms": fit}))
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=15)
-    parser.add_argument("--samples", type=int, default=8192)
-    parser.add_argument("--epochs", type=int, default=3,
-                        help="epochs per fit (one fit per configuration "
-                             "and round)")
-    parser.add_argument("--full", action="store_true",
-                        help="fit with validation_split=0.2, then predict "
-                             "over the data, each round")
-    parser.add_argument("--skip", nargs="*", default=[],
-                        help="configurations to leave out (by name prefix)")
+    parser.add_argument("--backends", default="tensorflow,jax,torch")
+    parser.add_argument("--steps", type=int, default=20000,
+                        help="back-to-back hook steps")
+    parser.add_argument("--rounds", type=int, default=9)
+    parser.add_argument("--epochs", type=int, default=4)
+    parser.add_argument("--samples", type=int, default=8192,
+                        help="samples of the fit (256 steps an epoch)")
+    parser.add_argument("--one", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.one:
+        return one_backend(args)
 
-    import keras
+    results = []
+    for backend in args.backends.split(","):
+        env = dict(os.environ, KERAS_BACKEND=backend,
+                   TF_CPP_MIN_LOG_LEVEL="3")
+        out = subprocess.run(
+            [sys.executable, __file__, "--one", "--steps", str(args.steps),
+             "--rounds", str(args.rounds), "--epochs", str(args.epochs),
+             "--samples", str(args.samples)],
+            env=env, capture_output=True, text=True)
+        if out.returncode:
+            print("%s: failed\n%s" % (backend, out.stderr[-2000:]))
+            continue
+        results.append(json.loads(out.stdout.strip().splitlines()[-1]))
 
-    x = np.random.rand(args.samples, 10).astype("float32")
-    y = np.random.rand(args.samples, 1).astype("float32")
-    model = build(keras)
-    log_root = tempfile.mkdtemp(prefix="keras_timing_bench_")
-    try:
-        todo = {k: v for k, v in configs(keras, log_root).items()
-                if not any(k.startswith(s) for s in args.skip)}
-        train = int(args.samples * (0.8 if args.full else 1.0))
-        steps = int(np.ceil(train / 32)) * args.epochs
-        model.fit(x, y, batch_size=32, epochs=1, verbose=0)  # compile
-        per_step = {name: [] for name in todo}
-        outside = {name: [] for name in todo}
-        cpu_per_step = {name: [] for name in todo}
-        for _ in range(args.rounds):
-            order = list(todo)
-            random.shuffle(order)
-            for name in order:
-                callbacks = todo[name]()
-                cpu = time.process_time()
-                start = time.perf_counter()
-                model.fit(x, y, batch_size=32, epochs=args.epochs,
-                          verbose=0, callbacks=callbacks,
-                          validation_split=0.2 if args.full else 0.0)
-                if args.full:
-                    model.predict(x, batch_size=32, verbose=0,
-                                  callbacks=callbacks)
-                per_step[name].append(
-                    (time.perf_counter() - start) * 1e3 / steps)
-                cpu_per_step[name].append(
-                    (time.process_time() - cpu) * 1e3 / steps)
-                if name.startswith("FitPredictTimer"):
-                    outside[name].append(median_outside(callbacks[0]))
-    finally:
-        shutil.rmtree(log_root, ignore_errors=True)
-
-    base = statistics.median(per_step["no callback"])
-    print("backend %s, keras %s, %s, %s, %d cores; %d rounds x %d train "
-          "steps%s" % (keras.backend.backend(), keras.__version__,
-                       platform.machine(),
-                       platform.processor() or platform.platform(),
-                       os.cpu_count(), args.rounds, steps,
-                       " (+ validation and predict; ms per train step)"
-                       if args.full else ""))
-    cpu_base = statistics.median(cpu_per_step["no callback"])
-    keras_tb = [v for k, v in per_step.items() if k.startswith("keras")]
-    tb = statistics.median(keras_tb[0]) if keras_tb else float("nan")
-    print("| configuration | median ms/step | ratio to no callback | "
-          "ratio to keras TensorBoard | median CPU ms/step (all threads) | "
-          "CPU ratio |")
-    print("|---|---:|---:|---:|---:|---:|")
-    for name, values in per_step.items():
-        med = statistics.median(values)
-        cpu_med = statistics.median(cpu_per_step[name])
-        print("| %s | %.3f | %.3fx | %.3fx | %.3f | %.3fx |" % (
-            name, med, med / base, med / tb, cpu_med, cpu_med / cpu_base))
-    ratio = statistics.median(per_step["FitPredictTimer()"]) / base
-    print("verdict: FitPredictTimer costs %.3fx a step without callback "
-          "(target <= 1.02x): %s" % (ratio, "met" if ratio <= 1.02 else
-                                     "missed"))
-    plain = outside.get("FitPredictTimer()")
-    prof = outside.get("FitPredictTimer(profile_steps=(50, 55))")
-    if plain and prof:
-        r = statistics.median(prof) / statistics.median(plain)
-        print("verdict: outside the capture window (steps < 45 or > 60), "
-              "the median batch_ms with profiling is %.3fx that without "
-              "(target <= 1.01x): %s" % (r, "met" if r <= 1.01 else
-                                         "missed"))
-
-
-def median_outside(timer, lo=45, hi=60):
-    """Median batch_ms of the steps outside [lo, hi], read back from disk."""
-    from keras_timing import report
-
-    times = report.read_run(os.path.join(timer.launch_dir, "train"))
-    return statistics.median(t.batch_ms for t in times
-                             if not t.is_first and not lo <= t.last_step <= hi)
+    print("%s, %s, %d cores; keras %s" % (
+        platform.machine(), platform.processor() or platform.platform(),
+        os.cpu_count(), results[0]["keras"] if results else "?"))
+    print("\nHooks + writer, %d back-to-back steps, process CPU time (both "
+          "threads), median of 3:\n" % args.steps)
+    print("| backend | CPU µs per step | target |")
+    print("|---|---:|---:|")
+    for r in results:
+        print("| %s | %.1f | <= %.0f |" % (r["backend"], r["hooks_us"],
+                                          HOOK_TARGET_US))
+    print("\nDense model fit, %d epochs of %d steps, batch 32, median of %d "
+          "interleaved rounds:\n" % (args.epochs, -(-args.samples // 32),
+                                     args.rounds))
+    print("| backend | configuration | ms per step | ratio to no callback |")
+    print("|---|---|---:|---:|")
+    verdicts = []
+    for r in results:
+        base = r["fit_ms"]["no callback"]
+        for name, ms in r["fit_ms"].items():
+            print("| %s | %s | %.3f | %.3fx |" % (r["backend"], name, ms,
+                                                  ms / base))
+        ratio = r["fit_ms"]["FitPredictTimer()"] / base
+        target = FIT_TARGET.get(r["backend"], 1.05)
+        verdicts.append(
+            "%s: hooks %.1f µs/step (%s), fit %.3fx (target <= %.2fx, %s)"
+            % (r["backend"], r["hooks_us"],
+               "met" if r["hooks_us"] <= HOOK_TARGET_US else "missed",
+               ratio, target, "met" if ratio <= target else "missed"))
+    print()
+    for line in verdicts:
+        print("verdict: " + line)
 
 
 if __name__ == "__main__":

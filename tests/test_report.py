@@ -57,11 +57,14 @@ def test_text_report_shows_each_run_and_the_ratio(logged, capsys):
     assert "costs" in out and "x a predict" in out
 
 
-def test_missing_or_empty_folder_exits_2_with_a_message(tmp_path, capsys):
+def test_missing_empty_or_not_a_folder_exits_2_with_a_message(tmp_path, capsys):
     assert cli.main(["report", str(tmp_path / "nope")]) == 2
     assert "no such folder" in capsys.readouterr().err
     assert cli.main(["report", str(tmp_path)]) == 2
     assert "no keras_timing runs" in capsys.readouterr().err
+    (tmp_path / "file.txt").write_text("x")
+    assert cli.main(["report", str(tmp_path / "file.txt")]) == 2
+    assert "not a folder: " in capsys.readouterr().err
 
 
 def test_damaged_files_are_named_and_valid_data_still_reported(

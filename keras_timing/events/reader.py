@@ -61,7 +61,7 @@ class _Scalars:
                                     if e.step < step]
 
     def add(self, event):
-        if event.file_version:
+        if event.HasField("file_version"):
             try:
                 self.version = float(
                     event.file_version.split("brain.Event:")[-1])

@@ -107,6 +107,7 @@ class RunWriter:
                 self._write(data)
 
     def text(self, tag, step, markdown):
+        """A Markdown text summary (the Text tab) at `step`."""
         value = summary_pb2.Summary.Value(
             tag=tag,
             metadata=text_metadata.create_summary_metadata(display_name=tag, description=""),
@@ -115,6 +116,7 @@ class RunWriter:
         self._add(summary_pb2.Summary(value=[value]), step)
 
     def image(self, tag, step, png, width, height):
+        """A PNG image summary (the Images tab), `width` x `height` px."""
         value = summary_pb2.Summary.Value(
             tag=tag,
             metadata=image_metadata.create_summary_metadata(
@@ -134,11 +136,13 @@ class RunWriter:
         self._add(summary_pb2.Summary(value=[value]), 0)
 
     def flush(self):
+        """Hands what was written to the operating system."""
         with self._lock:
             if self._file is not None:
                 self._file.flush()
 
     def close(self):
+        """Closes the file; a later write opens a new one."""
         with self._lock:
             if self._file is not None:
                 self._file.close()
@@ -157,6 +161,13 @@ def per_sample_layout(runs_title, value_tag, lower_tag, upper_tag):
 
     Every run that has the three tags (train and predict among them) is drawn
     in the same chart, its p10-p90 band around the value.
+
+    Args:
+        runs_title: The chart's title.
+        value_tag, lower_tag, upper_tag: The tags of the line and its band.
+
+    >>> per_sample_layout("ms", "v", "lo", "hi").category[0].title
+    'fit vs predict'
     """
     series = layout_pb2.MarginChartContent.Series(
         value=value_tag, lower=lower_tag, upper=upper_tag)

@@ -26,7 +26,7 @@ log_dir, spe, kill_at = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 
 
 class Clock(keras.callbacks.Callback):
-    """Epoch begins and batch ends, nothing else."""
+    """Epoch begins, batch begins and ends, nothing else."""
 
     def __init__(self):
         super().__init__()
@@ -34,6 +34,9 @@ class Clock(keras.callbacks.Callback):
 
     def on_epoch_begin(self, epoch, logs=None):
         self.marks.append(("epoch", time.perf_counter()))
+
+    def on_train_batch_begin(self, batch, logs=None):
+        self.marks.append(("begin", time.perf_counter()))
 
     def on_train_batch_end(self, batch, logs=None):
         self.marks.append(("end", time.perf_counter()))
@@ -119,13 +122,18 @@ def test_rebuilt_figures_match_the_data_and_a_bare_clock(dead_run):
     log_dir, spe, executions, marks = dead_run
     (launch,) = report.report(log_dir)
     train = launch["runs"][schema.TRAIN]
-    # The bare clock's interval per call: from the previous batch end (or
-    # the epoch's begin) to this batch end.
+    # The bare clock's interval per call: from the previous batch end to
+    # this batch end; an epoch's first from its begin hook (the time from
+    # epoch begin to there is the epoch's start, apart from the steps).
     intervals, last = [], None
     for kind, at in marks:
-        if kind == "end":
+        if kind == "epoch":
+            last = None
+        elif kind == "begin" and last is None:
+            last = at
+        elif kind == "end":
             intervals.append((at - last) * 1e3)
-        last = at
+            last = at
     assert len(intervals) == len(executions)
     # The fit's first call and the calls that compiled again (the partial
     # batch, on JAX) are left out of the figures; which they were, tbparse
