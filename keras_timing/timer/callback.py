@@ -10,7 +10,9 @@ import warnings
 
 import keras
 
+from keras_timing import backend
 from keras_timing import schema
+from keras_timing.profiling import compiles
 from keras_timing.profiling import session
 from keras_timing.timer import arguments
 from keras_timing.timer import keras_loop
@@ -30,9 +32,6 @@ class FitPredictTimer(keras.callbacks.Callback):
     evaluate and predict it prints a summary and, once it has seen both fit
     and predict of the same model, the fit/predict ratio per sample
     (totals, compilation left out).
-
-    Batch times are device-paced: a step ends when its results reached the
-    host, not when it was dispatched (see `clock.py`).
 
     Args:
         log_dir: Folder for the event files; each launch gets a sub-folder.
@@ -216,9 +215,6 @@ class FitPredictTimer(keras.callbacks.Callback):
             return None
 
     def _counter(self, model, run_name):
-        from keras_timing import backend
-        from keras_timing.profiling import compiles
-
         kind = {schema.TRAIN: "train", schema.PREDICT: "predict"}.get(
             run_name, "test")
         try:
@@ -270,46 +266,15 @@ class FitPredictTimer(keras.callbacks.Callback):
             self._profiling.finish(run)
             launch.drain(final=True)
             launch.call_ended()
-            self._summarize(run, also)
+            launch.summarize(run, also, self.verbose)
         except Exception as e:
             self._fail(e)
-
-    def _summarize(self, run, also):
-        launch = self._launch
-        shown = [run] + [r for r in launch.recorders.values()
-                         if r.run == also and r.name.replace(
-                             also, run.run, 1) == run.name]
-        summaries = self.summaries()
-        ratio, basis = summary_text.ratio_and_basis(summaries)
-        for r in shown:
-            s = summaries[r.name]
-            text = summary_text.markdown([s], ratio, basis)
-            r.writer.text(schema.SUMMARY_TEXT, r.last_step, text)
-            r.writer.scalars(r.last_step, {
-                schema.SUMMARY_SCALARS + k: s[k]
-                for k in schema.SUMMARY_FIELDS if s[k] == s[k]})
-            r.writer.flush()
-        if not self.verbose:
-            return
-        if run.last_call_steps < 5 or run.name != run.run:
-            print(summary_text.short_line(summaries[run.name]))
-            return
-        out = ["", "keras_timing (%s):" % launch.path]
-        for r in shown:
-            out += summary_text.lines(summaries[r.name])
-        if ratio == ratio:
-            out.append(summary_text.ratio_line(ratio, basis))
-        print("\n".join(out))
 
     # ---- public ----------------------------------------------------------
 
     def summaries(self):
         """Summary dicts per run folder name (see `RunStats.summary`)."""
-        if self._launch is None:
-            return {}
-        with self._launch.lock:
-            return {name: r.stats.summary()
-                    for name, r in self._launch.recorders.items()}
+        return self._launch.summaries() if self._launch is not None else {}
 
     @property
     def fit_predict_ratio(self):

@@ -19,6 +19,7 @@ from keras_timing.events.flusher import Flusher
 from keras_timing.events.writer import per_sample_layout
 from keras_timing.profiling import session
 from keras_timing.timer import keras_loop
+from keras_timing.timer import summary as summary_text
 from keras_timing.timer import workers
 from keras_timing.timer.clock import Timeline
 from keras_timing.timer.recorder import RunRecorder
@@ -170,6 +171,43 @@ class Launch:
             # write them while holding the GIL): this hook writes, so
             # memory stays bounded. Its own time was taken before.
             self.flush()
+
+    # ---- summaries ----------------------------------------------------------------
+
+    def summaries(self):
+        """Summary dicts per run folder name (see `RunStats.summary`)."""
+        with self.lock:
+            return {name: r.stats.summary()
+                    for name, r in self.recorders.items()}
+
+    def summarize(self, run, also=None, verbose=1):
+        """At a call's end: the summary of `run` (and of its `also` run,
+        validation for train) as text and scalars, and printed."""
+        shown = [run] + [r for r in self.recorders.values()
+                         if r.run == also and r.name.replace(
+                             also, run.run, 1) == run.name]
+        summaries = self.summaries()
+        ratio, basis = summary_text.ratio_and_basis(summaries)
+        for r in shown:
+            s = summaries[r.name]
+            text = summary_text.markdown([s], ratio, basis)
+            r.writer.text(schema.SUMMARY_TEXT, r.last_step, text)
+            r.writer.scalars(r.last_step, {
+                schema.SUMMARY_SCALARS + k: s[k]
+                for k in schema.SUMMARY_FIELDS if s[k] == s[k]})
+            r.writer.flush()
+        if not verbose:
+            return
+        if run.last_call_steps < 5 or run.name != run.run:
+            # A tiny call, or another model's: one line at most.
+            print(summary_text.short_line(summaries[run.name]))
+            return
+        out = ["", "keras_timing (%s):" % self.path]
+        for r in shown:
+            out += summary_text.lines(summaries[r.name])
+        if ratio == ratio:
+            out.append(summary_text.ratio_line(ratio, basis))
+        print("\n".join(out))
 
     # ---- writing ------------------------------------------------------------------
 
