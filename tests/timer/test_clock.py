@@ -219,3 +219,214 @@ def test_steps_before_a_compile_are_not_given_its_time():
     assert [one.batch_ms, two.batch_ms, three.batch_ms] == pytest.approx(
         [100, 100, 100])
     assert four.kind == "recompile" and four.batch_ms == pytest.approx(1050)
+
+
+def test_an_epoch_anchor_inside_late_end_hooks_starts_its_step_anew():
+    # Steps 1, 2 begin at 0.1, 0.2; the next epoch anchors at 0.25 and
+    # begins step 3 at 0.3; the end hooks come together at 1.0 .. 1.002.
+    line = Timeline()
+    line.anchor(T, 0.0)
+    line.begin(T, 1, t=0.1)
+    line.begin(T, 2, t=0.2)
+    line.anchor(T, 0.25)
+    line.begin(T, 3, t=0.3)
+    for step, t in ((1, 1.0), (2, 1.001), (3, 1.002)):
+        line.end(T, step, t=t)
+    line.settle(T)
+    one, two, three = line.drain()
+    # Steps 1-2: 0.1 s of epoch start, then 0.1 -> 1.001 shared: 450.5 ms.
+    assert (one.epoch_start_ms, one.batch_ms) == pytest.approx((100, 450.5))
+    assert (two.input_wait_ms, two.batch_ms) == pytest.approx((0, 450.5))
+    # Step 3 cannot start at its anchor (0.25) while step 2 runs to 1.001:
+    # no epoch start, and its own 1 ms.
+    assert (three.epoch_start_ms, three.input_wait_ms,
+            three.batch_ms) == pytest.approx((0, 0, 1))
+
+
+def test_late_end_hooks_are_shared_exactly():
+    # Begins every 0.2 s, end hooks 1.301 .. 1.305: 0.2 -> 1.305 is 1105 ms
+    # over 5 steps, 221 ms each, with 200 ms of epoch start before step 1.
+    line = Timeline()
+    line.anchor(T, 0.0)
+    for i in range(1, 6):
+        line.begin(T, i, t=0.2 * i)
+    for i in range(1, 6):
+        line.end(T, i, t=1.3 + 0.001 * i)
+    line.settle(T)
+    times = line.drain()
+    assert [t.batch_ms for t in times] == pytest.approx([221] * 5)
+    assert [t.epoch_start_ms for t in times] == pytest.approx([200, 0, 0, 0, 0])
+    assert [t.end_time for t in times] == pytest.approx(
+        [0.421, 0.642, 0.863, 1.084, 1.305])
+
+
+def test_device_bound_steps_keep_their_own_times_at_any_clock_origin():
+    # perf_counter's origin is arbitrary: the same 10, 50, 10 ms at t=1000.
+    line = Timeline()
+    line.anchor(T, 1000.0)
+    for i in range(1, 4):
+        line.begin(T, i, t=1000.0 + 0.001 * i)
+    for i, e in enumerate((1000.011, 1000.061, 1000.071), 1):
+        line.end(T, i, t=e)
+    line.settle(T)
+    assert [t.batch_ms for t in line.drain()] == pytest.approx(
+        [10, 50, 10], abs=1e-6)
+
+
+def test_input_wait_and_epoch_start_are_per_step_with_steps_per_execution():
+    # Steps 1-4 run 0.1 -> 0.5 after 100 ms of epoch start; steps 5-8 begin
+    # at 0.7 (200 ms of input wait after 0.5) and end at 1.1.
+    # Per step: 25 ms epoch start, 100 ms batch; then 50 ms wait, 100 ms.
+    line = Timeline()
+    line.anchor(T, 0.0)
+    line.begin(T, 1, t=0.1)
+    line.end(T, 4, t=0.5)
+    line.begin(T, 5, t=0.7)
+    line.end(T, 8, t=1.1)
+    line.settle(T)
+    a, b = line.drain()
+    assert (a.epoch_start_ms, a.input_wait_ms, a.batch_ms) == pytest.approx(
+        (25, 0, 100))
+    assert (b.epoch_start_ms, b.input_wait_ms, b.batch_ms) == pytest.approx(
+        (0, 50, 100))
+    assert (b.first_step, b.last_step, b.interval_ms) == (
+        5, 8, pytest.approx(600))
+
+
+def test_call_numbers_and_pending_steps_per_run():
+    line = Timeline()
+    assert line.call_number(T) == 0
+    line.anchor(T, 0.0, first_of_call=True)
+    line.anchor(T, 0.1)              # an epoch begin: still call 1
+    assert (line.call_number(T), line.call_number(V)) == (1, 0)
+    line.begin(T, 1, t=0.2)
+    assert line.has_pending(T, 1) and not line.has_pending(T, 0)
+    assert not line.has_pending(V, 1)
+    line.end(T, 1, t=0.3)
+    line.settle(T)
+    (one,) = line.drain()
+    assert not line.has_pending(T, 1)
+    # The epoch anchor kept the call's "first": 100 ms from 0.1 to 0.2.
+    assert (one.call, one.kind, one.epoch_start_ms) == (
+        1, "first", pytest.approx(100))
+    line.anchor(T, 1.0, first_of_call=True)
+    line.begin(T, 1, t=1.0)
+    line.end(T, 1, t=1.5)
+    line.settle(T)
+    (again,) = line.drain()
+    assert (line.call_number(T), again.call, again.kind) == (2, 2, "first")
+
+
+def test_hook_times_default_to_the_given_clock():
+    ticks = iter([1.0, 1.5, 3.0])
+    line = Timeline(now=lambda: next(ticks))
+    line.anchor(T)
+    line.begin(T, 1)
+    line.end(T, 1)
+    line.settle(T)
+    (t,) = line.drain()
+    # Anchor 1.0, begin 1.5, end 3.0.
+    assert (t.epoch_start_ms, t.batch_ms, t.end_time) == pytest.approx(
+        (500, 1500, 3.0))
+
+
+def test_steps_drained_one_by_one_are_each_returned_once():
+    line = Timeline()
+    line.anchor(T, 0.0)
+    for step in (1, 2, 3, 4):
+        line.begin(T, step, t=float(step))
+        assert line.end(T, step, t=step + 0.25) == 1   # one row waits
+        line.settle(T)
+        (t,) = line.drain()
+        # Each step runs from its begin to a quarter second later.
+        assert (t.last_step, t.batch_ms) == (step, pytest.approx(250))
+    assert line.drain() == []
+
+
+def test_beginning_again_after_drains_drops_only_the_dead_step():
+    line = Timeline()
+    line.anchor(T, 0.0)
+    _steps(line, T, [(0.0, 0.5)])
+    assert len(line.drain()) == 1
+    line.begin(T, 2, t=1.0)
+    line.begin(T, 3, t=1.1)
+    line.begin(T, 3, t=2.0)   # step 3 again: only its first begin is dead
+    assert line.end(T, 2, t=1.2) == 3
+    line.end(T, 3, t=2.5)
+    line.settle(T)
+    two, three = line.drain()
+    # 0.5 -> 1.0 is input wait, step 2 runs 1.0 -> 1.2, step 3 2.0 -> 2.5.
+    assert (two.input_wait_ms, two.batch_ms) == pytest.approx((500, 200))
+    assert (three.last_step, three.input_wait_ms, three.batch_ms) == (
+        3, pytest.approx(800), pytest.approx(500))
+
+
+def test_close_after_drains_drops_the_unended_step_and_settles_the_rest():
+    line = Timeline()
+    line.anchor(T, 0.0)
+    _steps(line, T, [(0.0, 0.5)])
+    assert len(line.drain()) == 1
+    line.begin(T, 2, t=1.0)
+    line.end(T, 2, t=1.5)
+    line.begin(T, 3, t=1.6)   # its data ran out: no end hook
+    line.close()
+    (two,) = line.drain()     # close settled step 2 as not compiled
+    assert (two.last_step, two.kind, two.batch_ms) == (
+        2, None, pytest.approx(500))
+    assert line.drain() == [] and line.end(T, 3, t=9.0) == 0
+    line.begin(T, 3, t=2.0)
+    line.end(T, 3, t=2.25)
+    line.close()
+    (three,) = line.drain()
+    assert (three.last_step, three.kind, three.batch_ms) == (
+        3, None, pytest.approx(250))
+
+
+def test_settle_marks_a_compiled_last_step():
+    line = Timeline()
+    line.anchor(T, 0.0)
+    line.begin(T, 1, t=0.0)
+    line.end(T, 1, t=1.0)
+    line.settle(T, compiled=True)
+    assert [t.kind for t in line.drain()] == ["recompile"]
+
+
+def test_an_ended_step_waits_for_a_later_open_step_behind_a_settled_one():
+    # Steps 1-3 begin at 0.0, 0.1, 0.2; step 1's end hook (0.5) comes after
+    # step 3 began, and step 3 is not yet known not to have compiled; step
+    # 2 (settled by step 3's begin) has not ended.
+    line = Timeline()
+    line.anchor(T, 0.0)
+    for step, t in ((1, 0.0), (2, 0.1), (3, 0.2)):
+        line.begin(T, step, t=t)
+    line.end(T, 1, t=0.5)
+    assert line.drain() == []
+    line.end(T, 2, t=0.6)
+    line.end(T, 3, t=1.5)
+    line.begin(T, 4, t=1.6, compiled=True)   # step 3 compiled
+    line.end(T, 4, t=1.7)
+    line.settle(T)
+    one, two, three, four = line.drain()
+    # Step 3's compile from 0.2 held the hooks of 1 and 2: both end by 0.2,
+    # one clump 0.0 -> 0.2 over two steps, 100 ms each; step 3 keeps
+    # 0.2 -> 1.5; step 4 waits 1.5 -> 1.6 and runs 1.6 -> 1.7.
+    assert [one.batch_ms, two.batch_ms] == pytest.approx([100, 100])
+    assert (three.kind, three.batch_ms) == ("recompile", pytest.approx(1300))
+    assert (four.input_wait_ms, four.batch_ms) == pytest.approx((100, 100))
+
+
+def test_an_end_hook_reading_an_earlier_time_gives_no_negative_time():
+    # Step 2's hook read the clock (1.5) before step 1's (2.0) but ran
+    # after step 1 was drained: step 2 starts at 2.0 and is given 0 ms.
+    line = Timeline()
+    line.anchor(T, 0.0)
+    line.begin(T, 1, t=0.0)
+    line.begin(T, 2, t=0.5)
+    line.end(T, 1, t=2.0)
+    line.settle(T)
+    (one,) = line.drain()
+    assert (one.batch_ms, one.end_time) == (pytest.approx(2000), 2.0)
+    line.end(T, 2, t=1.5)
+    line.settle(T)
+    (two,) = line.drain()
+    assert (two.input_wait_ms, two.batch_ms, two.end_time) == (0.0, 0.0, 1.5)

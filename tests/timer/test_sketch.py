@@ -46,3 +46,40 @@ def test_empty_sketch_gives_nan_and_bad_error_is_refused():
     assert np.isnan(Sketch().quantile(0.5))
     with pytest.raises(ValueError, match="relative_error"):
         Sketch(relative_error=0)
+
+
+def test_quantiles_of_five_values_pick_the_lower_rank():
+    # Ranks q * (5 - 1): 0 -> 1.0, 1 -> 2.0, 2 -> 3.0, 3 -> 4.0, 4 -> 5.0.
+    s = Sketch()
+    for v in (5.0, 3.0, 1.0, 4.0, 2.0):
+        s.add(v)
+    got = [s.quantile(q) for q in (0.0, 0.25, 0.5, 0.75, 1.0)]
+    assert got == pytest.approx([1.0, 2.0, 3.0, 4.0, 5.0], rel=0.005)
+
+
+def test_a_single_value_comes_back_exactly():
+    s = Sketch()
+    s.add(3.7)
+    assert (s.quantile(0.5), s.min, s.max, len(s)) == (3.7, 3.7, 3.7, 1)
+
+
+def test_zeros_are_counted_apart_and_weighted_mean_is_exact():
+    s = Sketch()
+    assert len(s) == 0
+    s.add(0.0, weight=2)
+    s.add(0.0)
+    s.add(6.0, weight=3)
+    # Six values: 0, 0, 0, 6, 6, 6; mean 18 / 6 = 3.
+    assert (s.count, s.mean, len(s)) == (6, 3.0, 2)
+    # Rank 0.4 * 5 = 2 is the third zero; rank 0.6 * 5 = 3 the first six.
+    assert s.quantile(0.4) == 0.0
+    assert s.quantile(0.6) == 6.0
+
+
+def test_relative_error_must_lie_strictly_between_zero_and_one():
+    assert Sketch(relative_error=0.01).relative_error == 0.01
+    for bad in (1, 1.5, -0.1):
+        with pytest.raises(ValueError) as err:
+            Sketch(relative_error=bad)
+        assert str(err.value) == (
+            "relative_error must be in (0, 1), got %r" % (bad,))

@@ -1,0 +1,104 @@
+"""The summary's text and the fit/predict ratio on hand-written figures.
+
+The console lines and the Markdown table are part of the public output, so
+they are compared as whole strings.
+"""
+
+import math
+
+import pytest
+
+from keras_timing.timer import summary
+
+NAN = math.nan
+
+
+def _run(**changes):
+    s = {"run": "train", "steps": 1200, "p50_ms": 12.345, "p90_ms": 20.0,
+         "p99_ms": 31.0, "first_batch_ms": 1234.4, "recompiles": 2,
+         "recompile_ms": 456.0, "input_wait_share": 0.125,
+         "samples_per_sec": 2592.1, "ms_per_sample": 0.3858,
+         "ms_per_step": 12.9, "call_ms": 20000.0, "outside_steps_ms": 500.0,
+         "epoch_start_ms": 120.0}
+    s.update(changes)
+    return s
+
+
+def test_ratio_per_sample_where_both_batch_sizes_are_known():
+    runs = {"train": {"ms_per_sample": 3.0, "ms_per_step": 90.0},
+            "predict": {"ms_per_sample": 1.5, "ms_per_step": 10.0}}
+    assert summary.ratio_and_basis(runs) == (2.0, "per sample")
+    assert summary.fit_predict_ratio(runs) == 2.0
+
+
+@pytest.mark.parametrize("unknown", [NAN, None, 0.0])
+def test_ratio_falls_back_to_per_step_where_a_batch_size_is_unknown(unknown):
+    # 90 ms per training step over 10 ms per predict step.
+    runs = {"train": {"ms_per_sample": 3.0, "ms_per_step": 90.0},
+            "predict": {"ms_per_sample": unknown, "ms_per_step": 10.0}}
+    assert summary.ratio_and_basis(runs) == (9.0, "per step")
+
+
+@pytest.mark.parametrize("runs", [
+    {"train": {"ms_per_sample": 3.0, "ms_per_step": 90.0}},
+    {"predict": {"ms_per_sample": 3.0, "ms_per_step": 90.0}},
+    {"train": {}, "predict": {}},
+    {"train": {"ms_per_step": 1.0}, "predict": {"ms_per_step": 0.0}},
+])
+def test_ratio_is_nan_without_both_runs(runs):
+    ratio, basis = summary.ratio_and_basis(runs)
+    assert math.isnan(ratio) and basis == "per sample"
+    assert math.isnan(summary.fit_predict_ratio(runs))
+
+
+def test_console_lines_of_a_full_summary():
+    # 1 - 500 / 20,000 of the calls' time is in steps: 97.5%.
+    assert summary.lines(_run()) == [
+        "train: 1200 steps; batch ms p50 12.3, p90 20, p99 31; first batch "
+        "1234 ms; 2 recompiles 456 ms (compilation, left out)",
+        "  input wait 12.5% of step time; 2,592 samples/s; 0.386 ms per "
+        "sample (batch + input wait)",
+        "  steps hold 97.5% of the 20,000 ms the calls took; outside steps "
+        "500 ms (epoch starts 120 ms)",
+    ]
+
+
+def test_console_lines_without_batch_size_calls_or_recompiles():
+    s = _run(recompiles=0, ms_per_sample=NAN, samples_per_sec=NAN,
+             call_ms=0.0, first_batch_ms=NAN, input_wait_share=NAN)
+    assert summary.lines(s) == [
+        "train: 1200 steps; batch ms p50 12.3, p90 20, p99 31; first batch "
+        "n/a ms (compilation, left out)",
+        "  input wait n/a of step time; 12.9 ms per step (batch size "
+        "unknown) (batch + input wait)",
+    ]
+    one = summary.lines(_run(recompiles=1, call_ms=None))
+    assert one[0].endswith("; 1 recompile 456 ms (compilation, left out)")
+    assert len(one) == 2
+
+
+def test_short_and_ratio_lines():
+    assert summary.short_line(_run(run="predict", steps=10, ms_per_step=2.5)
+                              ) == "predict: 10 steps, 2.5 ms per step"
+    assert summary.ratio_line(2.0, "per step") == (
+        "fit vs predict, per step, compilation left out: a training step "
+        "costs 2.00x a predict step")
+    assert summary.ratio_line(NAN).startswith("fit vs predict, per sample,")
+    assert summary.ratio_line(NAN).endswith("costs n/ax a predict step")
+
+
+def test_markdown_table_and_ratio():
+    head = ("| run | steps | p50 ms | p90 ms | p99 ms | first batch ms | "
+            "recompile ms | input wait | samples/s | ms/sample |\n"
+            "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
+    train = ("| train | 1200 | 12.3 | 20 | 31 | 1234 | 456 | 12.5% | 2,592 | "
+             "0.386 |\n")
+    predict = ("| predict | 10 | 1 | 2 | 3 | n/a | n/a | 0.0% | n/a | n/a |\n")
+    p = _run(run="predict", steps=10, p50_ms=1.0, p90_ms=2.0, p99_ms=3.0,
+             first_batch_ms=NAN, input_wait_share=0.0,
+             samples_per_sec=NAN, ms_per_sample=NAN)
+    del p["recompile_ms"]
+    assert summary.markdown([_run(), p]) == head + train + predict
+    assert summary.markdown([_run()], 3.0) == head + train + (
+        "\nfit vs predict, per sample, compilation left out: a training "
+        "step costs 3.00x a predict step\n")
