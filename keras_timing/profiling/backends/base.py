@@ -33,13 +33,16 @@ import os
 import shutil
 import threading
 
+from keras_timing.profiling.backends.accounting import Accounting
+
 
 class ProfilerBusy(RuntimeError):
     """Another profiler (not ours) is running; this capture cannot start."""
 
 
-class Profiler:
-    """One framework's profiler, one capture at a time.
+class Profiler(Accounting):
+    """One framework's profiler, one capture at a time, and its counts of
+    FLOPs, memory and compiles (`Accounting`).
 
     Subclasses set `name` and `trace_suffix` and implement the framework
     calls below; the public methods are the same for every framework.
@@ -51,6 +54,7 @@ class Profiler:
     thread_bound = False
 
     def __init__(self):
+        super().__init__()
         self._capture = None
         self._thread = None
 

@@ -9,6 +9,9 @@ the overview page finds no steps.
 on the TensorFlow backend; the package docstring shows a capture.
 """
 
+import logging
+import re
+
 import tensorflow as tf
 
 from keras_timing.profiling.backends.base import Profiler
@@ -51,6 +54,96 @@ class TensorFlowProfiler(Profiler):
         trace = tf.profiler.experimental.Trace(name, step_num=step_num, _r=1)
         trace.__enter__()
         return trace
+
+
+    # ---- accounting (backends/accounting.py) ----------------------------
+
+    def _flops(self, model, kind, batch):
+        """Float ops of the step's graph, from TensorFlow's graph profiler
+        (`tf.compat.v1.profiler`, the per-op statistics TF registers).
+
+        Keras's `train_step` / `test_step` / `predict_step` is traced into a
+        new `tf.function`'s concrete function for the batch's shapes; the
+        graph is only traced, never run, so no weight, optimizer slot or
+        metric changes. Ops whose results nothing uses (the gradient of the
+        input, which grappler prunes before running) are left out.
+        Matmuls and convolutions count 2 FLOPs per multiply-add; most
+        elementwise ops (the optimizer's among them) count 1 per element.
+        TF 2.21's XLA path (`experimental_get_compiler_ir`) gives HLO text
+        but no cost analysis, hence the graph profiler.
+        """
+        import keras
+
+        step = getattr(model, kind + "_step")
+        specs = keras.tree.map_structure(
+            lambda a: tf.TensorSpec(a.shape, a.dtype), batch)
+        graph = tf.function(step).get_concrete_function(specs).graph
+        dead = _unused_ops(graph)
+        builder = tf.compat.v1.profiler.ProfileOptionBuilder
+        options = builder(builder.float_operation()).with_empty_output()
+        if dead:
+            options = options.with_node_names(hide_name_regexes=[
+                "^(%s)$" % "|".join(re.escape(n) for n in dead)])
+        logger = tf.get_logger()
+        level = logger.level
+        logger.setLevel(logging.ERROR)  # the v1 profiler's deprecation notes
+        try:
+            found = tf.compat.v1.profiler.profile(graph=graph,
+                                                  options=options.build())
+        finally:
+            logger.setLevel(level)
+        return found.total_float_ops
+
+    def _device_name(self):
+        gpus = tf.config.list_physical_devices("GPU")
+        if not gpus:
+            return None
+        return tf.config.experimental.get_device_details(gpus[0]).get(
+            "device_name")
+
+    def _device_peak_bytes(self):
+        if not tf.config.list_logical_devices("GPU"):
+            return None
+        return tf.config.experimental.get_memory_info("GPU:0")["peak"]
+
+    def _reset_device_peak(self):
+        tf.config.experimental.reset_memory_stats("GPU:0")
+        return True
+
+    def _compile_counter(self, model, kind):
+        """The tracing count of the `tf.function`s behind the model's
+        `train_function` / `test_function` / `predict_function`."""
+        function = getattr(model, kind + "_function", None)
+        found = [function] + [c.cell_contents for c in
+                              (getattr(function, "__closure__", None) or ())
+                              if _cell_filled(c)]
+        traced = [f for f in found
+                  if hasattr(f, "experimental_get_tracing_count")]
+        if not traced:
+            return None
+        return lambda: sum(f.experimental_get_tracing_count() for f in traced)
+
+
+def _unused_ops(graph):
+    """Names of the ops that neither an output nor a stateful op (a
+    variable update) depends on."""
+    live = set()
+    stack = [t.op for t in graph.outputs] + list(graph.control_outputs)
+    stack += [op for op in graph.get_operations() if op.op_def.is_stateful]
+    while stack:
+        op = stack.pop()
+        if op.name not in live:
+            live.add(op.name)
+            stack += [t.op for t in op.inputs] + list(op.control_inputs)
+    return [op.name for op in graph.get_operations() if op.name not in live]
+
+
+def _cell_filled(cell):
+    try:
+        cell.cell_contents
+        return True
+    except ValueError:
+        return False
 
 
 profiler = TensorFlowProfiler()

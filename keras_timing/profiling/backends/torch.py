@@ -26,6 +26,7 @@ from torch.profiler import ProfilerActivity
 from torch.profiler import profile
 from torch.profiler import record_function
 
+from keras_timing.profiling import flops as flops_lib
 from keras_timing.profiling.backends import host_name
 from keras_timing.profiling.backends.base import Profiler
 
@@ -141,6 +142,71 @@ class TorchProfiler(Profiler):
         synchronously)."""
         if torch.cuda.is_available():
             torch.cuda.synchronize()
+
+
+    # ---- accounting (backends/accounting.py) ----------------------------
+
+    def _flops(self, model, kind, batch):
+        """`torch.utils.flop_counter.FlopCounterMode` over one step run
+        eagerly on the batch: forward, loss and backward for "train",
+        forward and loss for "test", forward for "predict".
+
+        It counts matmuls, convolutions and attention only (2 FLOPs per
+        multiply-add); elementwise ops, activations, pooling and the
+        optimizer (which is not run) count nothing, so this count is the
+        smallest of the three frameworks'. Nothing changes: no optimizer
+        step, the non-trainable and metric variables (batch-norm
+        statistics, seed generators, loss trackers) are copied before and
+        put back after, and each weight's `.grad` is put back as it was.
+        """
+        import keras
+        from torch.utils.flop_counter import FlopCounterMode
+
+        x, y, weight = (None if a is None else keras.tree.map_structure(
+            keras.ops.convert_to_tensor, a) for a in flops_lib.unpack(batch))
+        kept = list(model.non_trainable_variables) + list(
+            model.metrics_variables)
+        saved = [v.value.detach().clone() for v in kept]
+        grads = [v.value.grad for v in model.trainable_variables]
+        try:
+            with FlopCounterMode(display=False) as counter, \
+                    torch.set_grad_enabled(kind == "train"):
+                y_pred = model(x, training=kind == "train")
+                if kind != "predict":
+                    loss = model.compute_loss(
+                        x=x, y=y, y_pred=y_pred, sample_weight=weight,
+                        training=kind == "train")
+                if kind == "train" and loss.requires_grad:
+                    loss.backward()
+        finally:
+            for v, value in zip(kept, saved):
+                v.assign(value)
+            for v, grad in zip(model.trainable_variables, grads):
+                v.value.grad = grad
+        return counter.get_total_flops()
+
+    def _device_name(self):
+        if not torch.cuda.is_available():
+            return None
+        return torch.cuda.get_device_name(torch.cuda.current_device())
+
+    def _device_peak_bytes(self):
+        if not torch.cuda.is_available():
+            return None
+        return torch.cuda.max_memory_allocated()
+
+    def _reset_device_peak(self):
+        torch.cuda.reset_peak_memory_stats()
+        return True
+
+    def _compile_counter(self, model, kind):
+        """Steps run eagerly and never compile, unless `jit_compile=True`
+        (`torch.compile`), whose graph count dynamo keeps."""
+        if not getattr(model, "jit_compile", False):
+            return None
+        from torch._dynamo.utils import counters
+
+        return lambda: counters["stats"]["unique_graphs"]
 
 
 profiler = TorchProfiler()

@@ -1,0 +1,169 @@
+"""What every framework's profiler counts besides captures: FLOPs of a step,
+peak memory, compiles, and the device's peak FLOP/s.
+
+`Accounting` holds the shared part: one FLOP count per model, step kind and
+call shape (cached; a failure gives None and one warning, never an error),
+the host's resident-set peak where the device keeps no memory statistics
+(`profiling/memory.py`), and the peak table (`profiling/peak.py`). The
+framework subclasses (`backends/tensorflow.py`, `jax.py`, `torch.py`)
+supply `_flops`, `_device_name`, `_device_peak_bytes`,
+`_reset_device_peak` and `_compile_counter`. `base.Profiler` inherits it,
+so `backends.get()` answers all of it.
+
+Example:
+
+>>> class Fixed(Accounting):
+...     name = "fixed"
+...     def _flops(self, model, kind, batch):
+...         return 2.0 * len(batch)
+>>> import numpy as np
+>>> counter = Fixed()
+>>> counter.flops(object(), "predict", np.zeros((8, 3)))
+16.0
+>>> counter.peak_memory_mb() > 0, counter.compile_counter(None, "train")()
+(True, 0)
+"""
+
+import warnings
+import weakref
+
+from keras_timing.profiling import flops as flops_lib
+from keras_timing.profiling import memory
+from keras_timing.profiling import peak
+
+
+def null_counter():
+    """A compile counter that never moves (no framework to ask)."""
+    return lambda: 0
+
+
+class Accounting:
+    """FLOPs, memory, compiles and peak FLOP/s of one framework."""
+
+    name = None
+
+    def __init__(self):
+        self._counted = weakref.WeakKeyDictionary()
+        self._device_memory = None
+        self._warned = set()
+
+    # ---- the shared part ---------------------------------------------------
+
+    def flops(self, model, kind, batch):
+        """FLOPs of one `kind` step of `model` on `batch`, or None.
+
+        Counted once per model, kind and call shape (shapes and dtypes of
+        `batch`), then remembered. Nothing runs that changes the model's
+        weights, optimizer or metrics (each framework says how). Divide by
+        `flops.batch_size(batch)` for FLOPs per sample.
+
+        Args:
+            model: A compiled Keras model (its optimizer built, as it is
+                once `fit` has begun, for "train").
+            kind: "train", "test" or "predict".
+            batch: x, or (x, y) / (x, y, sample_weight), numpy or backend
+                arrays of the shape the loop feeds.
+
+        Returns:
+            A float, or None where the framework cannot tell (one warning
+            per kind says why).
+
+        Raises:
+            ValueError: for a `kind` not listed above.
+        """
+        flops_lib.check_kind(kind)
+        try:
+            key = (kind, flops_lib.call_shape(batch))
+            known = self._counted.setdefault(model, {})
+        except TypeError:  # a model that takes no weak reference
+            key, known = None, {}
+        if key in known:
+            return known[key]
+        try:
+            count = self._flops(model, kind, batch)
+            count = None if count is None or count <= 0 else float(count)
+        except Exception as e:
+            count = None
+            if kind not in self._warned:
+                self._warned.add(kind)
+                warnings.warn("keras_timing: the FLOPs of the %s step could "
+                              "not be counted on %s: %s: %s" % (
+                                  kind, self.name, type(e).__name__, e))
+        known[key] = count
+        return count
+
+    def reset_peak_memory(self):
+        """Starts a new peak: the device's where it keeps one, else the
+        host's resident set. Never raises."""
+        try:
+            if self._on_device() and self._reset_device_peak():
+                return
+        except Exception:
+            pass
+        memory.reset_peak()
+
+    def peak_memory_mb(self):
+        """The peak memory in MB (2**20 bytes) since `reset_peak_memory()`.
+
+        On a GPU, the framework's allocator peak (JAX's cannot be reset:
+        there it is the peak since the process started); on a CPU the
+        process's resident-set peak. None where neither can be read.
+        """
+        try:
+            if self._on_device():
+                peak_bytes = self._device_peak_bytes()
+                if peak_bytes is not None:
+                    return peak_bytes / 2**20
+        except Exception:
+            pass
+        return memory.peak_mb()
+
+    def device_name(self):
+        """The accelerator's name ("NVIDIA H100 80GB HBM3"), None on a CPU
+        or when it cannot be read."""
+        try:
+            return self._device_name()
+        except Exception:
+            return None
+
+    def peak_flops(self, dtype="float32"):
+        """(flops_per_sec, label) of this device: `peak.peak_flops`."""
+        return peak.peak_flops(self.device_name(), dtype)
+
+    def compile_counter(self, model, kind):
+        """A no-argument function returning how many times `model`'s `kind`
+        ("train", "test" or "predict") step has compiled; never raises (a
+        counter that stays at 0 where the framework cannot say)."""
+        try:
+            return self._compile_counter(model, kind) or null_counter()
+        except Exception:
+            return null_counter()
+
+    def _on_device(self):
+        # Asked once: whether the device keeps memory statistics.
+        if self._device_memory is None:
+            try:
+                self._device_memory = self._device_peak_bytes() is not None
+            except Exception:
+                self._device_memory = False
+        return self._device_memory
+
+    # ---- framework calls -------------------------------------------------
+
+    def _flops(self, model, kind, batch):
+        """The framework's FLOP count of one step; None if it cannot tell."""
+        return None
+
+    def _device_name(self):
+        return None
+
+    def _device_peak_bytes(self):
+        """The device allocator's peak in bytes; None without a device."""
+        return None
+
+    def _reset_device_peak(self):
+        """Resets the device's peak; False where it cannot be reset."""
+        return False
+
+    def _compile_counter(self, model, kind):
+        return null_counter()
