@@ -271,7 +271,8 @@ def test_worker_info_from_tf_config():
 
 
 def _times(batch, wait):
-    return [StepTime(s, s, b, w, 0.0, s == 1) for s, (b, w)
+    return [StepTime(s, s, b, w, 0.0, "first" if s == 1 else None)
+            for s, (b, w)
             in enumerate(zip(batch, wait), start=1)]
 
 
