@@ -27,8 +27,10 @@ import tempfile
 import keras
 from keras_timing import schema
 from keras_timing.explanation import data as data_lib
+from keras_timing.explanation import changes as changes_lib
 from keras_timing.explanation import measure
 from keras_timing.explanation import stages
+from keras_timing.explanation import variants as variants_lib
 # Re-exported: `keras_timing.Explanation` is loaded from here.
 from keras_timing.explanation.result import ABSOLUTE_TOLERANCE_MS
 from keras_timing.explanation.result import Explanation
@@ -38,7 +40,8 @@ __all__ = ["explain", "Explanation"]
 
 
 def explain(model, x, y=None, batch_size=None, steps=50, warmup=3,
-            fit_steps=20, tolerance=0.15, log_dir=None, seed=0):
+            fit_steps=20, tolerance=0.15, log_dir=None, seed=0,
+            variants=None):
     """Measures where a training step of `model` goes, against predict.
 
     Args:
@@ -59,6 +62,11 @@ def explain(model, x, y=None, batch_size=None, steps=50, warmup=3,
         log_dir: Where the `fit`'s `FitPredictTimer` writes its runs; a
             temporary folder, deleted afterwards, when None.
         seed: Seed of the per-round program order.
+        variants: Changes to measure beside the model, e.g.
+            `["steps_per_execution=8", "batch_size=128",
+            "jit_compile=true"]` (see `changes.FORMS`): each runs on a
+            recompiled clone, timed in the same rounds as an unchanged
+            clone; the result's `variants` holds a row per change.
 
     Returns:
         An `Explanation`.
@@ -78,6 +86,7 @@ def explain(model, x, y=None, batch_size=None, steps=50, warmup=3,
     ```
     """
     _check_args(model, batch_size, steps, warmup, fit_steps, tolerance)
+    changes = changes_lib.parse_all(variants, "variants")
     data = data_lib.Batches(x, y, batch_size, fit_steps)
     if model.built and not model.trainable_weights:
         raise _no_weights(model)
@@ -87,19 +96,34 @@ def explain(model, x, y=None, batch_size=None, steps=50, warmup=3,
         fit_summary = _short_fit(model, data, fit_steps, log_dir)
         if not model.trainable_weights:
             raise _no_weights(model)
+        # Clones first: they copy the weights before any program runs.
+        trials = [variants_lib.Trial(model, data, v)
+                  for v in ([None] + changes if changes else [])]
         programs = stages.programs(model)
         try:
             batches = [programs.to_device(b) for b in
                        data.batches[:data_lib.BATCHES_ON_DEVICE]]
-            timed = measure.measure(programs, batches, steps, warmup, seed)
+            extra = {}
+            for trial in trials:
+                extra.update(trial.calls())
+            timed = measure.measure(programs, batches, steps, warmup, seed,
+                                    extra)
         finally:
             programs.finish()
+            for trial in trials:
+                trial.finish()
         trained = _iterations(model) - start
         created = len(data_lib.variables(model)) - len(before)
     finally:
         data_lib.restore(before)
     result = _explanation(model, programs, data, steps, tolerance, timed,
                           fit_summary)
+    if trials:
+        result.variants_baseline, result.variants = variants_lib.rows(
+            trials[0], trials[1:], timed)
+        result.notes.append("Variants ran on clones of the model, each "
+                            "recompiled with its change; the model itself "
+                            "was not recompiled.")
     result.notes += _notes(result, trained, len(before), created)
     return result
 

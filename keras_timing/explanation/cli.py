@@ -4,7 +4,10 @@ Without a model file it explains the article's two examples (`demo`); with
 one it loads the model and makes synthetic inputs and targets from its
 input and output shapes, unless `--data FILE.npz` (arrays `x` and `y`) is
 given. `--log-dir` writes the table as TensorBoard text and the stage shares
-as a bar chart, in the run folder `explain`.
+as a bar chart, in the run folder `explain`. `--try SETTING=VALUE`
+(repeatable) measures changed settings beside the model (`variants`);
+`--backends a,b` runs the whole command on each backend in a process of its
+own (`side_by_side`).
 """
 
 import json
@@ -15,7 +18,9 @@ import zipfile
 
 import numpy as np
 
+from keras_timing.explanation import changes
 from keras_timing.explanation import charts
+from keras_timing.explanation import side_by_side
 
 RUN_NAME = "explain"
 SYNTHETIC_BATCHES = 8
@@ -49,6 +54,13 @@ def add_parser(subparsers):
                    help="steps of the short real fit")
     p.add_argument("--batch-sizes",
                    help="comma-separated batch sizes to sweep, e.g. 16,32,64")
+    p.add_argument("--try", dest="tries", action="append", default=[],
+                   metavar="SETTING=VALUE",
+                   help="measure a changed setting beside the model "
+                        "(repeatable): %s" % ", ".join(changes.FORMS))
+    p.add_argument("--backends",
+                   help="comma-separated backends to run side by side, "
+                        "each in its own process, e.g. tensorflow,jax,torch")
     p.set_defaults(func=run)
     return p
 
@@ -56,7 +68,12 @@ def add_parser(subparsers):
 def run(args):
     try:
         sizes = _batch_sizes(args)
-        jobs = _jobs(args, max(sizes))
+        tried = changes.parse_all(args.tries, "--try")
+        if args.backends:
+            return _side_by_side(args, side_by_side.parse(args.backends))
+        largest = max(sizes + [c.value for c in tried
+                               if c.setting == "batch_size"])
+        jobs = _jobs(args, largest)
         results = []
         for label, make in jobs:
             for size in sizes:
@@ -86,7 +103,30 @@ def _explain(model, x, y, batch_size, args):
 
     # No log_dir: the short fits' runs would land beside `explain`.
     return explain(model, x, y, batch_size=batch_size, steps=args.steps,
-                   fit_steps=args.fit_steps)
+                   fit_steps=args.fit_steps, variants=args.tries)
+
+
+def _side_by_side(args, backends):
+    if args.log_dir:
+        raise ValueError("--log-dir cannot be combined with --backends: "
+                         "run each backend on its own to write its summary")
+    if args.model is not None:
+        _check_model_file(args.model)
+    argv = ([args.model] if args.model else []) + [
+        "--json", "--batch-size", str(args.batch_size), "--steps",
+        str(args.steps), "--fit-steps", str(args.fit_steps)]
+    for flag, value in (("--data", args.data),
+                        ("--batch-sizes", args.batch_sizes)):
+        if value:
+            argv += [flag, value]
+    for t in args.tries:
+        argv += ["--try", t]
+    entries = side_by_side.compare(backends, argv)
+    if args.json:
+        print(json.dumps(entries, indent=2))
+    else:
+        print(side_by_side.table(entries))
+    return 0
 
 
 def _batch_sizes(args):

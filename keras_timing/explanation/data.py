@@ -124,6 +124,26 @@ class Batches:
         return dict(x=x, steps_per_epoch=steps, epochs=1, shuffle=False)
 
 
+    def resized(self, batch_size):
+        """Up to `BATCHES_ON_DEVICE` numpy batches of `batch_size` samples
+        from the same data: the arrays batched again, or a stream's kept
+        batches joined and cut again."""
+        if self.is_arrays:
+            return Batches(self.x, self.y, batch_size, 2).batches
+        joined = [None if part is None else keras.tree.map_structure(
+            lambda *t: np.concatenate(t), *part)
+            for part in zip(*self.batches)]
+        n = int(stages.first_tensor(joined[0]).shape[0])
+        if n < batch_size:
+            raise ValueError("batch_size=%d needs at least that many samples;"
+                             " the batches read from x hold %d"
+                             % (batch_size, n))
+        return [tuple(None if part is None else keras.tree.map_structure(
+            lambda t: t[i * batch_size:(i + 1) * batch_size], part)
+            for part in joined)
+            for i in range(min(n // batch_size, BATCHES_ON_DEVICE))]
+
+
 def variables(model):
     """The model's, its optimizer's and its metrics' variables, once each."""
     seen, out = set(), []

@@ -39,6 +39,11 @@ LEGEND = (
     "(more steps narrow it)",
 )
 
+VARIANTS_TITLE = (
+    "Variants (each a clone recompiled with one change, timed in the same "
+    "rounds as an unchanged clone; speedup = the unchanged clone's train ms "
+    "per sample / the variant's, with its 95% bootstrap interval):")
+
 # Old name -> new name, kept for one release (0.1.x) with a warning.
 _RENAMED = {"phases_ms": "stages_ms", "phases_p10_ms": "stages_p10_ms",
             "phases_p90_ms": "stages_p90_ms"}
@@ -73,6 +78,12 @@ class Explanation:
         notes: What the reader should know about this measurement: a
             failed sum check, the training steps explain ran and the
             variables it put back (or could not).
+        variants: One dict per change asked of `explain(variants=...)`:
+            `change`, `train_ms_per_sample`, `predict_ms_per_sample`,
+            `speedup`, `speedup_low`, `speedup_high`, `error` (see
+            `variants.rows`); empty when none was asked.
+        variants_baseline: The unchanged clone's `train_ms_per_sample` and
+            `predict_ms_per_sample`, which the speedups are relative to.
 
     Example:
 
@@ -107,6 +118,8 @@ class Explanation:
     stages_ci_ms: dict = field(default_factory=dict)
     full_step_ci_ms: tuple = (math.nan, math.nan)
     predict_step_ci_ms: tuple = (math.nan, math.nan)
+    variants: list = field(default_factory=list)
+    variants_baseline: dict = field(default_factory=dict)
 
     @classmethod
     def example(cls):
@@ -193,6 +206,10 @@ class Explanation:
                 name, _fmt(v), _fmt(lo), _fmt(hi), _pct(share)))
         out += [""] + ["*%s*" % line for line in LEGEND]
         out += ["", self.sentence(), ""]
+        if self.variants:
+            out += [VARIANTS_TITLE, ""] + [
+                "| " + " | ".join(cells) + " |"
+                for cells in self._variant_cells()] + [""]
         out += ["- " + line for line in self._footer()]
         return "\n".join(out) + "\n"
 
@@ -216,9 +233,51 @@ class Explanation:
         for line in LEGEND:
             out += textwrap.wrap(line, 78, initial_indent="  ",
                                  subsequent_indent="    ")
+        if self.variants:
+            cells = self._variant_cells()
+            del cells[1]  # the Markdown rule
+            # A failed row's reason runs on past the columns.
+            fit = [c for c in cells if not c[1].startswith("failed")]
+            widths = [max(len(c[i]) for c in fit)
+                      for i in range(len(cells[0]))]
+            widths[0] = max(len(c[0]) for c in cells)
+            out += textwrap.wrap(VARIANTS_TITLE, 78)
+            for row in cells:
+                if row[1].startswith("failed"):
+                    out.append("  %s  %s" % (row[0].ljust(widths[0]),
+                                             row[1]))
+                    continue
+                out.append("  " + "  ".join(
+                    c.ljust(w) if i == 0 else c.rjust(w)
+                    for i, (c, w) in enumerate(zip(row, widths))).rstrip())
         out += self._footer()
         out.append(self.sentence())
         return "\n".join(out)
+
+    def _variant_cells(self):
+        """Header, Markdown rule and one row per variant, as strings; a
+        failed variant's row says why instead of its figures."""
+        base = self.variants_baseline
+        out = [["change", "train ms/sample", "speedup", "95% low",
+                "95% high", "predict ms/sample"],
+               ["---"] + ["---:"] * 5,
+               ["(unchanged clone)", _fmt4(base.get(
+                   "train_ms_per_sample")), "1.00", "", "",
+                _fmt4(base.get("predict_ms_per_sample"))]]
+        for v in self.variants:
+            if v.get("error"):
+                out.append([v["change"], "failed: " + v["error"], "", "",
+                            "", ""])
+                continue
+            out.append([v["change"], _fmt4(v["train_ms_per_sample"])] + [
+                "%.2f" % v[k] for k in ("speedup", "speedup_low",
+                                        "speedup_high")]
+                + [_fmt4(v["predict_ms_per_sample"])])
+        return out
+
+
+def _fmt4(v):
+    return "n/a" if v is None or math.isnan(v) else "%.4f" % v
 
 
 def _fmt(v):

@@ -8,6 +8,8 @@ a backend subclass supplies only what differs: how gradients are taken and
 applied, how a program is compiled, and how to wait for the device.
 """
 
+import itertools
+
 from keras.src.trainers.data_adapters import data_adapter_utils
 
 import keras
@@ -168,8 +170,26 @@ class StagePrograms:
 
     def predict_step(self, data):
         """The model's own `predict_function` on one batch."""
-        x, _, _ = unpack(data)
-        return self.model.predict_function([(x,)])
+        return self.predict_many([data])
+
+    # ---- several steps per call (`steps_per_execution`) --------------------
+
+    def batch_source(self, batches):
+        """An endless source of numpy `batches` for `train_from`, on the
+        device, in the form `fit` hands the model's train function."""
+        return itertools.cycle([self.to_device(b) for b in batches])
+
+    def train_from(self, source):
+        """One call of the model's own `train_function`: it reads
+        `steps_per_execution` batches from `source`, as in `fit`."""
+        # torch's function takes one batch in a list (Keras allows no
+        # other steps_per_execution there).
+        return self.model.train_function([next(source)])
+
+    def predict_many(self, batches):
+        """One call of the model's own `predict_function` over `batches`
+        (on the device): `steps_per_execution` of them, as in `predict`."""
+        return self.model.predict_function([(unpack(b)[0],) for b in batches])
 
     def to_device(self, data):
         """A numpy batch as device tensors: done once, untimed."""

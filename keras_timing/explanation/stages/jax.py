@@ -121,12 +121,16 @@ class StagePrograms(base.StagePrograms):
                                                       iter([data]))
         return logs, self._state
 
-    def predict_step(self, data):
-        x, _, _ = unpack(data)
+    def train_from(self, source):
+        # With steps_per_execution > 1 Keras loops its jitted step in Python.
+        logs, self._state = self.model.train_function(self.state(), source)
+        return logs, self._state
+
+    def predict_many(self, batches):
         tv, ntv, ov, mv = self.state()
         # predict_function donates the weights it is given, like fit's step.
-        outputs, (tv, ntv) = self.model.predict_function((tv, ntv),
-                                                         iter([(x,)]))
+        outputs, (tv, ntv) = self.model.predict_function(
+            (tv, ntv), iter([(unpack(b)[0],) for b in batches]))
         self._state = (tv, ntv, ov, mv)
         return outputs, tv, ntv
 

@@ -7,6 +7,7 @@ compiled as `fit` compiles its step: `tf.function(reduce_retracing=True,
 jit_compile=model.jit_compile)`, or eagerly when the model runs eagerly.
 """
 
+import numpy as np
 import tensorflow as tf
 from keras.src.backend.tensorflow.trainer import TensorFlowTrainer
 from keras.src.losses import loss as loss_module
@@ -53,6 +54,17 @@ class StagePrograms(base.StagePrograms):
     def train_step(self, data):
         # An iterator: the step function calls `next` on what it is given.
         return self.model.train_function(iter([data]))
+
+    def batch_source(self, batches):
+        # A tf.data iterator, as fit gives: Keras then runs
+        # steps_per_execution steps in one program (a tf.while_loop).
+        parts = [tuple(t for t in base.unpack(b) if t is not None)
+                 for b in batches]
+        stacked = keras.tree.map_structure(lambda *t: np.stack(t), *parts)
+        return iter(tf.data.Dataset.from_tensor_slices(stacked).repeat())
+
+    def train_from(self, source):
+        return self.model.train_function(source)
 
     def tensor(self, value):
         return tf.convert_to_tensor(value)

@@ -1,0 +1,96 @@
+"""`explain --backends`: one process per backend, read back from its JSON and
+table; a backend that is missing or fails says so and the others go on."""
+
+import contextlib
+import io
+import json
+import sys
+
+import pytest
+
+import keras
+
+from keras_timing import cli
+from keras_timing import demo
+from keras_timing.explanation import side_by_side
+
+QUICK = ["--steps", "3", "--fit-steps", "2"]
+
+
+@pytest.fixture(scope="module")
+def dense(tmp_path_factory):
+    """The article's dense model, saved (a .keras file loads on every
+    backend)."""
+    path = str(tmp_path_factory.mktemp("side") / "dense.keras")
+    demo.dense_example(keras, samples=64)[0].save(path)
+    return path
+
+
+def run_cli(argv):
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        code = cli.main(argv)
+    return code, out.getvalue()
+
+
+def test_the_dense_model_on_all_three_backends(dense):
+    code, out = run_cli(["explain", dense, "--backends",
+                         "tensorflow,jax,torch", "--json"] + QUICK)
+    assert code == 0
+    entries = json.loads(out)
+    assert [e["backend"] for e in entries] == ["tensorflow", "jax", "torch"]
+    train = {}
+    for e in entries:
+        assert e["error"] is None
+        (r,) = e["results"]
+        # Each process ran on the backend it was given.
+        assert r["backend"] == e["backend"] and r["label"] == "dense.keras"
+        assert r["train_step_ms"] > 0 and r["predict_step_ms"] > 0
+        train[e["backend"]] = r["train_step_ms"]
+    fastest = [e["backend"] for e in entries if e["results"][0]["fastest"]]
+    assert fastest == [min(train, key=train.get)]
+    lines = side_by_side.table(entries).splitlines()
+    rows = {b: [ln for ln in lines if " %s " % b in ln][0]
+            for b in train}
+    for b, line in rows.items():
+        assert ("%.3f" % train[b]) in line and "n/a" in line
+        assert line.endswith("<- fastest") == (b == fastest[0])
+
+
+def test_a_failing_and_a_missing_backend_say_why(dense, monkeypatch):
+    real = side_by_side.command
+
+    def command(backend, argv):
+        if backend == "jax":
+            return [sys.executable, "-c",
+                    "import sys; sys.exit('keras-timing explain: jax broke')"]
+        return real(backend, argv)
+
+    monkeypatch.setattr(side_by_side, "command", command)
+    monkeypatch.setitem(side_by_side.FRAMEWORK, "torch", "no_such_framework")
+    code, out = run_cli(["explain", dense, "--backends",
+                         "jax,torch,tensorflow"] + QUICK)
+    assert code == 0
+    lines = out.splitlines()
+    (jax_row,) = [ln for ln in lines if " jax " in ln]
+    (torch_row,) = [ln for ln in lines if " torch " in ln]
+    (tf_row,) = [ln for ln in lines if " tensorflow " in ln]
+    assert "failed: exit code 1: keras-timing explain: jax broke" in jax_row
+    assert 'failed: not installed: pip install "keras_timing[torch]"' \
+        in torch_row
+    assert tf_row.startswith("  dense.keras") and "<- fastest" in tf_row
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--backends", "tensorflow,tf"], "--backends must be comma-separated "
+                                      "names from tensorflow, jax, torch; "
+                                      "got 'tf'"),
+    (["--backends", ","], "got ','"),
+    (["--backends", "jax,jax"], "names a backend twice"),
+    (["--backends", "jax", "--log-dir", "logs"], "--log-dir cannot be "
+                                                 "combined with --backends"),
+])
+def test_bad_backends_exit_2(dense, capsys, argv, message):
+    code, _ = run_cli(["explain", dense] + argv)
+    assert code == 2
+    assert message in capsys.readouterr().err
