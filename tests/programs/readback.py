@@ -218,6 +218,10 @@ def assert_fit_accounted(launch_dir, fit_wall_ms, validation=True,
         steps += sum(c["steps_ms"] for c in calls(
             scalars(launch_dir, schema.VALIDATION)))
     assert 0 < steps <= fit_wall_ms, (steps, fit_wall_ms)
+    # Shown with `pytest -s`: the figures of the report on these programs.
+    print("fit %.0f ms: call_ms %.1f%%, steps %.1f%% of it" % (
+        fit_wall_ms, 100 * train[0]["call_ms"] / fit_wall_ms,
+        100 * steps / fit_wall_ms))
     return train
 
 
