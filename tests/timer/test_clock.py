@@ -325,9 +325,10 @@ def test_hook_times_default_to_the_given_clock():
     line.end(T, 1)
     line.settle(T)
     (t,) = line.drain()
-    # Anchor 1.0, begin 1.5, end 3.0.
+    # Anchor 1.0, begin 1.5, end 3.0; no call was begun: call number 0.
     assert (t.epoch_start_ms, t.batch_ms, t.end_time) == pytest.approx(
         (500, 1500, 3.0))
+    assert (t.run, t.call, t.kind) == (T, 0, None)
 
 
 def test_steps_drained_one_by_one_are_each_returned_once():
@@ -430,3 +431,18 @@ def test_an_end_hook_reading_an_earlier_time_gives_no_negative_time():
     line.settle(T)
     (two,) = line.drain()
     assert (two.input_wait_ms, two.batch_ms, two.end_time) == (0.0, 0.0, 1.5)
+
+
+def test_pending_steps_are_those_not_yet_drained_after_drains():
+    line = Timeline()
+    line.anchor(T, 0.0, first_of_call=True)
+    _steps(line, T, [(0.0, 0.5)])
+    assert len(line.drain()) == 1
+    line.begin(T, 2, t=1.0)
+    line.end(T, 2, t=1.5)
+    line.anchor(T, 2.0, first_of_call=True)
+    line.begin(T, 1, t=2.0)        # call 2 runs; it settles call 1's step 2
+    assert [(t.call, t.last_step) for t in line.drain()] == [(1, 2)]
+    # Call 1 is fully drained; call 2's step 1 has not ended.
+    assert not line.has_pending(T, 1)
+    assert line.has_pending(T, 2)

@@ -181,13 +181,71 @@ def test_decimator_blocks_count_steps_not_calls():
     # Calls of 32 steps each: blocks of 100 steps close after the 4th call
     # (128 steps); a call of unknown samples makes the block's unknown.
     dec = Decimator(0, 100)
-    calls = [_step(32 * k + 1, 2.0, samples=320, last=32 * k + 32)
+    calls = [_step(32 * k + 1, 2.0, 1.0, samples=320, last=32 * k + 32)
              for k in range(3)]
     calls.append(_step(97, 6.0, samples=None, last=128))
     assert [dec.push(t) for t in calls[:3]] == [[], [], []]
     (block,) = dec.push(calls[3])
-    # 96 steps of 2 ms and 32 of 6 ms: (192 + 192) / 128 = 3 ms.
+    # 96 steps of 2 ms and 32 of 6 ms: (192 + 192) / 128 = 3 ms; 96 steps
+    # of 1 ms wait and 32 of none: 96 / 128 = 0.75 ms.
     assert (block.first_step, block.last_step, block.steps) == (1, 128, 128)
     assert block.batch_ms == pytest.approx(3.0)
+    assert block.input_wait_ms == pytest.approx(0.75)
     assert (block.samples, block.end_time) == (None, 128.0)
     assert dec.flush() == []
+
+
+def test_decimation_can_be_set_or_turned_off():
+    # Two steps on their own, then blocks of three: 3-5 and, at the call's
+    # end, 6-7.
+    stats = RunStats("train", full_steps=2, block_steps=3)
+    points = stats.add(_alternating(1, 7), final=True)
+    assert [(p[0], p[1].get(schema.STEPS, 1)) for p in points] == [
+        (1, 1), (2, 1), (5, 3), (7, 2)]
+    # The report rebuilds a run with no decimation at all.
+    every = RunStats("train", full_steps=math.inf).add(_alternating(1, 10_050))
+    assert [p[0] for p in every] == list(range(1, 10_051))
+
+
+def test_p90_and_p99_are_not_the_maximum():
+    # Ten steps of 1 .. 10 ms: ranks 0.5 * 9 = 4.5 -> 5 ms, 0.9 * 9 = 8.1
+    # and 0.99 * 9 = 8.91 -> 9 ms (the 10 ms step is above both).
+    stats = RunStats("train")
+    stats.add([_step(i, float(i)) for i in range(1, 11)])
+    s = stats.summary()
+    assert [s["p50_ms"], s["p90_ms"], s["p99_ms"]] == pytest.approx(
+        [5.0, 9.0, 9.0], rel=0.005)
+    assert s["mean_ms"] == pytest.approx(5.5)
+
+
+def test_sub_millisecond_steps_still_have_shares_and_rates():
+    # 0.25 ms batch + 0.25 ms wait for 2 samples: half of it waiting,
+    # 0.25 ms per sample, 4,000 samples/s.
+    stats = RunStats("predict")
+    stats.add([_step(1, 0.25, 0.25, samples=2)])
+    s = stats.summary()
+    assert (s["input_wait_share"], s["ms_per_sample"]) == (0.5, 0.25)
+    assert s["samples_per_sec"] == pytest.approx(4_000)
+
+
+def _band_steps(points):
+    return [p[0] for p in points if schema.MS_PER_SAMPLE in p[1]]
+
+
+def test_each_call_writes_the_band_once_at_least():
+    stats = RunStats("train")
+    # Twelve steps: the band on the 10th point only, none added at the end.
+    assert _band_steps(stats.add(_alternating(1, 12), final=True)) == [10]
+    # The next call has three points: its last one carries the band.
+    assert _band_steps(stats.add(_alternating(13, 15), final=True)) == [15]
+    # A third short call gets its own band point too.
+    assert _band_steps(stats.add(_alternating(16, 17), final=True)) == [17]
+
+
+def test_steps_of_unknown_size_do_not_count_towards_the_band():
+    # Nine steps of known size and a tenth of unknown size: no 10th band
+    # point, and the unknown step never carries the band.
+    stats = RunStats("train")
+    points = stats.add(_alternating(1, 9) + [_step(10, 1.0, samples=None)])
+    assert _band_steps(points) == []
+    assert _band_steps(stats.add([_step(11, 1.0, samples=10)])) == [11]

@@ -15,27 +15,32 @@ NAN = math.nan
 
 def _run(**changes):
     s = {"run": "train", "steps": 1200, "p50_ms": 12.345, "p90_ms": 20.0,
-         "p99_ms": 31.0, "first_batch_ms": 1234.4, "recompiles": 2,
+         "p99_ms": 1234.0, "first_batch_ms": 12346.0, "recompiles": 2,
          "recompile_ms": 456.0, "input_wait_share": 0.125,
          "samples_per_sec": 2592.1, "ms_per_sample": 0.3858,
-         "ms_per_step": 12.9, "call_ms": 20000.0, "outside_steps_ms": 500.0,
-         "epoch_start_ms": 120.0}
+         "ms_per_step": 12.9, "call_ms": 40000.0, "outside_steps_ms": 1000.0,
+         "epoch_start_ms": 1234.0}
     s.update(changes)
     return s
 
 
 def test_ratio_per_sample_where_both_batch_sizes_are_known():
-    runs = {"train": {"ms_per_sample": 3.0, "ms_per_step": 90.0},
-            "predict": {"ms_per_sample": 1.5, "ms_per_step": 10.0}}
-    assert summary.ratio_and_basis(runs) == (2.0, "per sample")
-    assert summary.fit_predict_ratio(runs) == 2.0
+    # 1.5 ms per training sample over 0.5 ms per predicted sample.
+    runs = {"train": {"ms_per_sample": 1.5, "ms_per_step": 90.0},
+            "predict": {"ms_per_sample": 0.5, "ms_per_step": 10.0}}
+    assert summary.ratio_and_basis(runs) == (3.0, "per sample")
+    assert summary.fit_predict_ratio(runs) == 3.0
 
 
-@pytest.mark.parametrize("unknown", [NAN, None, 0.0])
-def test_ratio_falls_back_to_per_step_where_a_batch_size_is_unknown(unknown):
+@pytest.mark.parametrize("run, unknown", [
+    ("predict", NAN), ("predict", None), ("predict", 0.0),
+    ("train", NAN), ("train", None)])
+def test_ratio_falls_back_to_per_step_where_a_batch_size_is_unknown(
+        run, unknown):
     # 90 ms per training step over 10 ms per predict step.
     runs = {"train": {"ms_per_sample": 3.0, "ms_per_step": 90.0},
-            "predict": {"ms_per_sample": unknown, "ms_per_step": 10.0}}
+            "predict": {"ms_per_sample": 1.5, "ms_per_step": 10.0}}
+    runs[run]["ms_per_sample"] = unknown
     assert summary.ratio_and_basis(runs) == (9.0, "per step")
 
 
@@ -52,23 +57,30 @@ def test_ratio_is_nan_without_both_runs(runs):
 
 
 def test_console_lines_of_a_full_summary():
-    # 1 - 500 / 20,000 of the calls' time is in steps: 97.5%.
-    assert summary.lines(_run()) == [
-        "train: 1200 steps; batch ms p50 12.3, p90 20, p99 31; first batch "
-        "1234 ms; 2 recompiles 456 ms (compilation, left out)",
+    # Three significant digits (four for compile times), thousands
+    # separators for whole milliseconds; 1 - 1,000 / 40,000 of the calls'
+    # time is in steps: 97.5%.
+    assert summary.lines(_run(recompile_ms=23456.0)) == [
+        "train: 1200 steps; batch ms p50 12.3, p90 20, p99 1.23e+03; first "
+        "batch 1.235e+04 ms; 2 recompiles 2.346e+04 ms (compilation, left "
+        "out)",
         "  input wait 12.5% of step time; 2,592 samples/s; 0.386 ms per "
         "sample (batch + input wait)",
-        "  steps hold 97.5% of the 20,000 ms the calls took; outside steps "
-        "500 ms (epoch starts 120 ms)",
+        "  steps hold 97.5% of the 40,000 ms the calls took; outside steps "
+        "1,000 ms (epoch starts 1,234 ms)",
     ]
+    # A call of under a millisecond: 0.2 of its 0.8 ms outside steps.
+    assert summary.lines(_run(call_ms=0.8, outside_steps_ms=0.2))[2] == (
+        "  steps hold 75.0% of the 1 ms the calls took; outside steps 0 ms "
+        "(epoch starts 1,234 ms)")
 
 
 def test_console_lines_without_batch_size_calls_or_recompiles():
     s = _run(recompiles=0, ms_per_sample=NAN, samples_per_sec=NAN,
              call_ms=0.0, first_batch_ms=NAN, input_wait_share=NAN)
     assert summary.lines(s) == [
-        "train: 1200 steps; batch ms p50 12.3, p90 20, p99 31; first batch "
-        "n/a ms (compilation, left out)",
+        "train: 1200 steps; batch ms p50 12.3, p90 20, p99 1.23e+03; first "
+        "batch n/a ms (compilation, left out)",
         "  input wait n/a of step time; 12.9 ms per step (batch size "
         "unknown) (batch + input wait)",
     ]
@@ -91,14 +103,18 @@ def test_markdown_table_and_ratio():
     head = ("| run | steps | p50 ms | p90 ms | p99 ms | first batch ms | "
             "recompile ms | input wait | samples/s | ms/sample |\n"
             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
-    train = ("| train | 1200 | 12.3 | 20 | 31 | 1234 | 456 | 12.5% | 2,592 | "
-             "0.386 |\n")
+    train = ("| train | 1200 | 12.3 | 20 | 1.23e+03 | 1.235e+04 | 2.346e+04 | "
+             "12.5% | 2,592 | 0.386 |\n")
     predict = ("| predict | 10 | 1 | 2 | 3 | n/a | n/a | 0.0% | n/a | n/a |\n")
     p = _run(run="predict", steps=10, p50_ms=1.0, p90_ms=2.0, p99_ms=3.0,
              first_batch_ms=NAN, input_wait_share=0.0,
              samples_per_sec=NAN, ms_per_sample=NAN)
     del p["recompile_ms"]
-    assert summary.markdown([_run(), p]) == head + train + predict
-    assert summary.markdown([_run()], 3.0) == head + train + (
+    t = _run(recompile_ms=23456.0)
+    assert summary.markdown([t, p]) == head + train + predict
+    assert summary.markdown([t], 3.0) == head + train + (
         "\nfit vs predict, per sample, compilation left out: a training "
         "step costs 3.00x a predict step\n")
+    assert summary.markdown([t], 9.0, "per step").endswith(
+        "\nfit vs predict, per step, compilation left out: a training "
+        "step costs 9.00x a predict step\n")
