@@ -20,6 +20,10 @@ RECOMPILE_MS = "timing/recompile_ms"
 EPOCH_START_MS = "timing/epoch_start_ms"
 CALL_MS = "timing/call_ms"
 OUTSIDE_STEPS_MS = "timing/outside_steps_ms"
+FLOPS_PER_SAMPLE = "throughput/flops_per_sample"
+TFLOPS_PER_SEC = "throughput/tflops_per_sec"
+MFU = "throughput/mfu"
+PEAK_MEMORY_MB = "memory/peak_mb"
 MS_PER_SAMPLE = "timing/ms_per_sample"
 MS_PER_SAMPLE_P10 = "timing/ms_per_sample_p10"
 MS_PER_SAMPLE_P90 = "timing/ms_per_sample_p90"
@@ -31,7 +35,8 @@ SUMMARY_FIELDS = ("steps", "p50_ms", "p90_ms", "p99_ms", "mean_ms",
                   "first_batch_ms", "input_wait_share", "samples_per_sec",
                   "ms_per_sample", "ms_per_step", "recompiles",
                   "recompile_ms", "epoch_start_ms", "call_ms",
-                  "outside_steps_ms")
+                  "outside_steps_ms", "flops_per_sample", "tflops_per_sec",
+                  "mfu", "peak_memory_mb")
 
 # The profiler's step-marker name per run; TensorBoard's own Keras callback
 # calls evaluation steps "test", and the Profile tab groups by this name.

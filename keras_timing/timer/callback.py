@@ -191,16 +191,18 @@ class FitPredictTimer(keras.callbacks.Callback):
                 loop, frame = keras_loop.call_frame(model)
                 parent = None
             if self.batch_size is not None:
-                loop = keras_loop.LoopInfo(self.batch_size, loop.num_batches)
-            run, _ = launch.recorder(run_name, model)
+                loop = keras_loop.LoopInfo(self.batch_size, loop.num_batches,
+                                           adapter=loop.adapter)
+            run, own = launch.recorder(run_name, model)
             if run.owner is not None and run.owner is not self:
                 # Another timer of the shared launch is timing this run
                 # right now (two timers on one fit): this one writes a
                 # launch of its own.
                 self._launch = launch = launch_lib.Launch(
                     self.log_dir, None, self.flush_secs)
-                run, _ = launch.recorder(run_name, model)
+                run, own = launch.recorder(run_name, model)
             run.owner, run.model = self, model
+            launch.throughput.attach(run, model, loop, own)
             # A capture and points left by a call that died (Keras calls no
             # end hook then) are saved first, whoever started them.
             session.stop_orphans()

@@ -18,6 +18,7 @@ Every private Keras attribute the package reads is named in `PRIVATE`, and
 import sys
 import weakref
 from dataclasses import dataclass
+from dataclasses import field
 
 import numpy as np
 
@@ -67,6 +68,7 @@ class LoopInfo:
     batch_size: object = None
     num_batches: object = None
     partial_batch_size: object = None
+    adapter: object = field(default=None, compare=False, repr=False)
 
     def samples(self, first_local, last_local):
         """Samples in local steps first..last (0-based), or None."""
@@ -139,7 +141,23 @@ def adapter_info(adapter):
             batch, partial = _from_data(adapter, batches)
         except Exception:
             batch = partial = None
-    return LoopInfo(batch, batches, partial)
+    return LoopInfo(batch, batches, partial, adapter)
+
+
+def sample_batch(adapter):
+    """One batch of the data as the loop feeds it (numpy), or None: for
+    counting FLOPs of its shape. Arrays are sliced; a generator's and a
+    PyDataset's first batch were read already; a tf.data pipeline yields
+    one element."""
+    if adapter is None:
+        return None
+    first = _get(adapter, "_first_batches")
+    if first:
+        return first[0]
+    py_dataset = _get(adapter, "py_dataset")
+    if py_dataset is not None:
+        return py_dataset[0]
+    return next(iter(adapter.get_numpy_iterator()))
 
 
 def _from_data(adapter, batches):

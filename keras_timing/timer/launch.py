@@ -23,6 +23,7 @@ from keras_timing.timer import summary as summary_text
 from keras_timing.timer import workers
 from keras_timing.timer.clock import Timeline
 from keras_timing.timer.recorder import RunRecorder
+from keras_timing.timer.throughput import Throughput
 
 # The writer thread is woken each time this many more steps wait in the
 # timeline; past MAX_WAITING the end hook writes them itself. Memory stays
@@ -86,6 +87,7 @@ class Launch:
         self._model = None
         self._next_wake = DRAIN_AT
         self.flusher = Flusher(self.flush, flush_secs)
+        self.throughput = Throughput.for_backend()
 
     # ---- runs ---------------------------------------------------------------
 
@@ -218,13 +220,14 @@ class Launch:
                 return
             times = self.timeline.drain()
             self._next_wake = DRAIN_AT
+            peak_mb = self.throughput.peak_memory_mb() if times else None
             by_run = {}
             for t in times:
                 by_run.setdefault(t.run, []).append(t)
             for recorder in self.recorders.values():
                 batch = by_run.get(recorder, [])
                 if batch or final:
-                    recorder.take(batch, final=final)
+                    recorder.take(batch, final=final, peak_mb=peak_mb)
             # Validation passes first: the fit they ran in counts them.
             for recorder in sorted(self.recorders.values(),
                                    key=lambda r: r.run == schema.TRAIN):

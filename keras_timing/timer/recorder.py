@@ -148,8 +148,9 @@ class RunRecorder:
 
     # ---- drained steps ------------------------------------------------------
 
-    def take(self, times, final=False):
-        """Folds drained `StepTime`s in and writes their points."""
+    def take(self, times, final=False, peak_mb=None):
+        """Folds drained `StepTime`s in and writes their points; the last
+        carries the memory peak since the previous write."""
         for t in times:
             call = self._call(t.call)
             if call is not None:
@@ -158,7 +159,9 @@ class RunRecorder:
                 if call.first_step is None:
                     call.first_step = t.first_step
                 call.last_step = t.last_step
-        for step, values in self.stats.add(times, final=final):
+        points = self.stats.add(times, final=final)
+        self.stats.memory_point(points, peak_mb)
+        for step, values in points:
             self.writer.scalars(step, values)
         if self.stats.unknown_batch_size and not self.told_unknown_size:
             self.told_unknown_size = True

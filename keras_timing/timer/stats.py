@@ -61,6 +61,9 @@ class RunStats:
         self.calls = 0
         self.call_total_ms = 0.0
         self.outside_total_ms = 0.0
+        self.flops_per_sample = None
+        self.peak_flops = None
+        self.peak_memory_mb = None
         self._band = deque(maxlen=BAND_WINDOW)
         self._points = 0
         self._band_in_call = False
@@ -129,7 +132,13 @@ class RunStats:
         if t.samples:
             interval = (t.batch_ms + t.input_wait_ms) * t.steps
             if interval > 0:
-                values[schema.SAMPLES_PER_SEC] = t.samples * 1e3 / interval
+                rate = values[schema.SAMPLES_PER_SEC] = (
+                    t.samples * 1e3 / interval)
+                if self.flops_per_sample:
+                    flops = rate * self.flops_per_sample
+                    values[schema.TFLOPS_PER_SEC] = flops / 1e12
+                    if self.peak_flops:
+                        values[schema.MFU] = flops / self.peak_flops
         if t.kind == "first":
             values[schema.FIRST_BATCH_MS] = t.batch_ms
         elif t.kind == "recompile":
@@ -153,10 +162,20 @@ class RunStats:
         values[schema.MS_PER_SAMPLE_P90] = ordered[int(math.ceil(0.9 * last))]
         self._band_in_call = True
 
+    def memory_point(self, points, peak_mb):
+        """Puts the memory peak since the last write on the last point."""
+        if peak_mb is not None and points:
+            points[-1][1][schema.PEAK_MEMORY_MB] = peak_mb
+            self.peak_memory_mb = max(self.peak_memory_mb or 0.0, peak_mb)
+
     def summary(self):
         """The figures of the console and text summaries, as a dict."""
         busy = self.batch_total_ms + self.wait_total_ms
         counted = self.counted_steps
+        rate = (self.samples * 1e3 / self.sampled_ms
+                if self.sampled_ms > 0 else math.nan)
+        flops = (rate * self.flops_per_sample if self.flops_per_sample
+                 else math.nan)
         return {
             "run": self.name,
             "steps": self.steps,
@@ -170,14 +189,18 @@ class RunStats:
             "recompile_ms": sum(self.recompile_ms),
             "input_wait_share": (self.wait_total_ms / busy if busy > 0
                                  else math.nan),
-            "samples_per_sec": (self.samples * 1e3 / self.sampled_ms
-                                if self.sampled_ms > 0 else math.nan),
+            "samples_per_sec": rate,
             "ms_per_sample": (self.sampled_ms / self.samples
                               if self.samples else math.nan),
             "ms_per_step": busy / counted if counted else math.nan,
             "epoch_start_ms": self.epoch_start_total_ms,
             "call_ms": self.call_total_ms,
             "outside_steps_ms": self.outside_total_ms,
+            "flops_per_sample": self.flops_per_sample or math.nan,
+            "tflops_per_sec": flops / 1e12,
+            "mfu": flops / self.peak_flops if self.peak_flops else math.nan,
+            "peak_memory_mb": (math.nan if self.peak_memory_mb is None
+                               else self.peak_memory_mb),
         }
 
 

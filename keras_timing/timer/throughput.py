@@ -1,0 +1,84 @@
+"""FLOPs, utilisation and memory of a launch's runs (issue 13).
+
+At the begin of each train and predict call of the launch's own model, the
+FLOPs of one step are counted from the compiled program (once per call
+shape, on a batch read from the data, before the call's first step so no
+step holds it); the points then carry `throughput/tflops_per_sec` and, where
+the device's peak is known, `throughput/mfu`. Memory is read at each write:
+`memory/peak_mb` is the device's (on a CPU, the process's resident-set) peak
+since the previous write.
+"""
+
+import warnings
+
+from keras_timing import schema
+from keras_timing.profiling.flops import batch_size as samples_in
+from keras_timing.timer import keras_loop
+
+KINDS = {schema.TRAIN: "train", schema.PREDICT: "predict"}
+
+
+class Throughput:
+    """The launch's FLOP and memory accounting; off where no framework
+    profiler is available (then every method does nothing).
+
+    Example:
+
+    >>> Throughput(profiler=None).peak_memory_mb() is None
+    True
+    """
+
+    def __init__(self, profiler=None, dtype="float32"):
+        self.profiler = profiler
+        self.dtype = dtype
+        self._peak = None
+
+    @classmethod
+    def for_backend(cls):
+        try:
+            import keras
+
+            from keras_timing.profiling import backends
+
+            return cls(backends.get(),
+                       str(keras.config.dtype_policy().compute_dtype))
+        except Exception:
+            return cls(None)
+
+    def peak(self):
+        """(flops_per_sec or None, label), measured once."""
+        if self._peak is None:
+            self._peak = (self.profiler.peak_flops(self.dtype)
+                          if self.profiler else (None, ""))
+        return self._peak
+
+    def attach(self, run, model, loop, own):
+        """Counts the FLOPs per sample of `run`'s steps, before its call."""
+        kind = KINDS.get(run.run)
+        if not (own and kind and self.profiler):
+            return
+        try:
+            batch = keras_loop.sample_batch(loop.adapter)
+            if batch is None:
+                return
+            if kind == "predict" and isinstance(batch, (tuple, list)):
+                batch = batch[0]
+            flops = self.profiler.flops(model, kind, batch)
+            samples = samples_in(batch)
+            if not flops or not samples:
+                return
+            run.stats.flops_per_sample = flops / samples
+            run.stats.peak_flops = self.peak()[0]
+            run.writer.scalars(run.last_step + 1, {
+                schema.FLOPS_PER_SAMPLE: flops / samples})
+        except Exception as e:
+            warnings.warn("keras_timing: FLOPs of %s not counted: %r"
+                          % (run.name, e), stacklevel=2)
+
+    def peak_memory_mb(self):
+        """The peak since the previous call, and a new peak begins."""
+        if not self.profiler:
+            return None
+        peak = self.profiler.peak_memory_mb()
+        self.profiler.reset_peak_memory()
+        return peak
