@@ -63,6 +63,7 @@ class RunStats:
         self.outside_total_ms = 0.0
         self.flops_per_sample = None
         self.peak_flops = None
+        self.peak_label = ""
         self.peak_memory_mb = None
         self._band = deque(maxlen=BAND_WINDOW)
         self._points = 0
@@ -201,6 +202,7 @@ class RunStats:
             "mfu": flops / self.peak_flops if self.peak_flops else math.nan,
             "peak_memory_mb": (math.nan if self.peak_memory_mb is None
                                else self.peak_memory_mb),
+            "peak_label": self.peak_label,
         }
 
 

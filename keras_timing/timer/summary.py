@@ -71,6 +71,18 @@ def lines(summary):
             _fmt(s["samples_per_sec"], ",.0f"), _fmt(s["ms_per_sample"]))
     out.append("  input wait %s of step time; %s (batch + input wait)"
                % (_pct(s["input_wait_share"]), per))
+    flops, memory = _value(s, "flops_per_sample"), _value(s, "peak_memory_mb")
+    extra = []
+    if not math.isnan(flops):
+        extra.append("%s MFLOP per sample, %s TFLOP/s" % (
+            _fmt(flops / 1e6), _fmt(_value(s, "tflops_per_sec"))))
+        if not math.isnan(_value(s, "mfu")):
+            extra[-1] += " (%s %s)" % (_pct(s["mfu"]), s.get(
+                "peak_label") or "of peak")
+    if not math.isnan(memory):
+        extra.append("peak memory %s MB" % _fmt(memory, ",.0f"))
+    if extra:
+        out.append("  " + "; ".join(extra))
     call = _value(s, "call_ms")
     if call and not math.isnan(call):
         outside = _value(s, "outside_steps_ms")

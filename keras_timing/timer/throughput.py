@@ -68,7 +68,7 @@ class Throughput:
             if not flops or not samples:
                 return
             run.stats.flops_per_sample = flops / samples
-            run.stats.peak_flops = self.peak()[0]
+            run.stats.peak_flops, run.stats.peak_label = self.peak()
             run.writer.scalars(run.last_step + 1, {
                 schema.FLOPS_PER_SAMPLE: flops / samples})
         except Exception as e:
