@@ -249,3 +249,45 @@ def test_steps_of_unknown_size_do_not_count_towards_the_band():
     points = stats.add(_alternating(1, 9) + [_step(10, 1.0, samples=None)])
     assert _band_steps(points) == []
     assert _band_steps(stats.add([_step(11, 1.0, samples=10)])) == [11]
+
+
+def test_flops_and_utilisation_follow_the_sample_rate():
+    stats = RunStats("train")
+    stats.flops_per_sample = 2e9          # 2 GFLOP per sample
+    stats.peak_flops = 1e14               # a 100 TFLOP/s device
+    ((_, values),) = stats.add([_step(1, 8.0, 2.0, samples=50)])
+    # 50 samples in 10 ms: 5,000 samples/s * 2e9 = 1e13 FLOP/s: 10 TFLOP/s,
+    # a tenth of the peak.
+    assert values[schema.SAMPLES_PER_SEC] == pytest.approx(5_000)
+    assert values[schema.TFLOPS_PER_SEC] == pytest.approx(10.0)
+    assert values[schema.MFU] == pytest.approx(0.1)
+    s = stats.summary()
+    assert s["flops_per_sample"] == 2e9
+    assert (s["tflops_per_sec"], s["mfu"]) == pytest.approx((10.0, 0.1))
+    # Without a known peak there is no utilisation.
+    stats.peak_flops = None
+    ((_, values),) = stats.add([_step(2, 8.0, 2.0, samples=50)])
+    assert schema.MFU not in values and math.isnan(stats.summary()["mfu"])
+
+
+def test_no_flops_figures_without_a_flop_count():
+    stats = RunStats("train")
+    ((_, values),) = stats.add([_step(1, 8.0, 2.0, samples=50)])
+    assert schema.TFLOPS_PER_SEC not in values and schema.MFU not in values
+    s = stats.summary()
+    for key in ("flops_per_sample", "tflops_per_sec", "mfu", "peak_memory_mb"):
+        assert math.isnan(s[key]), key
+
+
+def test_the_memory_peak_goes_on_the_last_point_and_the_summary_keeps_the_max():
+    stats = RunStats("train")
+    points = stats.add([_step(1, 1.0), _step(2, 1.0)])
+    stats.memory_point(points, 512.0)
+    assert [schema.PEAK_MEMORY_MB in p[1] for p in points] == [False, True]
+    assert points[1][1][schema.PEAK_MEMORY_MB] == 512.0
+    later = stats.add([_step(3, 1.0)])
+    stats.memory_point(later, 256.0)      # a lower peak since then
+    stats.memory_point([], 1024.0)        # nothing written: not recorded
+    stats.memory_point(later, None)       # not measured
+    assert later[0][1][schema.PEAK_MEMORY_MB] == 256.0
+    assert stats.summary()["peak_memory_mb"] == 512.0
