@@ -65,8 +65,8 @@ def test_each_variant_is_measured_or_says_why(clones):
             < base["train_ms_per_sample"])
     spe = by["steps_per_execution=4"]
     if keras.backend.backend() == "torch":
-        assert "steps_per_execution" in spe["error"]  # Keras refuses it
-        assert "steps_per_execution=4" not in clones
+        # Keras refuses it when the clone's train function is made.
+        assert "must be 1 with the PyTorch backend" in spe["error"]
     else:
         assert spe["error"] is None
         # Each timed call ran 4 optimizer steps of the clone.
