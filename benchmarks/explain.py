@@ -10,6 +10,11 @@ in tests.
 3. Predict against train per sample, and the spread between repeats.
 
     KERAS_BACKEND=jax python benchmarks/explain.py --repeats 5
+    KERAS_BACKEND=jax python benchmarks/explain.py --variants
+
+4. With --variants: the `--try` variants of the article's dense model
+   (steps_per_execution=8, batch_size=128, jit_compile=true), their
+   speedups and intervals.
 """
 
 import argparse
@@ -85,11 +90,16 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--steps", type=int, default=30)
+    parser.add_argument("--variants", action="store_true",
+                        help="only the --try variants of the dense model")
     args = parser.parse_args()
 
     import keras
 
     from keras_timing import explain
+
+    if args.variants:
+        return variants(keras, explain, args.steps)
 
     print("keras %s, backend %s, %d repeats of %d steps"
           % (keras.__version__, keras.backend.backend(), args.repeats,
@@ -116,6 +126,29 @@ def main():
     costly = statistics.median(metrics_ms["mlp+expensive metric"])
     print("metrics stage: %.3f ms with the expensive metric, %.3f ms "
           "without (%.1fx)" % (costly, cheap, costly / max(cheap, 1e-6)))
+
+
+def variants(keras, explain, steps):
+    from keras_timing import demo
+
+    model, x, y = demo.dense_example(keras, samples=2048)
+    r = explain(model, x, y, batch_size=32, steps=steps,
+                variants=["steps_per_execution=8", "batch_size=128",
+                          "jit_compile=true"])
+    print("keras %s, backend %s, dense model, batch 32, %d rounds"
+          % (keras.__version__, keras.backend.backend(), steps))
+    base = r.variants_baseline
+    print("unchanged clone: train %.4f, predict %.4f ms/sample"
+          % (base["train_ms_per_sample"], base["predict_ms_per_sample"]))
+    for v in r.variants:
+        if v["error"]:
+            print("%-22s failed: %s" % (v["change"], v["error"]))
+            continue
+        print("%-22s train %.4f ms/sample, speedup %.2fx [%.2f, %.2f], "
+              "predict %.4f ms/sample" % (
+                  v["change"], v["train_ms_per_sample"], v["speedup"],
+                  v["speedup_low"], v["speedup_high"],
+                  v["predict_ms_per_sample"]))
 
 
 if __name__ == "__main__":
