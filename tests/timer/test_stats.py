@@ -291,3 +291,14 @@ def test_the_memory_peak_goes_on_the_last_point_and_the_summary_keeps_the_max():
     stats.memory_point(later, None)       # not measured
     assert later[0][1][schema.PEAK_MEMORY_MB] == 256.0
     assert stats.summary()["peak_memory_mb"] == 512.0
+    # A first peak under a megabyte is kept as it is.
+    small = RunStats("predict")
+    small.memory_point(small.add([_step(1, 1.0)]), 0.5)
+    assert small.summary()["peak_memory_mb"] == 0.5
+
+
+def test_the_peak_label_is_passed_through():
+    stats = RunStats("train")
+    assert stats.summary()["peak_label"] == ""
+    stats.peak_label = "of 989 TFLOP/s bf16"
+    assert stats.summary()["peak_label"] == "of 989 TFLOP/s bf16"

@@ -118,3 +118,26 @@ def test_markdown_table_and_ratio():
     assert summary.markdown([t], 9.0, "per step").endswith(
         "\nfit vs predict, per step, compilation left out: a training "
         "step costs 9.00x a predict step\n")
+
+
+def test_throughput_and_memory_line_between_wait_and_calls():
+    # 1.5e8 FLOP per sample is 150 MFLOP; 10% utilisation of the named peak.
+    s = _run(flops_per_sample=1.5e8, tflops_per_sec=10.0, mfu=0.1,
+             peak_label="of 989 TFLOP/s bf16", peak_memory_mb=1536.0)
+    out = summary.lines(s)
+    assert len(out) == 4
+    assert out[2] == ("  150 MFLOP per sample, 10 TFLOP/s (10.0% of 989 "
+                      "TFLOP/s bf16); peak memory 1,536 MB")
+    assert out[3].startswith("  steps hold ")
+    # No peak known: no utilisation; no label: "of peak".
+    assert summary.lines(_run(flops_per_sample=1.5e8, tflops_per_sec=10.0,
+                              mfu=NAN))[2] == (
+        "  150 MFLOP per sample, 10 TFLOP/s")
+    assert summary.lines(_run(flops_per_sample=1.5e8, tflops_per_sec=10.0,
+                              mfu=0.25))[2] == (
+        "  150 MFLOP per sample, 10 TFLOP/s (25.0% of peak)")
+    assert summary.lines(_run(peak_memory_mb=12345.6))[2] == (
+        "  peak memory 12,346 MB")
+    # Neither known: no such line.
+    assert len(summary.lines(_run(flops_per_sample=NAN,
+                                  peak_memory_mb=None))) == 3
