@@ -113,11 +113,13 @@ def explain(model, x, y=None, batch_size=None, steps=50, warmup=3,
             for trial in trials:
                 trial.finish()
         trained = _iterations(model) - start
+        flops = _flops(model, data.batches[0])
         created = len(data_lib.variables(model)) - len(before)
     finally:
         data_lib.restore(before)
     result = _explanation(model, programs, data, steps, tolerance, timed,
                           fit_summary)
+    result.train_flops, result.predict_flops = flops
     if trials:
         result.variants_baseline, result.variants = variants_lib.rows(
             trials[0], trials[1:], timed)
@@ -168,6 +170,18 @@ def _short_fit(model, data, fit_steps, log_dir):
         model.fit(callbacks=[timer], verbose=0, **data.fit_args(fit_steps))
         timer.flush()
         return timer.summaries().get(schema.TRAIN, {})
+
+
+def _flops(model, batch):
+    """`(train, predict)` FLOPs of one step on `batch` from the profiler's
+    counter (None where the framework cannot tell)."""
+    from keras_timing.profiling import backends
+
+    counter = backends.get()
+    # Without an absent sample weight: the counter reads every part's shape.
+    batch = tuple(part for part in batch if part is not None)
+    return tuple(counter.flops(model, kind, batch)
+                 for kind in ("train", "predict"))
 
 
 def _notes(result, trained, restored, created):

@@ -84,6 +84,8 @@ class Explanation:
             `variants.rows`); empty when none was asked.
         variants_baseline: The unchanged clone's `train_ms_per_sample` and
             `predict_ms_per_sample`, which the speedups are relative to.
+        train_flops, predict_flops: FLOPs of one step on one batch, from
+            `keras_timing.profiling`'s counter; None where it cannot tell.
 
     Example:
 
@@ -120,6 +122,8 @@ class Explanation:
     predict_step_ci_ms: tuple = (math.nan, math.nan)
     variants: list = field(default_factory=list)
     variants_baseline: dict = field(default_factory=dict)
+    train_flops: float = None
+    predict_flops: float = None
 
     @classmethod
     def example(cls):

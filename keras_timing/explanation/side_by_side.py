@@ -29,12 +29,12 @@ from keras_timing import backend as backend_lib
 # The package each backend needs, looked up before a process is started.
 FRAMEWORK = {"tensorflow": "tensorflow", "jax": "jax", "torch": "torch"}
 TIMEOUT_S = 1800
-FLOPS = "n/a"  # no FLOPs counter yet: see docs/explain.md
 
 LEGEND = (
     "train step: the stages' sum (ms per batch, median); predict step: the "
     "model's own predict_function; ratio: train over predict; stages: the "
-    "largest shares of the train step; FLOPs/s: not counted yet (n/a)")
+    "largest shares of the train step; FLOPs/s: the train step's FLOPs "
+    "(the profiler's counter) over its time; n/a where it cannot count")
 
 
 def parse(text):
@@ -111,7 +111,7 @@ def table(entries):
         for r in e["results"]:
             rows.append((r["label"], e["backend"], _ms(r["train_step_ms"]),
                          _ms(r["predict_step_ms"]), _ratio(r["ratio"]),
-                         _stages(r.get("shares", {})), FLOPS,
+                         _stages(r.get("shares", {})), _flops_per_s(r),
                          "<- fastest" if r["fastest"] else ""))
     full = [head] + [r for r in rows if len(r) == len(head)]
     widths = [max(len(r[i]) for r in full) for i in range(len(head))]
@@ -128,6 +128,13 @@ def table(entries):
 
 def _ms(v):
     return "n/a" if v is None else "%.3f" % v
+
+
+def _flops_per_s(r):
+    flops, ms = r.get("train_flops"), r.get("train_step_ms")
+    if not flops or not ms:
+        return "n/a"
+    return "%.3g GFLOP/s" % (flops / ms / 1e6)
 
 
 def _ratio(v):

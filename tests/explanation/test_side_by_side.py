@@ -57,7 +57,12 @@ def test_the_dense_model_on_all_three_backends(dense):
     rows = {b: [ln for ln in lines if " %s " % b in ln][0]
             for b in train}
     for b, line in rows.items():
-        assert ("%.3f" % train[b]) in line and "n/a" in line
+        assert ("%.3f" % train[b]) in line
+        # FLOPs/s is the counted train FLOPs over the train step.
+        r = next(e for e in entries if e["backend"] == b)["results"][0]
+        assert r["train_flops"] > 0
+        assert ("%.3g GFLOP/s" % (r["train_flops"] / train[b] / 1e6)) \
+            in line
         assert line.endswith("<- fastest") == (b == fastest[0])
 
 
