@@ -61,74 +61,6 @@ def test_steps_wait_and_starts_add_up_to_the_wall_time_from_the_anchors():
         [200, 0, 0, 0, 0, 200, 0])
 
 
-def test_out_of_order_ends_are_bounded_by_later_ends():
-    line = Timeline()
-    line.anchor(T, 0.0)
-    line.begin(T, 1, t=0.0)
-    line.begin(T, 2, t=0.0)
-    line.end(T, 2, t=2.0)
-    line.settle(T)
-    # Step 2's end hook ran first; step 1 is drained only once it ends.
-    assert line.drain() == []
-    line.end(T, 1, t=2.5)
-    one, two = line.drain()
-    # Both were done by 2.0; the two seconds are shared between them.
-    assert one.batch_ms == pytest.approx(1000)
-    assert two.batch_ms == pytest.approx(1000)
-
-
-def test_a_clump_of_late_end_hooks_is_spread_not_zero():
-    # Host-bound async loop: a step is begun every 0.2 s, but the end hooks
-    # run late, together, 1 ms apart (they waited for the GIL).
-    line = Timeline()
-    line.anchor(T, 0.0)
-    for i in range(1, 6):
-        line.begin(T, i, t=0.2 * i)
-    for i in range(1, 6):
-        line.end(T, i, t=1.3 + 0.001 * i)
-    line.settle(T)
-    times = line.drain()
-    assert min(t.batch_ms for t in times) > 100
-    assert sum(t.interval_ms for t in times) == pytest.approx(1305 - 200)
-
-
-def test_device_bound_steps_keep_their_own_times():
-    # The host runs ahead (begins 1 ms apart) and the device takes 10, 50,
-    # 10 ms: the slow step must not be averaged away.
-    line = Timeline()
-    line.anchor(T, 0.0)
-    for i in range(1, 4):
-        line.begin(T, i, t=0.001 * i)
-    for i, e in enumerate((0.011, 0.061, 0.071), 1):
-        line.end(T, i, t=e)
-    line.settle(T)
-    assert [t.batch_ms for t in line.drain()] == pytest.approx([10, 50, 10])
-
-
-def test_a_run_cannot_start_before_the_previous_runs_last_step_ended():
-    # JAX: validation begins at 1.0 while train's last step runs to 1.5.
-    line = Timeline()
-    line.anchor(T, 0.0, first_of_call=True)
-    _steps(line, T, [(0.0, 0.5)])
-    line.begin(T, 2, t=0.6)
-    line.anchor(V, 1.0, first_of_call=True)
-    line.begin(V, 1, t=1.1)
-    line.end(V, 1, t=1.7)
-    line.settle(V)
-    assert line.drain()[0].run == T   # step 2 of train blocks the rest
-    line.end(T, 2, t=1.5)
-    line.settle(T)
-    train2, val1 = line.drain()
-    assert (train2.run, val1.run) == (T, V)
-    # Validation's first step compiles on the host from its begin at 1.1,
-    # which holds every end hook: train's step 2 is taken to end there,
-    # and the left-out first step keeps the rest.
-    assert train2.batch_ms == pytest.approx(500)
-    assert val1.batch_ms == pytest.approx(600) and val1.is_first
-    assert val1.epoch_start_ms == pytest.approx(0)
-    assert train2.interval_ms + val1.interval_ms == pytest.approx(1200)
-
-
 def test_steps_per_execution_gives_per_step_figures():
     line = Timeline()
     line.anchor(T, 0.0)
@@ -198,79 +130,6 @@ def test_concurrent_end_hooks_lose_nothing():
     times = line.drain()
     assert [t.last_step for t in times] == list(range(1, n + 1))
     assert all(t.batch_ms >= 0 for t in times)
-
-
-def test_steps_before_a_compile_are_not_given_its_time():
-    # Steps 1-3 run fast; step 4 compiles on the host from 0.4 to 1.4,
-    # so the end hooks of 1-3 only run at 1.4.
-    line = Timeline()
-    line.anchor(T, 0.0)
-    for i in range(1, 4):
-        line.begin(T, i, t=0.1 * i)
-    line.begin(T, 4, t=0.4)
-    for i, e in ((1, 1.401), (2, 1.402), (3, 1.403)):
-        line.end(T, i, t=e)
-    assert line.drain() == []   # step 4 may still turn out to compile
-    line.begin(T, 5, t=1.5, compiled=True)
-    line.end(T, 4, t=1.45)
-    line.end(T, 5, t=1.6)
-    line.settle(T)
-    one, two, three, four, five = line.drain()
-    assert [one.batch_ms, two.batch_ms, three.batch_ms] == pytest.approx(
-        [100, 100, 100])
-    assert four.kind == "recompile" and four.batch_ms == pytest.approx(1050)
-
-
-def test_an_epoch_anchor_inside_late_end_hooks_starts_its_step_anew():
-    # Steps 1, 2 begin at 0.1, 0.2; the next epoch anchors at 0.25 and
-    # begins step 3 at 0.3; the end hooks come together at 1.0 .. 1.002.
-    line = Timeline()
-    line.anchor(T, 0.0)
-    line.begin(T, 1, t=0.1)
-    line.begin(T, 2, t=0.2)
-    line.anchor(T, 0.25)
-    line.begin(T, 3, t=0.3)
-    for step, t in ((1, 1.0), (2, 1.001), (3, 1.002)):
-        line.end(T, step, t=t)
-    line.settle(T)
-    one, two, three = line.drain()
-    # Steps 1-2: 0.1 s of epoch start, then 0.1 -> 1.001 shared: 450.5 ms.
-    assert (one.epoch_start_ms, one.batch_ms) == pytest.approx((100, 450.5))
-    assert (two.input_wait_ms, two.batch_ms) == pytest.approx((0, 450.5))
-    # Step 3 cannot start at its anchor (0.25) while step 2 runs to 1.001:
-    # no epoch start, and its own 1 ms.
-    assert (three.epoch_start_ms, three.input_wait_ms,
-            three.batch_ms) == pytest.approx((0, 0, 1))
-
-
-def test_late_end_hooks_are_shared_exactly():
-    # Begins every 0.2 s, end hooks 1.301 .. 1.305: 0.2 -> 1.305 is 1105 ms
-    # over 5 steps, 221 ms each, with 200 ms of epoch start before step 1.
-    line = Timeline()
-    line.anchor(T, 0.0)
-    for i in range(1, 6):
-        line.begin(T, i, t=0.2 * i)
-    for i in range(1, 6):
-        line.end(T, i, t=1.3 + 0.001 * i)
-    line.settle(T)
-    times = line.drain()
-    assert [t.batch_ms for t in times] == pytest.approx([221] * 5)
-    assert [t.epoch_start_ms for t in times] == pytest.approx([200, 0, 0, 0, 0])
-    assert [t.end_time for t in times] == pytest.approx(
-        [0.421, 0.642, 0.863, 1.084, 1.305])
-
-
-def test_device_bound_steps_keep_their_own_times_at_any_clock_origin():
-    # perf_counter's origin is arbitrary: the same 10, 50, 10 ms at t=1000.
-    line = Timeline()
-    line.anchor(T, 1000.0)
-    for i in range(1, 4):
-        line.begin(T, i, t=1000.0 + 0.001 * i)
-    for i, e in enumerate((1000.011, 1000.061, 1000.071), 1):
-        line.end(T, i, t=e)
-    line.settle(T)
-    assert [t.batch_ms for t in line.drain()] == pytest.approx(
-        [10, 50, 10], abs=1e-6)
 
 
 def test_input_wait_and_epoch_start_are_per_step_with_steps_per_execution():
@@ -390,30 +249,6 @@ def test_settle_marks_a_compiled_last_step():
     line.end(T, 1, t=1.0)
     line.settle(T, compiled=True)
     assert [t.kind for t in line.drain()] == ["recompile"]
-
-
-def test_an_ended_step_waits_for_a_later_open_step_behind_a_settled_one():
-    # Steps 1-3 begin at 0.0, 0.1, 0.2; step 1's end hook (0.5) comes after
-    # step 3 began, and step 3 is not yet known not to have compiled; step
-    # 2 (settled by step 3's begin) has not ended.
-    line = Timeline()
-    line.anchor(T, 0.0)
-    for step, t in ((1, 0.0), (2, 0.1), (3, 0.2)):
-        line.begin(T, step, t=t)
-    line.end(T, 1, t=0.5)
-    assert line.drain() == []
-    line.end(T, 2, t=0.6)
-    line.end(T, 3, t=1.5)
-    line.begin(T, 4, t=1.6, compiled=True)   # step 3 compiled
-    line.end(T, 4, t=1.7)
-    line.settle(T)
-    one, two, three, four = line.drain()
-    # Step 3's compile from 0.2 held the hooks of 1 and 2: both end by 0.2,
-    # one clump 0.0 -> 0.2 over two steps, 100 ms each; step 3 keeps
-    # 0.2 -> 1.5; step 4 waits 1.5 -> 1.6 and runs 1.6 -> 1.7.
-    assert [one.batch_ms, two.batch_ms] == pytest.approx([100, 100])
-    assert (three.kind, three.batch_ms) == ("recompile", pytest.approx(1300))
-    assert (four.input_wait_ms, four.batch_ms) == pytest.approx((100, 100))
 
 
 def test_an_end_hook_reading_an_earlier_time_gives_no_negative_time():
