@@ -11,15 +11,16 @@ from keras_timing.explanation import cli as explain_cli
 def _report(args):
     from keras_timing import report
 
+    scanned = None
     try:
-        result = report.report(args.log_dir)
+        scanned = report.scan(args.log_dir)
+        result = report.report(scanned)
     except report.ReportError as e:
         print("keras-timing report: %s" % e, file=sys.stderr)
         result = None
     # What was readable is reported; damaged files are named, and the exit
-    # code says the folder was not whole.
-    damaged = report.damaged_files(args.log_dir) if os.path.isdir(
-        args.log_dir) else []
+    # code says the folder was not whole. One walk serves both.
+    damaged = report.damaged_files(scanned) if scanned is not None else []
     for path, reason in damaged:
         print("keras-timing report: %s: %s" % (path, reason),
               file=sys.stderr)

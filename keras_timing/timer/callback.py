@@ -17,7 +17,7 @@ from keras_timing.profiling import session
 from keras_timing.timer import arguments
 from keras_timing.timer import keras_loop
 from keras_timing.timer import launch as launch_lib
-from keras_timing.timer import summary as summary_text
+from keras_timing.timer.summary import fit_predict_ratio
 from keras_timing.timer.profiling import Profiling
 
 
@@ -54,6 +54,8 @@ class FitPredictTimer(keras.callbacks.Callback):
         profile_slow_steps: A number > 1, or None: when a train step takes
             that many times the median step, the next 3 steps are
             captured (at most 5 captures a run, 20 steps apart).
+        count_flops: Count the FLOPs of the model's train and predict step
+            (once per model and batch shape, after its first call).
 
     Example:
 
@@ -80,7 +82,7 @@ class FitPredictTimer(keras.callbacks.Callback):
     def __init__(self, log_dir="logs", run_name=None, batch_size=None,
                  flush_secs=1.0, verbose=1, profile_steps=None,
                  profile_predict_steps=None, profile_evaluate_steps=None,
-                 profile_slow_steps=None):
+                 profile_slow_steps=None, count_flops=True):
         super().__init__()
         self._profiling = Profiling(profile_steps, profile_predict_steps,
                                     profile_evaluate_steps,
@@ -92,6 +94,7 @@ class FitPredictTimer(keras.callbacks.Callback):
         self.batch_size = batch_size
         self.flush_secs = flush_secs
         self.verbose = int(verbose)
+        self.count_flops = bool(count_flops)
         self._launch = None
         self._train = self._test = self._predict = None
 
@@ -201,28 +204,20 @@ class FitPredictTimer(keras.callbacks.Callback):
                 self._launch = launch = launch_lib.Launch(
                     self.log_dir, None, self.flush_secs)
                 run, own = launch.recorder(run_name, model)
-            run.owner, run.model = self, model
-            launch.throughput.attach(run, model, loop, own)
+            run.owner, run.model, run.own = self, model, own
             # A capture and points left by a call that died (Keras calls no
             # end hook then) are saved first, whoever started them.
             session.stop_orphans()
             launch.drain(final=True)
             self._profiling.attach(run, model, frame)
-            run.start_call(loop, t, self._counter(model, run_name),
-                           keras_loop.steps_per_execution(model), parent)
+            run.start_call(loop, t, compiles.counter(
+                backend.name(), model, run.kind), keras_loop.
+                steps_per_execution(model), parent)
             launch.call_started()
             return run
         except Exception as e:
             self._fail(e)
             return None
-
-    def _counter(self, model, run_name):
-        kind = {schema.TRAIN: "train", schema.PREDICT: "predict"}.get(
-            run_name, "test")
-        try:
-            return compiles.counter(backend.name(), model, kind)
-        except Exception:
-            return compiles.null_counter()
 
     def _begin(self, run, batch):
         if run is None or self._launch.broken:
@@ -262,12 +257,18 @@ class FitPredictTimer(keras.callbacks.Callback):
             return
         launch = self._launch
         try:
-            run.end_call(time.perf_counter())
-            run.owner = run.model = None
             launch.timeline.close()
             self._profiling.finish(run)
+            if self.count_flops:
+                # After the call's last step, inside the call: counting
+                # compiles or traces the step once more, and no step
+                # should hold that.
+                launch.throughput.count(run, run.model, run.loop, run.own)
+            run.end_call(time.perf_counter())
             launch.drain(final=True)
+            launch.throughput.backfill(run)
             launch.call_ended()
+            run.owner = run.model = None
             launch.summarize(run, also, self.verbose)
         except Exception as e:
             self._fail(e)
@@ -282,7 +283,7 @@ class FitPredictTimer(keras.callbacks.Callback):
     def fit_predict_ratio(self):
         """Train over predict time per sample (totals of the steps' whole
         intervals, compilation left out); NaN until both ran."""
-        return summary_text.fit_predict_ratio(self.summaries())
+        return fit_predict_ratio(self.summaries())
 
     def flush(self):
         """Writes every finished batch to disk now.

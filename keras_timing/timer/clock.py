@@ -35,6 +35,9 @@ from keras_timing.timer import intervals
 FIRST = "first"
 RECOMPILE = "recompile"
 _OPEN, _SETTLED, _CLOSED = 0, 1, 2
+# The samples of a step that ended an epoch of unknown length: its batch
+# may be partial, its size unknown (left out of per-sample figures).
+UNKNOWN_SAMPLES = -1
 
 
 @dataclass(slots=True)
@@ -105,6 +108,7 @@ class Timeline:
         self._anchors = {}   # run -> (time, first_of_call)
         self._calls = {}     # run -> call number of the next rows
         self._latest = {}    # run -> its latest row, settled or not
+        self._held = {}      # run -> a row that waits for the next to end
         self._prev_end = None
 
     def anchor(self, run, t=None, first_of_call=False):
@@ -120,12 +124,16 @@ class Timeline:
         with self._lock:
             return self._calls.get(run, 0)
 
-    def begin(self, run, first_step, t=None, compiled=False):
+    def begin(self, run, first_step, t=None, compiled=False, hold=False):
         """Records a step's begin; `compiled`: the run's previous step
-        compiled (the caller saw a compilation since that step began)."""
+        compiled (the caller saw a compilation since that step began).
+        `hold`: the previous step may be an epoch's partial last batch of
+        unknown size; it waits until this one ends (then it was not)."""
         t = self._now() if t is None else t
         with self._lock:
-            self._settle(run, compiled)
+            if hold and run in self._latest:
+                self._held.setdefault(run, []).append(self._latest[run])
+            self._settle(run, compiled, hold)
             anchor = self._anchors.pop(run, None)
             row = self._base + len(self._run)
             self._run.append(run)
@@ -151,19 +159,22 @@ class Timeline:
             rows.append(row)
             self._latest[run] = row
 
-    def settle(self, run, compiled=False):
+    def settle(self, run, compiled=False, hold=False):
         """`run`'s latest step may be drained: whether it compiled is known
-        (at an epoch's or a call's end; the next begin settles it too)."""
+        (at an epoch's or a call's end; the next begin settles it too).
+        `hold`: it may be a partial batch of unknown size (see `begin`)."""
         with self._lock:
-            self._settle(run, compiled)
+            if hold and run in self._latest:
+                self._held.setdefault(run, []).append(self._latest[run])
+            self._settle(run, compiled, hold)
 
-    def _settle(self, run, compiled):
+    def _settle(self, run, compiled, hold=False):
         row = self._latest.pop(run, None)
         if row is not None and row >= self._base:
             i = row - self._base
             if compiled and self._kind[i] is None:
                 self._kind[i] = RECOMPILE
-            if self._state[i] == _OPEN:
+            if self._state[i] == _OPEN and not hold:
                 self._state[i] = _SETTLED
 
     def end(self, run, last_step, t=None, samples=None):
@@ -185,6 +196,12 @@ class Timeline:
                     self._last[i] = last_step
                     self._samples[i] = samples
                     del firsts[k], rows[k]
+                    held = self._held.get(run)
+                    while held and held[0] < i + self._base:
+                        # A later step ran: this one was not the last.
+                        row = held.pop(0) - self._base
+                        if row >= 0:
+                            self._state[row] = _SETTLED
             return self._base + len(self._run) - self._head
 
     def has_pending(self, run, call):
@@ -208,6 +225,15 @@ class Timeline:
             self._open.clear()
             for run in list(self._latest):
                 self._settle(run, False)
+            for rows in self._held.values():
+                # No step after it ended: it was the epoch's last, and its
+                # batch may be partial.
+                for row in rows:
+                    i = row - self._base
+                    if i >= 0 and self._state[i] != _CLOSED:
+                        self._samples[i] = UNKNOWN_SAMPLES
+                        self._state[i] = _SETTLED
+            self._held.clear()
 
     def drain(self):
         """Returns the completed steps in begin order and forgets them.
@@ -262,6 +288,7 @@ class Timeline:
             steps = last[k] - first[k] + 1
             samples = samples_[k]
             if samples is not None and not isinstance(samples, int):
+                # A call spanning several steps: its count from its length.
                 samples = samples(steps)
             gap = (start - prev) * 1e3 / steps
             batch = (end - start) * 1e3 / steps if end > start else 0.0

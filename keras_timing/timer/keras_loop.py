@@ -69,6 +69,9 @@ class LoopInfo:
     num_batches: object = None
     partial_batch_size: object = None
     adapter: object = field(default=None, compare=False, repr=False)
+    # A last batch of unknown size may end each epoch (tf.data of unknown
+    # length, batched without drop_remainder).
+    partial_unknown: bool = False
 
     def samples(self, first_local, last_local):
         """Samples in local steps first..last (0-based), or None."""
@@ -136,12 +139,14 @@ def adapter_info(adapter):
     partial = None
     if _get(adapter, "has_partial_batch"):
         partial = _int_or_none(_get(adapter, "partial_batch_size"))
+    unknown = False
     if batch is None:
         try:
             batch, partial = _from_data(adapter, batches)
+            unknown = bool(batch) and partial is None and batches is None
         except Exception:
             batch = partial = None
-    return LoopInfo(batch, batches, partial, adapter)
+    return LoopInfo(batch, batches, partial, adapter, unknown)
 
 
 def sample_batch(adapter):

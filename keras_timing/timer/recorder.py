@@ -77,7 +77,12 @@ class RunRecorder:
         self.capture = NullCapture()
         self.slow = NullSlowSteps()
         self.owner = self.model = None
+        self.own = True
+        self.kind = {schema.TRAIN: "train", schema.PREDICT: "predict"}.get(
+            self.run, "test")
         self.last_call_steps = 0
+        self.hold = False
+        self.call_first_step = 1
         self.offset = 0
         self.last_step = 0
         self.loop = keras_loop.LoopInfo()
@@ -91,6 +96,10 @@ class RunRecorder:
 
     def start_call(self, loop, t, counter, steps_per_call=1, parent=None):
         self.loop = loop
+        # Predict sizes each batch from its outputs; the others cannot size
+        # an epoch's last batch when the data's length is unknown.
+        self.hold = loop.partial_unknown and self.run != schema.PREDICT
+        self.call_first_step = self.last_step + 1
         self.offset = self.last_step
         self.counter = counter
         self.compiled = counter()
@@ -106,7 +115,7 @@ class RunRecorder:
     def settle(self):
         """The latest step is over: did it compile?"""
         count = self.counter()
-        self.timeline.settle(self, count != self.compiled)
+        self.timeline.settle(self, count != self.compiled, self.hold)
         self.compiled = count
 
     def end_call(self, t):
@@ -119,7 +128,8 @@ class RunRecorder:
     def begin(self, batch, t):
         first = self.offset + batch + 1
         count = self.counter()
-        self.timeline.begin(self, first, t, count != self.compiled)
+        self.timeline.begin(self, first, t, count != self.compiled,
+                            self.hold)
         self.compiled = count
         if self.last_step < first - 1:
             self.last_step = first - 1
@@ -161,8 +171,7 @@ class RunRecorder:
                 call.last_step = t.last_step
         points = self.stats.add(times, final=final)
         self.stats.memory_point(points, peak_mb)
-        for step, values in points:
-            self.writer.scalars(step, values)
+        self.writer.scalar_rows(points)
         if self.stats.unknown_batch_size and not self.told_unknown_size:
             self.told_unknown_size = True
             warnings.warn(

@@ -64,6 +64,7 @@ class RunStats:
         self.flops_per_sample = None
         self.peak_flops = None
         self.peak_label = ""
+        self._rates = []
         self.peak_memory_mb = None
         self._band = deque(maxlen=BAND_WINDOW)
         self._points = 0
@@ -103,7 +104,7 @@ class RunStats:
             n = t.steps
             self.steps += n
             self.epoch_start_total_ms += t.epoch_start_ms * n
-            if not t.samples:
+            if t.samples is None:
                 self.unknown_batch_size = True
             if t.kind == "first":
                 self.first_batch_ms.append(t.batch_ms)
@@ -115,7 +116,7 @@ class RunStats:
             self.counted_steps += n
             self.batch_total_ms += t.batch_ms * n
             self.wait_total_ms += t.input_wait_ms * n
-            if t.samples:
+            if t.samples and t.samples > 0:
                 interval = (t.batch_ms + t.input_wait_ms) * n
                 self.samples += t.samples
                 self.sampled_ms += interval
@@ -130,21 +131,20 @@ class RunStats:
             values[schema.STEPS] = t.steps
         if t.epoch_start_ms:
             values[schema.EPOCH_START_MS] = t.epoch_start_ms
-        if t.samples:
+        if t.samples and t.samples > 0:
             interval = (t.batch_ms + t.input_wait_ms) * t.steps
             if interval > 0:
                 rate = values[schema.SAMPLES_PER_SEC] = (
                     t.samples * 1e3 / interval)
                 if self.flops_per_sample:
-                    flops = rate * self.flops_per_sample
-                    values[schema.TFLOPS_PER_SEC] = flops / 1e12
-                    if self.peak_flops:
-                        values[schema.MFU] = flops / self.peak_flops
+                    values.update(self._throughput(rate))
+                else:
+                    self._rates.append((t.last_step, rate))
         if t.kind == "first":
             values[schema.FIRST_BATCH_MS] = t.batch_ms
         elif t.kind == "recompile":
             values[schema.RECOMPILE_MS] = t.batch_ms
-        elif t.samples and self._band:
+        elif t.samples and t.samples > 0 and self._band:
             self._points += 1
             if self._points % BAND_EVERY == 0:
                 self._add_band(values)
@@ -162,6 +162,21 @@ class RunStats:
         values[schema.MS_PER_SAMPLE_P10] = ordered[int(0.1 * last)]
         values[schema.MS_PER_SAMPLE_P90] = ordered[int(math.ceil(0.9 * last))]
         self._band_in_call = True
+
+    def _throughput(self, rate):
+        flops = rate * self.flops_per_sample
+        values = {schema.TFLOPS_PER_SEC: flops / 1e12}
+        if self.peak_flops:
+            values[schema.MFU] = flops / self.peak_flops
+        return values
+
+    def backfill(self):
+        """At a call's end: throughput points for the call's points written
+        before its FLOPs were known (they are counted after its steps)."""
+        rates, self._rates = self._rates, []
+        if not self.flops_per_sample:
+            return []
+        return [(step, self._throughput(rate)) for step, rate in rates]
 
     def memory_point(self, points, peak_mb):
         """Puts the memory peak since the last write on the last point."""
@@ -252,5 +267,6 @@ class Decimator:
             batch_ms=sum(t.batch_ms * t.steps for t in block) / steps,
             input_wait_ms=sum(t.input_wait_ms * t.steps for t in block) / steps,
             end_time=block[-1].end_time,
-            samples=sum(samples) if all(samples) else None,
+            samples=(sum(samples) if all(n and n > 0 for n in samples)
+                     else None if None in samples else -1),
         )]

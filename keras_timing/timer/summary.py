@@ -47,6 +47,20 @@ def _fmt(value, spec=".3g"):
     return format(value, spec)
 
 
+def _si(value):
+    """`1.27e6` -> "1.27 M": a figure with its SI prefix.
+
+    >>> _si(1.27e6), _si(759.0), _si(3.4e9)
+    ('1.27 M', '759 ', '3.4 G')
+    """
+    if value is None or math.isnan(value):
+        return "n/a "
+    for factor, prefix in ((1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "k")):
+        if abs(value) >= factor:
+            return "%s %s" % (format(value / factor, ".3g"), prefix)
+    return "%s " % format(value, ".3g")
+
+
 def _pct(value):
     return "n/a" if value is None or math.isnan(value) else (
         "%.1f%%" % (100 * value))
@@ -74,8 +88,8 @@ def lines(summary):
     flops, memory = _value(s, "flops_per_sample"), _value(s, "peak_memory_mb")
     extra = []
     if not math.isnan(flops):
-        extra.append("%s MFLOP per sample, %s TFLOP/s" % (
-            _fmt(flops / 1e6), _fmt(_value(s, "tflops_per_sec"))))
+        extra.append("%sFLOP per sample, %sFLOP/s" % (
+            _si(flops), _si(_value(s, "tflops_per_sec") * 1e12)))
         if not math.isnan(_value(s, "mfu")):
             extra[-1] += " (%s %s)" % (_pct(s["mfu"]), s.get(
                 "peak_label") or "of peak")

@@ -1,10 +1,11 @@
 """FLOPs, utilisation and memory of a launch's runs (issue 13).
 
-At the begin of each train and predict call of the launch's own model, the
-FLOPs of one step are counted from the compiled program (once per call
-shape, on a batch read from the data, before the call's first step so no
-step holds it); the points then carry `throughput/tflops_per_sec` and, where
-the device's peak is known, `throughput/mfu`. Memory is read at each write:
+After each train and predict call of the launch's own model, the FLOPs of
+one step are counted from the compiled program (once per call shape, on a
+batch read from the data, after the call's last step so no step holds it);
+the call's points then get `throughput/tflops_per_sec` and, where the
+device's peak is known, `throughput/mfu`, and later calls' points get them
+as they are written. Memory is read at each write:
 `memory/peak_mb` is the device's (on a CPU, the process's resident-set) peak
 since the previous write.
 """
@@ -52,28 +53,38 @@ class Throughput:
                           if self.profiler else (None, ""))
         return self._peak
 
-    def attach(self, run, model, loop, own):
-        """Counts the FLOPs per sample of `run`'s steps, before its call."""
+    def count(self, run, model, loop, own):
+        """At the end of a call of `run`: the FLOPs per sample of its steps
+        (the launch's own model's train and predict steps, counted once per
+        batch shape)."""
         kind = KINDS.get(run.run)
-        if not (own and kind and self.profiler):
-            return
         try:
-            batch = keras_loop.sample_batch(loop.adapter)
-            if batch is None:
-                return
-            if kind == "predict" and isinstance(batch, (tuple, list)):
-                batch = batch[0]
-            flops = self.profiler.flops(model, kind, batch)
-            samples = samples_in(batch)
-            if not flops or not samples:
-                return
-            run.stats.flops_per_sample = flops / samples
-            run.stats.peak_flops, run.stats.peak_label = self.peak()
-            run.writer.scalars(run.last_step + 1, {
-                schema.FLOPS_PER_SAMPLE: flops / samples})
+            if own and kind and self.profiler and model is not None:
+                self._count(run, model, loop, kind)
         except Exception as e:
             warnings.warn("keras_timing: FLOPs of %s not counted: %r"
                           % (run.name, e), stacklevel=2)
+
+    @staticmethod
+    def backfill(run):
+        """The throughput of the call's points written before its FLOPs
+        were known."""
+        for step, values in run.stats.backfill():
+            run.writer.scalars(step, values)
+
+    def _count(self, run, model, loop, kind):
+        batch = keras_loop.sample_batch(loop.adapter)
+        if batch is None:
+            return
+        if kind == "predict" and isinstance(batch, (tuple, list)):
+            batch = batch[0]
+        flops = self.profiler.flops(model, kind, batch)
+        samples = samples_in(batch)
+        if flops and samples:
+            run.stats.flops_per_sample = flops / samples
+            run.stats.peak_flops, run.stats.peak_label = self.peak()
+            run.writer.scalars(run.call_first_step, {
+                schema.FLOPS_PER_SAMPLE: flops / samples})
 
     def peak_memory_mb(self):
         """The peak since the previous call, and a new peak begins."""
