@@ -1,0 +1,106 @@
+"""The three known cases get the right verdict, end to end on the running
+backend: a real fit with the timer, its summary scalars read back from the
+event files (tbparse), and the verdict computed from what was read.
+
+Run once per backend: KERAS_BACKEND=tensorflow|jax|torch.
+"""
+
+import json
+import os
+import time
+
+import keras
+import numpy as np
+import pytest
+from conftest import read_scalars
+
+from keras_timing import FitPredictTimer
+from keras_timing import schema
+from keras_timing.demo import cnn_example
+from keras_timing.demo import dense_example
+from keras_timing.report import report
+from keras_timing.report import to_json_ready
+from keras_timing.report import to_text
+from keras_timing.timer.verdict import verdict
+
+SLEEP_S = 0.005
+
+
+class SlowBatches(keras.utils.PyDataset):
+    """Batches of arrays, each read after a 5 ms wait (a slow disk)."""
+
+    def __init__(self, x, y, batch_size):
+        super().__init__()
+        self.x, self.y, self.batch_size = x, y, batch_size
+
+    def __len__(self):
+        return len(self.x) // self.batch_size
+
+    def __getitem__(self, i):
+        time.sleep(SLEEP_S)  # the input pipeline's cost, not work
+        part = slice(i * self.batch_size, (i + 1) * self.batch_size)
+        return self.x[part], self.y[part]
+
+
+def written_summary(run_dir):
+    """The run's last `timing_summary/<field>` values, read back."""
+    scalars = read_scalars(run_dir)
+    summary = {"run": os.path.basename(run_dir)}
+    for field in schema.SUMMARY_FIELDS:
+        points = scalars.get(schema.SUMMARY_SCALARS + field)
+        if points:
+            summary[field] = points[-1][1]
+    return summary
+
+
+def fit_and_read(tmp_path, make, data, **fit_kwargs):
+    timer = FitPredictTimer(log_dir=str(tmp_path), verbose=0)
+    make(timer, data, fit_kwargs)
+    timer.flush()
+    return timer.launch_dir, written_summary(
+        os.path.join(timer.launch_dir, schema.TRAIN))
+
+
+def _fit(timer, data, fit_kwargs):
+    model, x, y = data
+    if isinstance(x, keras.utils.PyDataset):
+        model.fit(x, verbose=0, callbacks=[timer], **fit_kwargs)
+    else:
+        model.fit(x, y, verbose=0, callbacks=[timer], **fit_kwargs)
+
+
+def test_slow_py_dataset_is_input_bound(tmp_path):
+    model, x, y = dense_example(keras, samples=640)
+    launch, summary = fit_and_read(
+        tmp_path, _fit, (model, SlowBatches(x, y, 32), None), epochs=3)
+    result = verdict(summary)
+    assert result["bound"] == "input", (summary, result)
+    assert result["advice"] and "input wait" in result["why"]
+
+
+def test_dense_at_batch_32_is_host_bound(tmp_path):
+    # 1024 samples: no partial last batch to compile again; 15 epochs so
+    # the steps, not the first batch's compilation, hold most of the fit.
+    model, x, y = dense_example(keras, samples=1024)
+    launch, summary = fit_and_read(tmp_path, _fit, (model, x, y),
+                                   epochs=15, batch_size=32)
+    result = verdict(summary)
+    assert result["bound"] == "host", (summary, result)
+    assert "steps_per_execution=8" in " ".join(result["advice"])
+
+
+def test_cnn_at_batch_256_is_compute_bound(tmp_path):
+    model, x, y = cnn_example(keras, samples=2560)
+    launch, summary = fit_and_read(tmp_path, _fit, (model, x, y),
+                                   epochs=2, batch_size=256)
+    assert summary["steps"] == 20
+    result = verdict(summary)
+    assert result["bound"] == "compute", (summary, result)
+    assert "jit_compile=true" in " ".join(result["advice"])
+    # The report says the same, in its JSON and its text.
+    launches = json.loads(json.dumps(to_json_ready(report(str(tmp_path)))))
+    written = launches[0]["runs"][schema.TRAIN]["verdict"]
+    assert written["bound"] == "compute"
+    assert written["why"] == result["why"]
+    assert "train: compute-bound: " + result["why"] in to_text(
+        report(str(tmp_path)))
