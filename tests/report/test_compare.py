@@ -1,0 +1,236 @@
+"""`keras-timing compare A B`: direction, no difference, errors; every figure
+read back from the event files the timer (or RunWriter) wrote."""
+
+import argparse
+import json
+import math
+
+import pytest
+
+from conftest import read_scalars
+from keras_timing import schema
+from keras_timing.events.writer import RunWriter
+from keras_timing.report import compare
+from keras_timing.report.runs import read_run
+
+KEYS = {"run", "a_ms_per_sample", "b_ms_per_sample", "ratio", "ratio_low",
+        "ratio_high", "verdict"}
+
+
+@pytest.fixture(scope="module")
+def launches(tmp_path_factory):
+    """The article's dense model fitted and predicted twice, batch 16 and
+    256 (128 and 8 steps an epoch), one launch each, in one log folder."""
+    import keras
+
+    from keras_timing import FitPredictTimer
+    from keras_timing import demo
+
+    log_dir = tmp_path_factory.mktemp("logs")
+    folders = {}
+    for batch in (16, 256):
+        model, x, y = demo.dense_example(keras, samples=2048)
+        timer = FitPredictTimer(log_dir=str(log_dir),
+                                run_name="batch%d" % batch, verbose=0)
+        model.fit(x, y, batch_size=batch, epochs=3, verbose=0,
+                  callbacks=[timer])
+        model.predict(x, batch_size=batch, verbose=0, callbacks=[timer])
+        timer.flush()
+        folders[batch] = timer.launch_dir
+    return log_dir, folders
+
+
+def _write(folder, points):
+    """Writes `StepTime`s as the timer does: per-step times, samples as a
+    rate, first batches and recompiles tagged."""
+    w = RunWriter(str(folder))
+    rows = []
+    for t in points:
+        values = {schema.BATCH_MS: t.batch_ms,
+                  schema.INPUT_WAIT_MS: t.input_wait_ms}
+        if t.steps != 1:
+            values[schema.STEPS] = t.steps
+        if t.samples:
+            values[schema.SAMPLES_PER_SEC] = t.samples * 1e3 / t.interval_ms
+        if t.kind == "first":
+            values[schema.FIRST_BATCH_MS] = t.batch_ms
+        elif t.kind == "recompile":
+            values[schema.RECOMPILE_MS] = t.batch_ms
+        rows.append((t.last_step, values))
+    w.scalar_rows(rows)
+    w.close()
+
+
+def _points(batch_ms, samples=32, first=None):
+    """Steady points of the given per-step times; a first batch before."""
+    from keras_timing.timer.clock import StepTime
+
+    out = [] if first is None else [
+        StepTime(1, 1, first, 0.0, 0.0, "first", samples)]
+    for i, ms in enumerate(batch_ms, start=len(out) + 1):
+        out.append(StepTime(i, i, ms, 0.1, 0.0, None, samples))
+    return out
+
+
+def _independent_ms_per_sample(run_dir):
+    """Total (batch + wait) over total samples of the counted steps, from
+    the raw tags read with tbparse, not with the package's reader."""
+    tags = read_scalars(str(run_dir))
+    left_out = {s for tag in (schema.FIRST_BATCH_MS, schema.RECOMPILE_MS)
+                for s, _ in tags.get(tag, ())}
+    wait = dict(tags[schema.INPUT_WAIT_MS])
+    rate = dict(tags[schema.SAMPLES_PER_SEC])
+    ms = samples = 0.0
+    for step, batch in tags[schema.BATCH_MS]:
+        if step not in left_out:
+            ms += batch + wait[step]
+            samples += rate[step] * (batch + wait[step]) / 1e3
+    return ms / samples, tags["timing_summary/ms_per_sample"][-1][1]
+
+
+def test_bigger_batches_are_faster_per_sample(launches, capsys):
+    _, folders = launches
+    small, big = folders[16], folders[256]
+    assert compare.main([small, big, "--json"]) == 0
+    rows = {r["run"]: r for r in json.loads(capsys.readouterr().out)}
+    assert list(rows) == [schema.TRAIN, schema.PREDICT]
+    for run, row in rows.items():
+        assert set(row) == KEYS | {"unit"} and row["unit"] == "sample"
+        for side, folder in (("a", small), ("b", big)):
+            mine, timers = _independent_ms_per_sample(f"{folder}/{run}")
+            assert row[side + "_ms_per_sample"] == pytest.approx(mine,
+                                                                 rel=1e-4)
+            assert mine == pytest.approx(timers, rel=1e-3)
+        assert row["ratio"] == pytest.approx(
+            row["b_ms_per_sample"] / row["a_ms_per_sample"])
+        assert row["ratio_low"] <= row["ratio"] <= row["ratio_high"]
+    assert rows[schema.TRAIN]["ratio_high"] < 1
+    assert rows[schema.TRAIN]["verdict"] == "faster"
+    # The other way round: A faster, so B is slower, the interval mirrored.
+    back, _ = compare.compare(big, small)
+    assert back[0]["verdict"] == "slower"
+    assert back[0]["ratio"] == pytest.approx(1 / rows["train"]["ratio"])
+
+
+def test_text_says_which_way_and_the_same_answer_twice(launches, capsys):
+    _, folders = launches
+    assert compare.main([folders[16], folders[256]]) == 0
+    first = capsys.readouterr().out
+    assert "faster: B takes less time per sample than A" in first
+    row = [line for line in first.splitlines()
+           if line.startswith("| train |")]
+    assert len(row) == 1 and row[0].endswith("| faster |")
+    assert compare.main([folders[16], folders[256]]) == 0
+    assert capsys.readouterr().out == first
+
+
+def _halves(launch, tmp_path):
+    """Two log folders, one launch each, from one run's points: the first
+    batch to A, each recompile to B (both must be left out), and the
+    counted points ranked by ms per sample, slowest first, and dealt
+    A B B A A B B A ..., so the halves come from one distribution by
+    construction, even where a shared machine slowed a stretch of the run
+    or one step holds a large share of its time."""
+    points = read_run(f"{launch}/{schema.TRAIN}")
+    counted = sorted((t for t in points if t.kind is None),
+                     key=lambda t: -t.interval_ms / t.samples)
+    a = [t for t in points if t.kind == "first"]
+    b = [t for t in points if t.kind == "recompile"]
+    for i, t in enumerate(counted):
+        (a if i % 4 in (0, 3) else b).append(t)
+    for name, half in (("a", a), ("b", b)):
+        _write(tmp_path / name / "half" / schema.TRAIN,
+               sorted(half, key=lambda t: t.last_step))
+    return points, str(tmp_path / "a"), str(tmp_path / "b")
+
+
+def test_two_halves_of_one_run_show_no_clear_difference(launches, tmp_path):
+    _, folders = launches
+    points, a, b = _halves(folders[16], tmp_path)
+    assert sum(t.kind is None for t in points) > 300
+    assert any(t.kind == "first" for t in points)
+    (row,), _ = compare.compare(a, b)
+    assert row["run"] == schema.TRAIN and row["verdict"] == "no clear difference"
+    assert row["ratio_low"] < 1 < row["ratio_high"]
+    # The interval is not unbounded: B's half at ten times the time is
+    # slower (a step can hold a third of a short run's time on a busy
+    # machine, which widens the interval of both halves).
+    slow = read_run(f"{b}/half/{schema.TRAIN}")
+    for t in slow:
+        t.batch_ms, t.input_wait_ms = 10 * t.batch_ms, 10 * t.input_wait_ms
+    _write(tmp_path / "slow" / "half" / schema.TRAIN, slow)
+    (row,), _ = compare.compare(a, str(tmp_path / "slow"))
+    assert row["verdict"] == "slower" and row["ratio_low"] > 1
+
+
+def test_unknown_batch_size_compares_per_step_and_says_so(tmp_path, capsys):
+    _write(tmp_path / "a" / schema.TRAIN, _points([2.0, 4.0] * 10, first=90))
+    _write(tmp_path / "b" / schema.TRAIN,
+           _points([1.0, 2.0] * 10, samples=None, first=90))
+    assert compare.main([str(tmp_path / "a"), str(tmp_path / "b")]) == 0
+    out = capsys.readouterr().out
+    assert "| train | step | 3.1 | 1.6 |" in out
+    assert "ms are per step, not per sample" in out
+    (row,), _ = compare.compare(str(tmp_path / "a"), str(tmp_path / "b"))
+    assert row["unit"] == "step" and row["verdict"] == "faster"
+    assert row["ratio"] == pytest.approx(1.6 / 3.1)
+
+
+def test_runs_without_counted_steps_are_named(tmp_path, capsys):
+    for side in ("a", "b"):
+        _write(tmp_path / side / schema.TRAIN, _points([2.0] * 5, first=50))
+        _write(tmp_path / side / schema.PREDICT, _points([], first=20))
+    rows, left_out = compare.compare(str(tmp_path / "a"),
+                                     str(tmp_path / "b"))
+    assert [r["run"] for r in rows] == [schema.TRAIN]
+    assert left_out == [schema.PREDICT]
+    assert rows[0]["ratio"] == 1 and rows[0]["verdict"] == "no clear difference"
+    assert compare.main([str(tmp_path / "a"), str(tmp_path / "b")]) == 0
+    assert "left out, too few counted steps: predict" in capsys.readouterr().out
+
+
+def _error(argv, capsys):
+    code = compare.main([str(a) for a in argv])
+    return code, capsys.readouterr().err
+
+
+def test_errors_exit_2_and_say_why(launches, tmp_path, capsys):
+    log_dir, folders = launches
+    missing = tmp_path / "missing"
+    code, err = _error([missing, folders[16]], capsys)
+    assert code == 2 and "A: no such folder: %s" % missing in err
+    a_file = tmp_path / "file.txt"
+    a_file.write_text("x")
+    code, err = _error([folders[16], a_file], capsys)
+    assert code == 2 and "B: not a folder: %s" % a_file in err
+    code, err = _error([log_dir, folders[16]], capsys)
+    assert code == 2 and "2 launches (batch16, batch256)" in err
+    code, err = _error([tmp_path, folders[16]], capsys)
+    assert code == 2 and "A: no keras_timing runs under" in err
+
+    _write(tmp_path / "fit" / schema.TRAIN, _points([1.0] * 4))
+    _write(tmp_path / "fit" / schema.VALIDATION, _points([1.0] * 4))
+    _write(tmp_path / "pred" / schema.PREDICT, _points([1.0] * 4))
+    code, err = _error([tmp_path / "fit", tmp_path / "pred"], capsys)
+    assert code == 2
+    assert "no run in both launches: A has train, validation, B has predict" \
+        in err
+    for side in ("x", "y"):
+        _write(tmp_path / side / schema.TRAIN, _points([3.0], first=9))
+    code, err = _error([tmp_path / "x", tmp_path / "y"], capsys)
+    assert code == 2 and "no counted steps to compare" in err
+    assert "in train" in err
+
+
+def test_add_parser_registers_compare(launches, capsys):
+    _, folders = launches
+    p = argparse.ArgumentParser(prog="keras-timing")
+    compare.add_parser(p.add_subparsers(dest="command", required=True))
+    args = p.parse_args(["compare", folders[256], folders[256], "--json"])
+    assert args.func(args) == 0
+    rows = json.loads(capsys.readouterr().out)
+    # A launch against itself: the same totals, and an interval around 1.
+    assert [(r["ratio"], r["verdict"]) for r in rows] == [
+        (1.0, "no clear difference")] * 2
+    assert all(r["ratio_low"] < 1 < r["ratio_high"] for r in rows)
+    assert not any(math.isnan(r["a_ms_per_sample"]) for r in rows)
