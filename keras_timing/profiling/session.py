@@ -68,13 +68,60 @@ def stop_orphans():
     return saved
 
 
+def new_session(run_dir, profiler):
+    """Creates and returns a new, empty session folder for `profiler`.
+
+    `<run_dir>/plugins/profile/<name>` (`backends.new_session_dir`), where
+    TensorBoard's Profile tab lists it; a profiler whose traces the tab
+    cannot read (torch) has a `session_folder`, and its sessions go to
+    `<run_dir>/<session_folder>/<name>` instead.
+
+    Args:
+        run_dir: The run folder (`<launch>/train`, ...).
+        profiler: A profiler (`backends.get()`).
+
+    >>> import tempfile
+    >>> from keras_timing.profiling.backends.base import Profiler
+    >>> class Elsewhere(Profiler):
+    ...     session_folder = "elsewhere"
+    >>> root = tempfile.mkdtemp()
+    >>> path = new_session(root, Elsewhere())
+    >>> os.path.relpath(os.path.dirname(path), root), os.listdir(root)
+    ('elsewhere', ['elsewhere'])
+    """
+    folder = getattr(profiler, "session_folder", None)
+    for _ in range(1000):
+        made = backends.new_session_dir(run_dir)
+        if folder is None:
+            return made
+        # The session keeps the unique, time-ordered name new_session_dir
+        # gave it, and the (then empty) Profile-tab folders go.
+        os.rmdir(made)
+        for empty in (os.path.dirname(made),
+                      os.path.dirname(os.path.dirname(made))):
+            try:
+                os.rmdir(empty)
+            except OSError:
+                break
+        path = os.path.join(os.fspath(run_dir), folder,
+                            os.path.basename(made))
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        try:
+            os.mkdir(path)
+            return path
+        except FileExistsError:
+            continue
+    raise FileExistsError("no free session folder under %r" % run_dir)
+
+
 class Capture:
     """Captures of one run (`train`, `predict`, ...) on a schedule.
 
     Args:
         schedule: A parsed schedule (`profiling.schedule.parse`), or None
             when only `trigger` starts captures.
-        run_dir: The run folder; sessions go to `plugins/profile/` in it.
+        run_dir: The run folder; sessions go to `plugins/profile/` in it
+            (torch's to `torch_traces/`, see `new_session`).
         marker: The step-marker name (`train`, `test`, `predict`).
         profiler: A backend module (`keras_timing.profiling.backends.get()`).
         sync: Called before a step marker closes: waits for the step.
@@ -184,7 +231,7 @@ class Capture:
 
     def _start(self, window):
         stop_orphans()
-        session = backends.new_session_dir(self.run_dir)
+        session = new_session(self.run_dir, self.profiler)
         try:
             self.profiler.start(session)
         except backends.ProfilerBusy as e:

@@ -1,9 +1,13 @@
 """Profiler captures on disk: where they are, what they hold.
 
-A capture is a session folder `<run>/plugins/profile/<session>/` with the
-trace file and the `keras_timing_capture.json` the timer writes beside it.
-Per-step times of an `.xplane.pb` come from xprof's own converter (the
-overview page's step table), when xprof is installed.
+A capture is a session folder with the trace file and the
+`keras_timing_capture.json` the timer writes beside it:
+`<run>/plugins/profile/<session>/` for `.xplane.pb` traces (TensorFlow,
+JAX), which TensorBoard's Profile tab opens, and
+`<run>/torch_traces/<session>/` for torch's `.pt.trace.json`, which it
+cannot read (Perfetto and chrome://tracing can). Per-step times of an
+`.xplane.pb` come from xprof's own converter (the overview page's step
+table), when xprof is installed.
 """
 
 import json
@@ -15,12 +19,47 @@ import tempfile
 from keras_timing import schema
 
 
+# Where sessions are, under a run folder; the second must match
+# `TorchProfiler.session_folder` (profiling/backends/torch.py), which this
+# module does not import: the report imports no framework.
+SESSION_ROOTS = (os.path.join("plugins", "profile"), "torch_traces")
+
+# Where each kind of trace opens.
+OPEN_IN = {".xplane.pb": "TensorBoard's Profile tab",
+           ".pt.trace.json": "https://ui.perfetto.dev or chrome://tracing"}
+
+
+def open_in(path):
+    """Where the trace at `path` can be opened, or None if unknown.
+
+    >>> open_in("train/torch_traces/s1/host.pt.trace.json")
+    'https://ui.perfetto.dev or chrome://tracing'
+    """
+    for suffix, where in OPEN_IN.items():
+        if path.endswith(suffix):
+            return where
+    return None
+
+
+def _session_folders(run_dir):
+    """(session name, folder) of every session under `run_dir`, by name
+    (the time it started)."""
+    found = []
+    for root in SESSION_ROOTS:
+        root = os.path.join(run_dir, root)
+        if os.path.isdir(root):
+            found += [(s, os.path.join(root, s)) for s in os.listdir(root)]
+    return sorted(found)
+
+
 def find_captures(run_dir):
-    """Captures of one run folder, oldest first, as dicts."""
-    root = os.path.join(run_dir, "plugins", "profile")
+    """Captures of one run folder, oldest first, as dicts with `session`,
+    `file`, `bytes`, `steps` (first and last marked, or None) and
+    `open_in` (where the trace opens, `open_in()`)."""
     out = []
-    for session in sorted(os.listdir(root)) if os.path.isdir(root) else []:
-        folder = os.path.join(root, session)
+    for session, folder in _session_folders(run_dir):
+        if not os.path.isdir(folder):
+            continue
         try:
             with open(os.path.join(folder, schema.SIDECAR)) as f:
                 meta = json.load(f)
@@ -37,6 +76,7 @@ def find_captures(run_dir):
             "file": path,
             "bytes": os.path.getsize(path),
             "steps": [min(marked), max(marked)] if marked else None,
+            "open_in": open_in(path),
         })
     return out
 

@@ -4,7 +4,10 @@ A capture writes `<session_dir>/<host>.pt.trace.json`, the JSON trace of
 `torch.profiler.profile(...).export_chrome_trace`. xprof and TensorBoard's
 Profile tab cannot read it (xprof 2.24 reads `.xplane.pb` files only, also
 under the name `<host>.trace.json.gz`): open it in https://ui.perfetto.dev
-or chrome://tracing, or analyse it with HolisticTraceAnalysis.
+or chrome://tracing, or analyse it with HolisticTraceAnalysis. So the
+timer's torch sessions go to `<run>/torch_traces/<session>/`
+(`session_folder`), not `<run>/plugins/profile/<session>/`, where the
+Profile tab would list them, pre-select one and find "No profile data".
 
 Step markers are `torch.profiler.record_function("ProfilerStep#<step>")`
 ranges, the name torch's own `profile.step()` gives its steps, so tools that
@@ -78,6 +81,10 @@ class TorchProfiler(Profiler):
 
     name = "torch"
     trace_suffix = ".pt.trace.json"
+    # Sessions go to `<run>/<session_folder>/`, out of the Profile tab's
+    # sight (it lists every folder under `<run>/plugins/profile/`).
+    # report/captures.py looks there too.
+    session_folder = "torch_traces"
     # Its state is per thread: stopped from another thread, torch finds no
     # session ("disableProfiler called but no active profiling session")
     # and the export then crashed the process (torch 2.13, CPU).
