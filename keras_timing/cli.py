@@ -6,6 +6,7 @@ import os
 import sys
 
 from keras_timing.explanation import cli as explain_cli
+from keras_timing.report import compare as compare_cli
 
 
 def _report(args):
@@ -75,6 +76,7 @@ def parser():
                    help="timed rounds of the explanation of each example")
     d.set_defaults(func=_demo)
     explain_cli.add_parser(sub)
+    compare_cli.add_parser(sub)
     return p
 
 
