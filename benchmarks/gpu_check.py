@@ -82,10 +82,14 @@ def worker(args):
             if name == "timer":
                 s = cb.summaries()["train"]
                 extra["timer_batch_ms"].append(s["p50_ms"])
-                st = cb._runs["train"].stats
-                covered = (st.batch_total_ms + st.wait_total_ms
-                           + sum(st.first_batch_ms))
+                # Every step's interval, first and recompiled ones too,
+                # and the epochs' starts: what the steps hold of the fit.
+                covered = (s["call_ms"] - s["outside_steps_ms"]
+                           + s["epoch_start_ms"])
                 extra["timer_coverage"].append(covered / wall)
+                for key in ("tflops_per_sec", "mfu", "peak_memory_mb"):
+                    if s[key] == s[key]:
+                        extra.setdefault(key, []).append(s[key])
             elif name in ("naive", "sync"):
                 ms = cb.ms()
                 extra["%s_ms" % name].append(statistics.median(ms))
@@ -225,17 +229,22 @@ def table(results, args):
         "| backend | device | wall ms/step, no callback | timer ms/step "
         "(ratio) | timer p50 batch_ms | timer covers wall | naive p50 ms "
         "| naive covers wall | sync timer ms/step (ratio) | profiler GPU "
-        "ms/step |", "|---" * 10 + "|"]
+        "ms/step | TFLOP/s (MFU) | peak memory MB |", "|---" * 12 + "|"]
     for r in results:
         out.append("| %s | %s | %.3f | %.3f (%.3fx) | %.3f | %.0f%% | %.3f | "
-                   "%.0f%% | %.3f (%.3fx) | %s |" % (
+                   "%.0f%% | %.3f (%.3fx) | %s | %s | %s |" % (
                        r["backend"], r["device"], r["none"], r["timer"],
                        r["timer"] / r["none"], r["timer_batch_ms"],
                        100 * r["timer_coverage"], r["naive_ms"],
                        100 * r["naive_coverage"], r["sync"],
                        r["sync"] / r["none"],
                        "%.3f" % r["profiler_gpu_ms"]
-                       if "profiler_gpu_ms" in r else "n/a"))
+                       if "profiler_gpu_ms" in r else "n/a",
+                       "%.3g (%.1f%%)" % (r["tflops_per_sec"],
+                                          100 * r.get("mfu", float("nan")))
+                       if "tflops_per_sec" in r else "n/a",
+                       "%.0f" % r["peak_memory_mb"]
+                       if "peak_memory_mb" in r else "n/a"))
     return "\n".join(out)
 
 
