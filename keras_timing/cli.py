@@ -56,8 +56,9 @@ def _demo(args):
         explain_cli.write(launch, [(name, answer)])
         answers.append((name, answer))
     print(_two_ratios(result, answers))
-    print("Look at it in TensorBoard (Scalars, Custom Scalars, Text and "
-          "Profile tabs):\n  tensorboard --logdir %s" % args.log_dir)
+    print("Look at it in TensorBoard (Time Series, Custom Scalars, Text, "
+          "Images and Profile tabs):\n  tensorboard --logdir %s"
+          % args.log_dir)
     return 0
 
 

@@ -50,10 +50,12 @@ def test_train_and_predict_windows_hold_exactly_their_steps(tmp_path):
                             profile_steps=(3, 5), profile_predict_steps=(2, 3))
     model.fit(x, y, epochs=1, batch_size=32, verbose=0, callbacks=[timer])
     model.predict(x, batch_size=32, verbose=0, callbacks=[timer])
-    train_root = os.path.join(timer.launch_dir, schema.TRAIN, "plugins",
-                              "profile")
-    predict_root = os.path.join(timer.launch_dir, schema.PREDICT, "plugins",
-                                "profile")
+    from keras_timing.report.captures import SESSION_ROOTS
+
+    # torch traces stay out of the Profile tab (xprof cannot read them).
+    root = SESSION_ROOTS[0 if BACKEND != "torch" else 1]
+    train_root = os.path.join(timer.launch_dir, schema.TRAIN, root)
+    predict_root = os.path.join(timer.launch_dir, schema.PREDICT, root)
     (train,) = [os.path.join(train_root, s) for s in os.listdir(train_root)]
     (predict,) = [os.path.join(predict_root, s)
                   for s in os.listdir(predict_root)]

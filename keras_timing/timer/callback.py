@@ -46,7 +46,8 @@ class FitPredictTimer(keras.callbacks.Callback):
             (global 1-based steps, as on the x axis): an int `N`, an
             inclusive `(start, stop)` tuple, a `"start,stop"` string, a list
             of those, or a `keras_timing.ProfileSchedule`. Each capture is a
-            session under `<launch>/train/plugins/profile/`, with a step
+            session under `<launch>/train/plugins/profile/` (torch:
+            `torch_traces/`, out of the Profile tab), with a step
             marker per step, for TensorBoard's Profile tab.
         profile_predict_steps: The same for predict batches.
         profile_evaluate_steps: The same for `evaluate` batches
@@ -65,13 +66,7 @@ class FitPredictTimer(keras.callbacks.Callback):
     model.predict(x, callbacks=[timer])
     # tensorboard --logdir logs
     ```
-
-    Profiler traces of train steps 10-15 and predict steps 3-5:
-
-    ```python
-    timer = FitPredictTimer(profile_steps=(10, 15),
-                            profile_predict_steps=(3, 5))
-    ```
+    Profiler traces of train steps 10-15: `profile_steps=(10, 15)`.
     """
 
     # Keep Keras's asynchronous end-hook dispatch on JAX and torch: our end
@@ -270,6 +265,9 @@ class FitPredictTimer(keras.callbacks.Callback):
             launch.call_ended()
             run.owner = run.model = None
             launch.summarize(run, also, self.verbose)
+            if self.verbose:
+                for line in self._profiling.new_sessions_text():
+                    print(line)
         except Exception as e:
             self._fail(e)
 

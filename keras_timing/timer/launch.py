@@ -9,6 +9,7 @@ runs of their own (`predict_encoder`), out of the ratio.
 """
 
 import os
+import tempfile
 import threading
 import time
 import warnings
@@ -49,6 +50,13 @@ def check_writable(log_dir):
     if not os.access(existing, os.W_OK | os.X_OK):
         raise ValueError("log_dir %r is not writable (no write permission "
                          "on %r)" % (log_dir, existing))
+    try:
+        # Permissions do not tell it all (root, read-only file systems).
+        handle, probe = tempfile.mkstemp(prefix=".keras_timing_", dir=existing)
+        os.close(handle)
+        os.remove(probe)
+    except OSError as e:
+        raise ValueError("log_dir %r is not writable: %s" % (log_dir, e))
 
 
 def for_timer(log_dir, run_name, flush_secs):

@@ -48,6 +48,7 @@ class Profiling:
         self.profiler = backends.get() if self.on else None
         self._captures = {}
         self._all = []
+        self._told = 0
 
     def attach(self, run, model, frame):
         """Gives `run` this timer's capture for the call now starting.
@@ -114,6 +115,16 @@ class Profiling:
         """At the call's end: the capture stops, saved."""
         self.guard(run, run.capture.stop)
         run.capture = NullCapture()
+
+    def new_sessions_text(self):
+        """Lines naming the captures saved since the last call, and where
+        each opens (torch's Chrome traces: not in TensorBoard)."""
+        sessions = self.sessions
+        new, self._told = sessions[self._told:], len(sessions)
+        where = ("https://ui.perfetto.dev or chrome://tracing"
+                 if getattr(self.profiler, "session_folder", None)
+                 else "TensorBoard's Profile tab")
+        return ["profiler capture: %s (open in %s)" % (s, where) for s in new]
 
     @property
     def sessions(self):

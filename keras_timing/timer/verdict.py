@@ -9,22 +9,30 @@ first rule that holds wins, in this order:
 - `validation` (train runs only): the validation run's `call_ms` is at least
   VALIDATION_SHARE (30%) of fit's `call_ms` (which includes validation).
 - `input`, measured: the input wait is at least INPUT_WAIT_SHARE (10%) of the
-  step time. This is where the data is read before the step's begin hook
-  (torch, other callbacks, Python between steps).
-- `compute`: the step's FLOPs at the device's peak need at least
-  FIXED_STEP_MS (1 ms) per step, i.e. more than Keras's fixed per-step
-  overhead (0.1-1 ms), or the run reaches at least COMPUTE_MFU (1%) of peak.
-  FLOPs at peak per step = `mfu * ms_per_step`. A step can be compute-bound
-  at a low MFU: XLA's CPU convolutions reach ~2% of a matmul peak.
-- `host`: the FLOPs need a tiny part of the step and the median step
-  (`p50_ms`) is at most HOST_STEP_MS (3 ms): the size of the fixed overhead
-  of Keras's loop around the compiled step.
-- `input`, inferred: the FLOPs need a tiny part of the step, yet the median
-  step is above HOST_STEP_MS. On TensorFlow and JAX, Keras reads a
-  `PyDataset` or generator inside the step, so input wait cannot show it;
-  the time then sits in `batch_ms`, neither FLOPs nor fixed overhead. The
-  `why` says it is inferred (a step with much Python work inside, e.g. many
-  tiny eager ops on torch, reads the same).
+  step time and at least INPUT_WAIT_MS (1 ms) per step. This is where the
+  data is read before the step's begin hook (torch, other callbacks, Python
+  between steps); a wait under 1 ms per step is the size of the loop's own
+  Python between steps (a 0.2 ms JAX step waits 10% under load).
+- `compute`: the step's FLOPs at the device's peak (`mfu * ms_per_step`)
+  need at least FIXED_STEP_MS (1 ms) per step, more than Keras's fixed
+  per-step overhead (0.1-1 ms), or at least COMPUTE_MFU (20%) of the step.
+  MFU alone cannot tell: XLA's CPU convolutions reach ~2% of a matmul peak
+  (a compute-bound step), while the peak measured on a CPU moves enough that
+  a host-bound dense step reads 0.4-1%.
+- `host`: the FLOPs need less than that and the median step (`p50_ms`) is
+  at most HOST_STEP_MS (3 ms): the size of the fixed overhead of Keras's
+  loop around the compiled step.
+- `input`, inferred: the FLOPs need under TINY_FLOPS_MS (0.05 ms) per step,
+  yet the median step is above HOST_STEP_MS. On TensorFlow and JAX, Keras
+  reads a `PyDataset` or generator inside the step, so input wait cannot
+  show it; the time then sits in `batch_ms`, neither FLOPs nor fixed
+  overhead. The `why` says it is inferred. With `data_in_step=False`
+  (torch: the batch is read before the step, so input shows as input wait)
+  such a step is `host`: eager per-op overhead, which a busy CPU inflates
+  (the dense model's 0.6 ms torch step read 25-33 ms with other processes
+  on both cores).
+- `compute` otherwise: a step above HOST_STEP_MS whose FLOPs need 0.05-1 ms
+  runs its kernels at a low efficiency (a small batch of convolutions).
 - Without `mfu` (no FLOPs counted: validation and evaluate runs, a device
   with no known peak): `host` when the median step is at most HOST_STEP_MS,
   else `compute`; the `why` says the FLOPs were not known.
@@ -40,7 +48,9 @@ from keras_timing import schema
 COMPILE_SHARE = 0.5
 VALIDATION_SHARE = 0.3
 INPUT_WAIT_SHARE = 0.1
-COMPUTE_MFU = 0.01
+INPUT_WAIT_MS = 1.0
+COMPUTE_MFU = 0.2
+TINY_FLOPS_MS = 0.05
 FIXED_STEP_MS = 1.0
 HOST_STEP_MS = 3.0
 
@@ -96,7 +106,7 @@ def _pct(share):
         100 * share)
 
 
-def verdict(run_summary, summaries=None):
+def verdict(run_summary, summaries=None, data_in_step=None):
     """Which part bounds one run, why (with its figures), and what to try.
 
     Args:
@@ -104,6 +114,9 @@ def verdict(run_summary, summaries=None):
             report's), with at least `run`.
         summaries: All runs of the launch, `{run folder: summary}`; the
             train run's `validation` verdict reads its validation run here.
+        data_in_step: Whether the backend reads the batch inside the timed
+            step (TensorFlow, JAX: True; torch: False); None if unknown
+            (treated as True, and the `why` says "inferred").
 
     Returns:
         `{"bound": one of BOUNDS or None, "why": str, "advice": [str]}`;
@@ -112,7 +125,7 @@ def verdict(run_summary, summaries=None):
     >>> verdict({"run": "train", "call_ms": 1000.0, "first_batch_ms": 80.0,
     ...          "input_wait_share": 0.62, "p50_ms": 9.0, "ms_per_step": 10.0,
     ...          "mfu": 0.001})["why"]
-    'input wait 62% of step time (at least 10%)'
+    'input wait 62% of step time, 6.2 ms per step (at least 10% and 1 ms)'
     """
     s = run_summary or {}
     call = _get(s, "call_ms")
@@ -138,13 +151,15 @@ def verdict(run_summary, summaries=None):
         return {"bound": None, "why": "no timed steps (first batches and "
                 "recompiles are left out)", "advice": []}
     wait = _get(s, "input_wait_share")
-    if wait >= INPUT_WAIT_SHARE:
-        return _result("input", "input wait %s of step time (at least %s)"
-                       % (_pct(wait), _pct(INPUT_WAIT_SHARE)))
-    return _step_bound(s, step, p50)
+    if wait >= INPUT_WAIT_SHARE and wait * step >= INPUT_WAIT_MS:
+        return _result("input", "input wait %s of step time, %.3g ms per "
+                       "step (at least %s and %.3g ms)" % (
+                           _pct(wait), wait * step, _pct(INPUT_WAIT_SHARE),
+                           INPUT_WAIT_MS))
+    return _step_bound(s, step, p50, data_in_step is not False)
 
 
-def _step_bound(s, step, p50):
+def _step_bound(s, step, p50, data_in_step):
     """host, compute or inferred input, from the FLOPs and the step time."""
     mfu = _get(s, "mfu")
     wait = 0.0 if math.isnan(_get(s, "input_wait_share")) else _get(
@@ -161,9 +176,18 @@ def _step_bound(s, step, p50):
     if at_peak >= FIXED_STEP_MS or mfu >= COMPUTE_MFU:
         return _result("compute", "%s (at least %.3g ms, or %s of peak)"
                        % (figures, FIXED_STEP_MS, _pct(COMPUTE_MFU)))
+    if not data_in_step and at_peak < TINY_FLOPS_MS:
+        return _result("host", "%s; median step %.3g ms: framework overhead "
+                       "of eager ops (the batch is read before the step, "
+                       "and input wait is %s)" % (figures, p50, _pct(wait)))
     if p50 <= HOST_STEP_MS:
         return _result("host", "%s; median step %.3g ms, the size of "
                        "Keras's fixed per-step overhead (at most %.3g ms)"
+                       % (figures, p50, HOST_STEP_MS))
+    if at_peak >= TINY_FLOPS_MS:
+        return _result("compute", "%s; median step %.3g ms, above the "
+                       "fixed per-step overhead (%.3g ms): the compiled "
+                       "step's kernels run at a low efficiency"
                        % (figures, p50, HOST_STEP_MS))
     return _result("input", "inferred: %s; median step %.3g ms, above the "
                    "fixed per-step overhead (%.3g ms) with input wait %s: "

@@ -64,3 +64,39 @@ def test_a_second_timer_on_the_same_fit_gets_its_own_launch(tmp_path):
     assert a.launch_dir != b.launch_dir
     for timer in (a, b):
         assert timer.summaries()["train"]["steps"] == 2
+
+
+def test_an_unwritable_log_dir_is_refused_before_training():
+    # /proc takes no new folder, whatever the permissions say (as root too).
+    with pytest.raises(ValueError, match="log_dir '/proc/keras_timing_logs' "
+                       "is not writable"):
+        FitPredictTimer(log_dir="/proc/keras_timing_logs")
+
+
+def test_past_max_waiting_the_end_hook_writes_itself(tmp_path, monkeypatch):
+    """Steps faster than the writer thread: the hook drains, so what waits
+    in memory stays bounded and nothing is lost."""
+    monkeypatch.setattr(launch_lib, "DRAIN_AT", 50)
+    monkeypatch.setattr(launch_lib, "MAX_WAITING", 200)
+    model, _, _ = demo.dense_example(keras, samples=32)
+    timer = FitPredictTimer(log_dir=str(tmp_path), run_name="fast",
+                            verbose=0, batch_size=32, flush_secs=3600)
+    timer.set_model(model)
+    timer.set_params({"epochs": 1, "steps": 1000, "verbose": 0})
+    timer.on_train_begin()
+    timer.on_epoch_begin(0)
+    waiting = []
+    for batch in range(1000):
+        timer.on_train_batch_begin(batch)
+        timer.on_train_batch_end(batch, {"loss": 0.5})
+        waiting.append(timer._launch.timeline.end(timer._launch.recorders[
+            "train"], -1))   # an end of no step: returns what waits
+    # The writer thread never ran (flush_secs=3600, woken at most every
+    # 50): the hook itself drained whenever 200 waited.
+    assert max(waiting) <= 201
+    timer.on_epoch_end(0, {"loss": 0.5})
+    timer.on_train_end({"loss": 0.5})
+    from conftest import read_scalars
+
+    points = read_scalars(os.path.join(timer.launch_dir, "train"))
+    assert [s for s, _ in points["timing/batch_ms"]] == list(range(1, 1001))

@@ -62,3 +62,19 @@ def test_a_capture_without_a_keras_frame_is_never_taken_for_dead(tmp_path):
     (saved,) = timer.profile_sessions
     with open(os.path.join(saved, schema.SIDECAR)) as f:
         assert json.load(f)["marked_steps"] == [2, 3, 4]
+
+
+def test_profile_evaluate_steps_captures_evaluate_not_validation(tmp_path):
+    model, x, y = demo.dense_example(keras, samples=320)
+    timer = FitPredictTimer(log_dir=str(tmp_path), verbose=0,
+                            profile_evaluate_steps=(3, 4))
+    model.fit(x, y, epochs=1, batch_size=32, validation_split=0.5,
+              verbose=0, callbacks=[timer])
+    assert timer.profile_sessions == []      # validation is not profiled
+    model.evaluate(x, y, batch_size=32, verbose=0, callbacks=[timer])
+    (saved,) = timer.profile_sessions
+    assert os.sep + schema.EVALUATE + os.sep in saved
+    with open(os.path.join(saved, schema.SIDECAR)) as f:
+        meta = json.load(f)
+    assert (meta["run"], meta["marker"], meta["marked_steps"]) == (
+        "evaluate", "test", [3, 4])

@@ -47,17 +47,43 @@ def test_validation_is_for_train_runs_only():
 
 
 def test_input_wait_measured():
-    assert v.verdict(run(input_wait_share=0.62))["why"] == (
-        "input wait 62% of step time (at least 10%)")
-    assert v.verdict(run(input_wait_share=0.1))["bound"] == "input"
-    assert v.verdict(run(input_wait_share=0.099))["bound"] == "host"
+    slow = {"p50_ms": 10.0, "ms_per_step": 10.0, "mfu": 0.2}
+    assert v.verdict(run(input_wait_share=0.62, **slow))["why"] == (
+        "input wait 62% of step time, 6.2 ms per step (at least 10% and "
+        "1 ms)")
+    assert v.verdict(run(input_wait_share=0.1, **slow))["bound"] == "input"
+    assert v.verdict(run(input_wait_share=0.099, **slow))["bound"] == (
+        "compute")
+
+
+def test_input_wait_under_a_ms_per_step_is_the_loops_own():
+    # A 0.2 ms step waiting 10%: 0.02 ms of Python between steps.
+    tiny = run(input_wait_share=0.1, p50_ms=0.2, ms_per_step=0.2)
+    assert v.verdict(tiny)["bound"] == "host"
+    wait_1ms = run(input_wait_share=0.5, p50_ms=1.0, ms_per_step=2.0)
+    assert v.verdict(wait_1ms)["bound"] == "input"
+    wait_under = run(input_wait_share=0.49, p50_ms=1.0, ms_per_step=2.0)
+    assert v.verdict(wait_under)["bound"] == "host"
+
+
+def test_a_long_tiny_step_is_host_where_data_is_read_before_the_step():
+    long_step = run(p50_ms=30.0, ms_per_step=30.0, mfu=0.00007)
+    assert v.verdict(long_step)["bound"] == "input"
+    assert v.verdict(long_step, data_in_step=True)["bound"] == "input"
+    torch = v.verdict(long_step, data_in_step=False)
+    assert torch["bound"] == "host"
+    assert "read before the step" in torch["why"]
+    # Real FLOPs keep their verdict whatever the backend.
+    assert v.verdict(run(p50_ms=30.0, ms_per_step=30.0, mfu=0.05),
+                     data_in_step=False)["bound"] == "compute"
 
 
 @pytest.mark.parametrize("figures, bound", [
-    ({"mfu": 0.01}, "compute"),                       # COMPUTE_MFU
-    ({"mfu": 0.0099}, "host"),
+    ({"mfu": 0.2}, "compute"),                        # COMPUTE_MFU
+    ({"mfu": 0.199}, "host"),
     ({"mfu": 0.005, "ms_per_step": 200.0, "p50_ms": 200.0}, "compute"),
-    ({"mfu": 0.0049, "ms_per_step": 200.0, "p50_ms": 200.0}, "input"),
+    ({"mfu": 0.00025, "ms_per_step": 200.0, "p50_ms": 200.0}, "compute"),
+    ({"mfu": 0.000249, "ms_per_step": 200.0, "p50_ms": 200.0}, "input"),
     ({"p50_ms": 3.0, "ms_per_step": 3.0}, "host"),   # HOST_STEP_MS
     ({"p50_ms": 3.01, "ms_per_step": 3.01}, "input"),
 ])
@@ -69,6 +95,9 @@ def test_inferred_input_says_so():
     why = v.verdict(run(p50_ms=5.8, ms_per_step=6.3, mfu=0.0004))["why"]
     assert why.startswith("inferred: ")
     assert "median step 5.8 ms" in why
+    slow_kernels = v.verdict(run(p50_ms=16.0, ms_per_step=16.0, mfu=0.02))
+    assert slow_kernels["bound"] == "compute"
+    assert "low efficiency" in slow_kernels["why"]
 
 
 def test_without_mfu_the_step_time_decides_and_says_so():
