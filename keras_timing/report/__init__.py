@@ -5,7 +5,8 @@ CRC32C, no TensorFlow); the figures are computed by the same `RunStats` the
 callback uses, so the report and the console summary agree. Where the timer
 wrote its end-of-call summary scalars (computed from every step, even where
 the points were decimated) they replace what is rebuilt from the points;
-a run that died before its end has only the rebuilt figures.
+a run that died before its end has only the rebuilt figures. Each run gets
+its `verdict` (see `keras_timing.timer.verdict`).
 
     >>> report("/no/such/folder")
     Traceback (most recent call last):
@@ -28,6 +29,7 @@ from keras_timing.report.text import to_text
 from keras_timing.report.workers import worker_spread
 from keras_timing.timer import summary as summary_text
 from keras_timing.timer.stats import RunStats
+from keras_timing.timer.verdict import verdict
 
 __all__ = ["report", "scan", "Scan", "ReportError", "damaged_files",
            "load_run", "read_run", "worker_spread", "to_text",
@@ -78,6 +80,8 @@ def report(log_dir):
     for launch in sorted(launches):
         runs = dict(sorted(launches[launch].items(),
                            key=lambda item: _run_order(item[0])))
+        for summary in runs.values():
+            summary["verdict"] = verdict(summary, runs)
         out.append({
             "launch": launch,
             "runs": runs,

@@ -3,6 +3,7 @@
 import math
 
 from keras_timing.timer import summary as summary_text
+from keras_timing.timer import verdict as verdicts
 
 
 def to_json_ready(result):
@@ -24,7 +25,8 @@ def to_json_ready(result):
 
 
 def to_text(result):
-    """The report as text: per launch, the summary table, workers, captures.
+    """The report as text: per launch, the summary table, a verdict line
+    per run, workers, captures.
 
     Args:
         result: What `report` returned.
@@ -37,6 +39,11 @@ def to_text(result):
         parts.append("## %s\n" % launch["launch"])
         parts.append(summary_text.markdown(list(launch["runs"].values()),
                                            launch["fit_predict_ratio"]))
+        found = [verdicts.line(run, s["verdict"])
+                 for run, s in launch["runs"].items() if "verdict" in s]
+        if found:
+            parts.append("Verdicts (what bounds each run):\n"
+                         + "\n".join("- " + v for v in found) + "\n")
         for run, spread in launch.get("workers", {}).items():
             parts.append(_workers_text(run, spread))
         for run, found in launch["captures"].items():
