@@ -134,10 +134,12 @@ def verdict(run_summary, summaries=None, data_in_step=None):
     compiling += 0.0 if math.isnan(_get(s, "recompile_ms")) else _get(
         s, "recompile_ms")
     if call > 0 and compiling / call >= COMPILE_SHARE:
-        return _result("compile", "first batch and %d recompile(s) %.0f ms, "
-                       "%s of the %.0f ms the calls took (at least %s)" % (
-                           int(_get(s, "recompiles") or 0), compiling,
-                           _pct(compiling / call), call,
+        count = int(_get(s, "recompiles") or 0)
+        what = "first batch" + (" and %d recompile%s" % (
+            count, "s" * (count > 1)) if count > 0 else "")
+        return _result("compile", "%s %.0f ms, %s of the %.0f ms the calls "
+                       "took (at least %s)" % (
+                           what, compiling, _pct(compiling / call), call,
                            _pct(COMPILE_SHARE)))
     validation = _validation_run(s, summaries)
     val_ms = _get(validation, "call_ms")

@@ -22,7 +22,9 @@ def test_compile_at_its_share_and_not_below():
                        recompile_ms=200.0))
     assert at["bound"] == "compile"
     assert "500 ms, 50% of the 1000 ms" in at["why"]
-    assert "1 recompile" in at["why"]
+    assert at["why"].startswith("first batch and 1 recompile 500 ms")
+    first_only = v.verdict(run(first_batch_ms=600.0))["why"]
+    assert first_only.startswith("first batch 600 ms, 60% of")
     below = v.verdict(run(first_batch_ms=300.0, recompile_ms=199.0))
     assert below["bound"] == "host"
 
