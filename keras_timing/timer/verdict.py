@@ -16,9 +16,10 @@ first rule that holds wins, in this order:
 - `compute`: the step's FLOPs at the device's peak (`mfu * ms_per_step`)
   need at least FIXED_STEP_MS (1 ms) per step, more than Keras's fixed
   per-step overhead (0.1-1 ms), or at least COMPUTE_MFU (20%) of the step.
-  MFU alone cannot tell: XLA's CPU convolutions reach ~2% of a matmul peak
-  (a compute-bound step), while the peak measured on a CPU moves enough that
-  a host-bound dense step reads 0.4-1%.
+  MFU alone cannot tell: the article's CNN at batch 256 (compute-bound)
+  reached 0.9-5% of the CPU's matmul peak on JAX and torch, while the peak
+  measured on a CPU moves enough that the host-bound dense step read 0.3-2%
+  on JAX; their FLOPs at peak differ 1000-fold (3-7 ms against 0.002 ms).
 - `host`: the FLOPs need less than that and the median step (`p50_ms`) is
   at most HOST_STEP_MS (3 ms): the size of the fixed overhead of Keras's
   loop around the compiled step.
@@ -29,7 +30,7 @@ first rule that holds wins, in this order:
   overhead. The `why` says it is inferred. With `data_in_step=False`
   (torch: the batch is read before the step, so input shows as input wait)
   such a step is `host`: eager per-op overhead, which a busy CPU inflates
-  (the dense model's 0.6 ms torch step read 25-33 ms with other processes
+  (the dense model's ~1 ms torch step read 25-33 ms with other processes
   on both cores).
 - `compute` otherwise: a step above HOST_STEP_MS whose FLOPs need 0.05-1 ms
   runs its kernels at a low efficiency (a small batch of convolutions).
