@@ -81,7 +81,10 @@ def report(log_dir):
         runs = dict(sorted(launches[launch].items(),
                            key=lambda item: _run_order(item[0])))
         for summary in runs.values():
-            summary["verdict"] = verdict(summary, runs)
+            inside = summary.get("data_in_step")
+            summary["verdict"] = verdict(
+                summary, runs, None if inside is None or inside != inside
+                else inside == 1)
         out.append({
             "launch": launch,
             "runs": runs,

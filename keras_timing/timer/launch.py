@@ -8,6 +8,7 @@ fit/predict ratio. The runs of a launch share one device timeline (see
 runs of their own (`predict_encoder`), out of the ratio.
 """
 
+import math
 import os
 import tempfile
 import threading
@@ -15,12 +16,14 @@ import time
 import warnings
 import weakref
 
+from keras_timing import backend
 from keras_timing import schema
 from keras_timing.events.flusher import Flusher
 from keras_timing.events.writer import per_sample_layout
 from keras_timing.profiling import session
 from keras_timing.timer import keras_loop
 from keras_timing.timer import summary as summary_text
+from keras_timing.timer import verdict as verdict_lib
 from keras_timing.timer import workers
 from keras_timing.timer.clock import Timeline
 from keras_timing.timer.recorder import RunRecorder
@@ -185,10 +188,19 @@ class Launch:
     # ---- summaries ----------------------------------------------------------------
 
     def summaries(self):
-        """Summary dicts per run folder name (see `RunStats.summary`)."""
+        """Summary dicts per run folder name (see `RunStats.summary`), with
+        `data_in_step`: 1 where the backend reads a batch inside the timed
+        step (TensorFlow, JAX), 0 where before it (torch)."""
+        try:
+            inside = float(backend.name() != "torch")
+        except Exception:
+            inside = math.nan
         with self.lock:
-            return {name: r.stats.summary()
-                    for name, r in self.recorders.items()}
+            out = {name: r.stats.summary()
+                   for name, r in self.recorders.items()}
+        for s in out.values():
+            s["data_in_step"] = inside
+        return out
 
     def summarize(self, run, also=None, verbose=1):
         """At a call's end: the summary of `run` (and of its `also` run,
@@ -198,9 +210,13 @@ class Launch:
                              also, run.run, 1) == run.name]
         summaries = self.summaries()
         ratio, basis = summary_text.ratio_and_basis(summaries)
+        verdicts = {r.name: verdict_lib.verdict(
+            summaries[r.name], summaries, summaries[r.name]["data_in_step"]
+            == 1) for r in shown}
         for r in shown:
             s = summaries[r.name]
-            text = summary_text.markdown([s], ratio, basis)
+            text = summary_text.markdown([s], ratio, basis) + (
+                "\n" + verdict_lib.line(r.name, verdicts[r.name]) + "\n")
             r.writer.text(schema.SUMMARY_TEXT, r.last_step, text)
             r.writer.scalars(r.last_step, {
                 schema.SUMMARY_SCALARS + k: s[k]
@@ -215,6 +231,7 @@ class Launch:
         out = ["", "keras_timing (%s):" % self.path]
         for r in shown:
             out += summary_text.lines(summaries[r.name])
+            out.append("  " + verdict_lib.line(r.name, verdicts[r.name]))
         if ratio == ratio:
             out.append(summary_text.ratio_line(ratio, basis))
         print("\n".join(out))
