@@ -104,7 +104,7 @@ def call_frame(model):
     Read in the begin hook of a fit/evaluate/predict, never per batch; the
     frame tells later whether that call still runs. Never raises.
     """
-    adapter = frame = None
+    adapter = frame = iterator = None
     try:
         f = sys._getframe(1)
         for _ in range(_MAX_DEPTH):
@@ -114,28 +114,34 @@ def call_frame(model):
                     and "epoch_iterator" in f.f_code.co_varnames):
                 local = f.f_locals
                 if local.get("self") is model:
-                    adapter = _get(local.get("epoch_iterator"),
-                                   "data_adapter")
+                    iterator = local.get("epoch_iterator")
+                    adapter = _get(iterator, "data_adapter")
                     frame = f
                     break
             f = f.f_back
     except Exception:
         pass
-    return adapter_info(adapter), frame
+    return adapter_info(adapter, _steps(iterator)), frame
+
+
+def _steps(iterator):
+    # The epoch's length as the loop runs it: `steps_per_epoch` where given.
+    return _int_or_none(_get(iterator, "num_batches"))
 
 
 def validation_info(model):
     """LoopInfo of the validation data `fit` evaluates on."""
     iterator = _get(model, "_eval_epoch_iterator")
-    return adapter_info(_get(iterator, "data_adapter"))
+    return adapter_info(_get(iterator, "data_adapter"), _steps(iterator))
 
 
-def adapter_info(adapter):
-    """LoopInfo from a Keras data adapter, reading the data where needed."""
+def adapter_info(adapter, steps=None):
+    """LoopInfo from a Keras data adapter, reading the data where needed;
+    `steps`: the epoch's length when the loop knows it (steps_per_epoch)."""
     if adapter is None:
         return LoopInfo()
     batch = _int_or_none(_get(adapter, "batch_size"))
-    batches = _int_or_none(_get(adapter, "num_batches"))
+    batches = _int_or_none(_get(adapter, "num_batches")) or steps
     partial = None
     if _get(adapter, "has_partial_batch"):
         partial = _int_or_none(_get(adapter, "partial_batch_size"))
