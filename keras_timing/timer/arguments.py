@@ -4,7 +4,8 @@ what is accepted, before any training starts."""
 import os
 
 
-def check(log_dir, run_name, batch_size, flush_secs, verbose):
+def check(log_dir, run_name, batch_size, flush_secs, verbose,
+          count_flops="auto"):
     """Raises TypeError/ValueError for a bad argument.
 
     >>> check("logs", None, 32, 1.0, 1)
@@ -35,3 +36,6 @@ def check(log_dir, run_name, batch_size, flush_secs, verbose):
                          "seconds, got %r" % (flush_secs,))
     if verbose not in (0, 1, True, False):
         raise ValueError("verbose must be 0 or 1, got %r" % (verbose,))
+    if count_flops not in (True, False, "auto"):
+        raise ValueError("count_flops must be True, False or 'auto', got %r"
+                         % (count_flops,))

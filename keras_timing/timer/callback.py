@@ -17,6 +17,7 @@ from keras_timing.profiling import session
 from keras_timing.timer import arguments
 from keras_timing.timer import keras_loop
 from keras_timing.timer import launch as launch_lib
+from keras_timing.timer import throughput
 from keras_timing.timer.summary import fit_predict_ratio
 from keras_timing.timer.profiling import Profiling
 
@@ -55,8 +56,10 @@ class FitPredictTimer(keras.callbacks.Callback):
         profile_slow_steps: A number > 1, or None: when a train step takes
             that many times the median step, the next 3 steps are
             captured (at most 5 captures a run, 20 steps apart).
-        count_flops: Count the FLOPs of the model's train and predict step
-            (once per model and batch shape, after its first call).
+        count_flops: Count the FLOPs of the model's train and predict
+            steps, after a call's last step, once per model and shape:
+            True, False, or "auto" (calls of 20 s or more, where it costs
+            under ~5%).
 
     Example:
 
@@ -77,19 +80,20 @@ class FitPredictTimer(keras.callbacks.Callback):
     def __init__(self, log_dir="logs", run_name=None, batch_size=None,
                  flush_secs=1.0, verbose=1, profile_steps=None,
                  profile_predict_steps=None, profile_evaluate_steps=None,
-                 profile_slow_steps=None, count_flops=True):
+                 profile_slow_steps=None, count_flops="auto"):
         super().__init__()
         self._profiling = Profiling(profile_steps, profile_predict_steps,
                                     profile_evaluate_steps,
                                     profile_slow_steps)
-        arguments.check(log_dir, run_name, batch_size, flush_secs, verbose)
+        arguments.check(log_dir, run_name, batch_size, flush_secs, verbose,
+                        count_flops)
         launch_lib.check_writable(os.fspath(log_dir))
         self.log_dir = os.fspath(log_dir)
         self.run_name = run_name
         self.batch_size = batch_size
         self.flush_secs = flush_secs
         self.verbose = int(verbose)
-        self.count_flops = bool(count_flops)
+        self.count_flops = count_flops
         self._launch = None
         self._train = self._test = self._predict = None
 
@@ -252,9 +256,10 @@ class FitPredictTimer(keras.callbacks.Callback):
             return
         launch = self._launch
         try:
+            run.settle()   # did the last step compile? (before close)
             launch.timeline.close()
             self._profiling.finish(run)
-            if self.count_flops:
+            if throughput.worth_counting(self.count_flops, run):
                 # After the call's last step, inside the call: counting
                 # compiles or traces the step once more, and no step
                 # should hold that.

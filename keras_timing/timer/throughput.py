@@ -10,6 +10,7 @@ as they are written. Memory is read at each write:
 since the previous write.
 """
 
+import time
 import warnings
 
 from keras_timing import schema
@@ -17,6 +18,23 @@ from keras_timing.profiling.flops import batch_size as samples_in
 from keras_timing.timer import keras_loop
 
 KINDS = {schema.TRAIN: "train", schema.PREDICT: "predict"}
+# count_flops="auto" counts after calls at least this long: counting
+# compiles or traces the step once more (~0.1-1 s), under ~5% of them.
+AUTO_MIN_CALL_S = 20.0
+
+
+def worth_counting(count_flops, run, now=time.perf_counter):
+    """Whether to count the FLOPs of `run`'s steps at its call's end.
+
+    >>> class Run:
+    ...     calls = []
+    >>> worth_counting(True, Run()), worth_counting("auto", Run())
+    (True, False)
+    """
+    if count_flops != "auto":
+        return bool(count_flops)
+    call = run.calls[-1] if run.calls else None
+    return call is not None and now() - call.begin >= AUTO_MIN_CALL_S
 
 
 class Throughput:

@@ -24,7 +24,7 @@ TRAIN_FLOPS = 1_103_232
 def cnn_run(tmp_path_factory):
     model, x, y = demo.cnn_example(keras, samples=320)
     timer = FitPredictTimer(log_dir=str(tmp_path_factory.mktemp("t")),
-                            verbose=0)
+                            verbose=0, count_flops=True)
     model.fit(x, y, epochs=2, batch_size=32, verbose=0, callbacks=[timer])
     model.predict(x, batch_size=32, verbose=0, callbacks=[timer])
     return timer
@@ -68,10 +68,22 @@ def test_summary_has_the_throughput_figures(cnn_run):
 def test_another_models_calls_get_no_flops(tmp_path):
     model, x, y = demo.dense_example(keras, samples=64)
     other, ox, _ = demo.dense_example(keras, samples=64)
-    timer = FitPredictTimer(log_dir=str(tmp_path), run_name="m", verbose=0)
+    timer = FitPredictTimer(log_dir=str(tmp_path), run_name="m", verbose=0,
+                            count_flops=True)
     model.fit(x, y, epochs=1, batch_size=32, verbose=0, callbacks=[timer])
     other.predict(ox, batch_size=32, verbose=0, callbacks=[timer])
     runs = sorted(os.listdir(timer.launch_dir))
     (foreign,) = [r for r in runs if r.startswith("predict_")]
     scalars = read_scalars(os.path.join(timer.launch_dir, foreign))
     assert schema.FLOPS_PER_SAMPLE not in scalars
+
+
+def test_short_calls_are_not_slowed_by_counting_unless_asked(tmp_path):
+    model, x, y = demo.dense_example(keras, samples=64)
+    timer = FitPredictTimer(log_dir=str(tmp_path), run_name="auto",
+                            verbose=0)            # count_flops="auto"
+    model.fit(x, y, epochs=1, batch_size=32, verbose=0, callbacks=[timer])
+    scalars = read_scalars(os.path.join(timer.launch_dir, schema.TRAIN))
+    assert schema.FLOPS_PER_SAMPLE not in scalars   # a call under 20 s
+    with pytest.raises(ValueError, match="count_flops"):
+        FitPredictTimer(log_dir=str(tmp_path), count_flops="yes")

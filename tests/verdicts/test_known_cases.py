@@ -57,7 +57,8 @@ def written_summary(run_dir):
 
 
 def fit_and_read(tmp_path, make, data, **fit_kwargs):
-    timer = FitPredictTimer(log_dir=str(tmp_path), verbose=0)
+    timer = FitPredictTimer(log_dir=str(tmp_path), verbose=0,
+                            count_flops=True)
     make(timer, data, fit_kwargs)
     timer.flush()
     return timer.launch_dir, written_summary(
