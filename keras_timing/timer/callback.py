@@ -25,14 +25,11 @@ from keras_timing.timer.profiling import Profiling
 class FitPredictTimer(keras.callbacks.Callback):
     """Logs the time of every train, validation, evaluate and predict batch.
 
-    Each run is a TensorBoard run under `log_dir/<launch>/`: `train`,
-    `validation`, `evaluate` and `predict`, with the scalars
-    `timing/batch_ms`, `timing/input_wait_ms`, `timing/samples_per_sec` and
-    `timing/first_batch_ms` at the global 1-based step, and per call
-    `timing/call_ms` and `timing/outside_steps_ms`. At the end of each fit,
-    evaluate and predict it prints a summary and, once it has seen both fit
-    and predict of the same model, the fit/predict ratio per sample
-    (totals, compilation left out).
+    Each run is a TensorBoard run under `log_dir/<launch>/` (`train`,
+    `validation`, `evaluate`, `predict`) with `timing/*` scalars at the
+    global 1-based step (README: "Runs and tags"). Each call ends with a
+    summary, a verdict and, once fit and predict of one model ran, their
+    ratio per sample (totals, compilation left out).
 
     Args:
         log_dir: Folder for the event files; each launch gets a sub-folder.
@@ -207,7 +204,10 @@ class FitPredictTimer(keras.callbacks.Callback):
             # A capture and points left by a call that died (Keras calls no
             # end hook then) are saved first, whoever started them.
             session.stop_orphans()
-            launch.drain(final=True)
+            # Outside a fit of ours no step can still be running: a step
+            # begun by a call that died never ends.
+            launch.drain(final=True, close=parent is None
+                         and self._train is None)
             self._profiling.attach(run, model, frame)
             run.start_call(loop, t, compiles.counter(
                 backend.name(), model, run.kind), keras_loop.
@@ -256,7 +256,7 @@ class FitPredictTimer(keras.callbacks.Callback):
             return
         launch = self._launch
         try:
-            run.settle()   # did the last step compile? (before close)
+            run.settle()   # did the last step compile?
             launch.timeline.close()
             self._profiling.finish(run)
             if throughput.worth_counting(self.count_flops, run):

@@ -238,11 +238,14 @@ class Launch:
 
     # ---- writing ------------------------------------------------------------------
 
-    def drain(self, final=False):
-        """Writes every drained step; finishes the calls that are over."""
+    def drain(self, final=False, close=False):
+        """Writes every drained step; finishes the calls that are over.
+        `close`: no step can still end (a call died, the process exits)."""
         with self.lock:
             if self.broken:
                 return
+            if close:
+                self.timeline.close()
             times = self.timeline.drain()
             self._next_wake = DRAIN_AT
             peak_mb = self.throughput.peak_memory_mb() if times else None
@@ -264,7 +267,8 @@ class Launch:
             return
         try:
             session.stop_orphans()
-            self.drain(final=final)
+            # The last call, at exit: steps begun and never ended are over.
+            self.drain(final=final, close=final)
             with self.lock:
                 for recorder in self.recorders.values():
                     recorder.writer.flush()
