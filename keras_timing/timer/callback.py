@@ -105,8 +105,6 @@ class FitPredictTimer(keras.callbacks.Callback):
         once the first call began."""
         return self._launch.worker if self._launch is not None else None
 
-    # ---- hooks -----------------------------------------------------------
-
     def on_train_begin(self, logs=None):
         self._train = self._start(schema.TRAIN)
 
@@ -166,8 +164,6 @@ class FitPredictTimer(keras.callbacks.Callback):
     def on_predict_end(self, logs=None):
         self._finish(self._predict)
         self._predict = None
-
-    # ---- plumbing --------------------------------------------------------
 
     def _model_seen(self):
         # `self.model` syncs JAX state on every read; identity needs none.
@@ -275,8 +271,6 @@ class FitPredictTimer(keras.callbacks.Callback):
                     print(line)
         except Exception as e:
             self._fail(e)
-
-    # ---- public ----------------------------------------------------------
 
     def summaries(self):
         """Summary dicts per run folder name (see `RunStats.summary`)."""
