@@ -13,6 +13,10 @@
    are shown, the verdict is on that same interval. Target: within 5%
    (TensorFlow and JAX; xprof cannot read torch traces).
 
+3. and 4. (issue 10, `ratio.py`): the fit/predict ratio against a
+   reference callback's clock, and train + validation sums against `fit`'s
+   wall time.
+
     KERAS_BACKEND=jax python benchmarks/accuracy.py
 """
 
@@ -155,3 +159,9 @@ def main():
 
 if __name__ == "__main__":
     main()
+    # Issue 10's checks: the ratio against an independent clock, and train +
+    # validation sums against fit's wall time (also `ratio.py` alone).
+    import ratio
+
+    print()
+    ratio.checks(repeats=3)

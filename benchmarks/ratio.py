@@ -132,7 +132,11 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
+    checks(args.repeats)
 
+
+def checks(repeats=3):
+    """Both checks, printed (`accuracy.py` runs them too)."""
     import keras
 
     from keras_timing import demo
@@ -142,7 +146,7 @@ def main():
     print("| model | repeat | timer ratio | reference ratio | timer / "
           "reference |\n|---|---:|---:|---:|---:|")
     worst = 1.0
-    for repeat in range(1, args.repeats + 1):
+    for repeat in range(1, repeats + 1):
         for name, make in demo.EXAMPLES.items():
             ours, ref = ratio_check(keras, name, make)
             factor = max(ours / ref, ref / ours)
@@ -154,7 +158,7 @@ def main():
     print("| run | fit wall (s) | train + validation steps (s) | share | "
           "+ epoch starts (s) | share |\n|---|---:|---:|---:|---:|---:|")
     shares = []
-    for repeat in range(1, args.repeats + 1):
+    for repeat in range(1, repeats + 1):
         wall, steps, starts = sums_check(keras)
         shares.append(steps / wall)
         print("| convnet, validation_split=0.2 (%d) | %.3f | %.3f | %.1f%% "
