@@ -87,3 +87,61 @@ def test_report_imports_no_tensorflow_and_prints_none_of_its_lines(log_dir):
     assert out.stdout.strip().splitlines()[-1] == "False"
     for noise in ("oneDNN", "absl", "cpu_feature_guard", "TensorFlow"):
         assert noise not in out.stderr
+
+
+def test_points_are_read_back_with_their_steps_kinds_and_calls(tmp_path):
+    """Every tag the timer writes comes back on its StepTime, read with the
+    project's reader; values written out here by hand."""
+    folder = tmp_path / "l" / schema.TRAIN
+    w = RunWriter(str(folder))
+    w.scalars(1, {schema.BATCH_MS: 300.0, schema.FIRST_BATCH_MS: 300.0,
+                  schema.EPOCH_START_MS: 7.0,
+                  schema.SAMPLES_PER_SEC: 32e3 / 300.0})
+    # A decimated point: 4 steps (5-8) of 2 ms + 0.5 ms wait, 128 samples.
+    w.scalars(8, {schema.BATCH_MS: 2.0, schema.INPUT_WAIT_MS: 0.5,
+                  schema.STEPS: 4, schema.SAMPLES_PER_SEC: 128e3 / 10.0})
+    w.scalars(9, {schema.BATCH_MS: 90.0, schema.RECOMPILE_MS: 90.0})
+    w.scalars(9, {schema.CALL_MS: 500.0, schema.OUTSIDE_STEPS_MS: 20.0})
+    for earlier in (7.0, 8.0):
+        w.scalars(9, {schema.SUMMARY_SCALARS + "steps": earlier,
+                      schema.SUMMARY_SCALARS + "p50_ms": earlier / 8})
+    w.scalars(9, {schema.SUMMARY_SCALARS + "steps": 9.0,
+                  schema.SUMMARY_SCALARS + "p50_ms": 2.0,
+                  schema.SUMMARY_SCALARS + "not_a_field": 5.0})
+    w.close()
+    times, summary = runs.load_run(str(folder))
+    first, block, recompiled = times
+    assert (first.kind, first.epoch_start_ms, first.samples,
+            first.input_wait_ms) == ("first", 7.0, 32, 0.0)
+    assert block.epoch_start_ms == 0.0
+    assert (block.first_step, block.last_step, block.input_wait_ms,
+            block.samples, block.kind) == (5, 8, 0.5, 128, None)
+    assert (recompiled.kind, recompiled.samples) == ("recompile", None)
+    assert first.end_time > 0
+    # The last summary written wins; steps is an int; unknown tags ignored.
+    assert summary == {"steps": 9, "p50_ms": 2.0}
+    assert isinstance(summary["steps"], int)
+    assert runs._load(str(folder))[2] == [(500.0, 20.0)]
+
+
+def test_plugin_folders_are_skipped_and_worker_folders_need_a_run(tmp_path):
+    _run(tmp_path / "l" / schema.TRAIN, 3)
+    _run(tmp_path / "l" / schema.TRAIN / "plugins" / "profile", 3)
+    _run(tmp_path / "l" / "other" / "worker_1", 3)     # not under a run
+    _run(tmp_path / "l" / schema.TRAIN / "worker_x", 3)  # not a number
+    found = runs._event_folders(str(tmp_path))
+    assert [(launch, run, worker) for launch, run, worker, _ in found] == [
+        ("l", schema.TRAIN, None)]
+
+
+def test_every_damaged_file_is_named(tmp_path):
+    for launch in ("a", "b"):
+        cut = _run(tmp_path / launch / schema.TRAIN, 5)
+        data = open(cut, "rb").read()
+        open(cut, "wb").write(data[:-7])
+    scanned = report.scan(str(tmp_path))
+    assert scanned.log_dir == str(tmp_path)
+    assert len(report.damaged_files(scanned)) == 2
+    assert len(report.damaged_files(str(tmp_path))) == 2
+    with pytest.raises(report.ReportError, match="^no such folder: /nope$"):
+        report.scan("/nope")
