@@ -2,6 +2,7 @@
 what is accepted, before any training starts."""
 
 import os
+import tempfile
 
 
 def check(log_dir, run_name, batch_size, flush_secs, verbose,
@@ -39,3 +40,26 @@ def check(log_dir, run_name, batch_size, flush_secs, verbose,
     if count_flops not in (True, False, "auto"):
         raise ValueError("count_flops must be True, False or 'auto', got %r"
                          % (count_flops,))
+
+
+def check_writable(log_dir):
+    """Refuses, before training, a log_dir that cannot be created or written."""
+    existing = os.path.abspath(log_dir)
+    while not os.path.exists(existing):
+        parent = os.path.dirname(existing)
+        if parent == existing:
+            break
+        existing = parent
+    if not os.path.isdir(existing):
+        raise ValueError("log_dir %r cannot be created: %r is a file"
+                         % (log_dir, existing))
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise ValueError("log_dir %r is not writable (no write permission "
+                         "on %r)" % (log_dir, existing))
+    try:
+        # Permissions do not tell it all (root, read-only file systems).
+        handle, probe = tempfile.mkstemp(prefix=".keras_timing_", dir=existing)
+        os.close(handle)
+        os.remove(probe)
+    except OSError as e:
+        raise ValueError("log_dir %r is not writable: %s" % (log_dir, e))

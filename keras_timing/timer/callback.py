@@ -84,7 +84,7 @@ class FitPredictTimer(keras.callbacks.Callback):
                                     profile_slow_steps)
         arguments.check(log_dir, run_name, batch_size, flush_secs, verbose,
                         count_flops)
-        launch_lib.check_writable(os.fspath(log_dir))
+        arguments.check_writable(os.fspath(log_dir))
         self.log_dir = os.fspath(log_dir)
         self.run_name = run_name
         self.batch_size = batch_size
@@ -208,7 +208,8 @@ class FitPredictTimer(keras.callbacks.Callback):
             run.start_call(loop, t, compiles.counter(
                 backend.name(), model, run.kind), keras_loop.
                 steps_per_execution(model), parent)
-            launch.call_started()
+            run.frame = frame
+            launch.call_started(frame)
             return run
         except Exception as e:
             self._fail(e)
@@ -263,7 +264,7 @@ class FitPredictTimer(keras.callbacks.Callback):
             run.end_call(time.perf_counter())
             launch.drain(final=True)
             launch.throughput.backfill(run)
-            launch.call_ended()
+            launch.call_ended(run.frame)
             run.owner = run.model = None
             launch.summarize(run, also, self.verbose)
             if self.verbose:

@@ -10,7 +10,6 @@ runs of their own (`predict_encoder`), out of the ratio.
 
 import math
 import os
-import tempfile
 import threading
 import time
 import warnings
@@ -37,29 +36,6 @@ MAX_WAITING = 8 * DRAIN_AT
 
 _shared = {}
 _shared_lock = threading.Lock()
-
-
-def check_writable(log_dir):
-    """Refuses, before training, a log_dir that cannot be created or written."""
-    existing = os.path.abspath(log_dir)
-    while not os.path.exists(existing):
-        parent = os.path.dirname(existing)
-        if parent == existing:
-            break
-        existing = parent
-    if not os.path.isdir(existing):
-        raise ValueError("log_dir %r cannot be created: %r is a file"
-                         % (log_dir, existing))
-    if not os.access(existing, os.W_OK | os.X_OK):
-        raise ValueError("log_dir %r is not writable (no write permission "
-                         "on %r)" % (log_dir, existing))
-    try:
-        # Permissions do not tell it all (root, read-only file systems).
-        handle, probe = tempfile.mkstemp(prefix=".keras_timing_", dir=existing)
-        os.close(handle)
-        os.remove(probe)
-    except OSError as e:
-        raise ValueError("log_dir %r is not writable: %s" % (log_dir, e))
 
 
 def for_timer(log_dir, run_name, flush_secs):
@@ -95,6 +71,7 @@ class Launch:
         self.lock = threading.RLock()
         self._break_lock = threading.Lock()
         self._active = 0
+        self._frames = []    # (frame, thread) of the running outer calls
         self._model = None
         self._next_wake = DRAIN_AT
         self.flusher = Flusher(self.flush, flush_secs)
@@ -161,14 +138,18 @@ class Launch:
 
     # ---- calls ----------------------------------------------------------------
 
-    def call_started(self):
+    def call_started(self, frame=None):
+        """A call began; `frame`: its Keras loop's, to tell if it died."""
         with self.lock:
             self._active += 1
+            if frame is not None:
+                self._frames.append((frame, threading.get_ident()))
         self.flusher.start()
 
-    def call_ended(self):
+    def call_ended(self, frame=None):
         with self.lock:
             self._active = max(0, self._active - 1)
+            self._frames = [f for f in self._frames if f[0] is not frame]
             idle = self._active == 0
         if idle:
             # The thread is for long calls; between them nothing runs.
@@ -267,13 +248,26 @@ class Launch:
             return
         try:
             session.stop_orphans()
+            # Every call died (Keras calls no end hook then): what they
+            # completed is written, and the thread stops waking.
+            died = not final and self._all_died()
             # The last call, at exit: steps begun and never ended are over.
-            self.drain(final=final, close=final)
+            self.drain(final=final or died, close=final or died)
             with self.lock:
                 for recorder in self.recorders.values():
                     recorder.writer.flush()
+            if died:
+                self.flusher.pause()
         except Exception as e:
             self.fail(e)
+
+    def _all_died(self):
+        with self.lock:
+            if not self._frames or any(keras_loop.still_running(f, t)
+                                       for f, t in self._frames):
+                return False
+            self._frames, self._active = [], 0
+            return True
 
     def fail(self, error):
         """Timing stops, with one warning; training never does."""

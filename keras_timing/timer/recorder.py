@@ -76,7 +76,7 @@ class RunRecorder:
         self.writer = RunWriter(path)
         self.capture = NullCapture()
         self.slow = NullSlowSteps()
-        self.owner = self.model = None
+        self.owner = self.model = self.frame = None
         self.own = True
         self.kind = {schema.TRAIN: "train", schema.PREDICT: "predict"}.get(
             self.run, "test")

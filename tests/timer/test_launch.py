@@ -100,3 +100,28 @@ def test_past_max_waiting_the_end_hook_writes_itself(tmp_path, monkeypatch):
 
     points = read_scalars(os.path.join(timer.launch_dir, "train"))
     assert [s for s, _ in points["timing/batch_ms"]] == list(range(1, 1001))
+
+
+def test_after_a_call_died_the_writer_thread_writes_it_and_stops(tmp_path):
+    import time
+
+    from conftest import read_scalars
+
+    class Boom(keras.callbacks.Callback):
+        def on_train_batch_begin(self, batch, logs=None):
+            if batch == 4:
+                raise RuntimeError("boom")
+
+    model, x, y = demo.dense_example(keras, samples=320)
+    timer = FitPredictTimer(log_dir=str(tmp_path), run_name="died",
+                            verbose=0, flush_secs=0.05)
+    with pytest.raises(RuntimeError, match="boom"):
+        model.fit(x, y, epochs=1, batch_size=32, verbose=0,
+                  callbacks=[timer, Boom()])
+    deadline = time.monotonic() + 10
+    while timer._launch.flusher._thread is not None and (
+            time.monotonic() < deadline):
+        time.sleep(0.01)   # waiting for the writer thread, not timing it
+    assert timer._launch.flusher._thread is None
+    train = read_scalars(os.path.join(timer.launch_dir, "train"))
+    assert [s for s, _ in train["timing/batch_ms"]] == [1, 2, 3, 4]
