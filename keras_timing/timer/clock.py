@@ -282,8 +282,8 @@ class Timeline:
         out = []
         append = out.append
         first, last, samples_ = self._first, self._last, self._samples
-        for k, begin, anchor, end, prev in zip(done, begins, anchors, ends,
-                                               prevs):
+        for k, begin, anchor, end, prev, kind in zip(
+                done, begins, anchors, ends, prevs, kinds):
             start = begin if begin > prev else prev
             steps = last[k] - first[k] + 1
             samples = samples_[k]
@@ -294,6 +294,6 @@ class Timeline:
             batch = (end - start) * 1e3 / steps if end > start else 0.0
             wait, epoch = (gap, 0.0) if anchor is None else (0.0, gap)
             append(StepTime(first[k], last[k], batch, wait, end,
-                            self._kind[k], samples, epoch, self._run[k],
+                            kind, samples, epoch, self._run[k],
                             self._call[k]))
         return out

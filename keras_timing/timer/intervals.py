@@ -6,26 +6,37 @@ steps' hook times in begin order, as lists.
 """
 
 
+COMPILED = ("first", "recompile")
+OVERLAP = "overlap"
+
+
 def bound_ends(begins, ends, kinds):
     """Each step's end, bounded by later evidence; a new list.
 
     Steps end on the device in order: a later end bounds an earlier one. A
     compile holds the host, and the end hooks with it: no step before a
     compiling one (`kinds[i]` set) is taken to end after that one began.
+    Such a step's true end is hidden by the compile (the device may have
+    run it during the compile, or before): its kind becomes "overlap" in
+    `kinds`, and it is left out of the figures like the compile itself.
 
     >>> bound_ends([0.0, 1.0, 2.0], [5.0, 3.0, 4.0], [None, None, None])
     [3.0, 3.0, 4.0]
-    >>> bound_ends([0.0, 1.0, 2.0], [2.9, 2.95, 4.0], [None, None, "first"])
-    [2.0, 2.0, 4.0]
+    >>> kinds = [None, None, "first"]
+    >>> bound_ends([0.0, 1.0, 2.0], [2.9, 2.95, 4.0], kinds), kinds
+    ([2.0, 2.0, 4.0], ['overlap', 'overlap', 'first'])
     """
     ends = list(ends)
     low = cap = ends[-1] if ends else None
     for i in range(len(ends) - 1, -1, -1):
+        compiled = kinds[i] in COMPILED
+        if ends[i] > cap and kinds[i] is None:
+            kinds[i] = OVERLAP
         bound = low if low < cap else cap
         if ends[i] > bound:
             ends[i] = bound if bound > begins[i] else begins[i]
         low = ends[i]
-        if kinds[i] and begins[i] < cap:
+        if compiled and begins[i] < cap:
             cap = begins[i]
     return ends
 

@@ -50,6 +50,7 @@ class RunStats:
         self.batch_ms = Sketch()
         self.steps = 0            # every step, first and recompiles too
         self.counted_steps = 0    # the steps the figures are made of
+        self.overlapped_steps = 0
         self.first_batch_ms = []
         self.recompile_ms = []
         self.batch_total_ms = 0.0
@@ -111,6 +112,10 @@ class RunStats:
                 continue
             if t.kind == "recompile":
                 self.recompile_ms.append(t.batch_ms)
+                continue
+            if t.kind == "overlap":
+                # Its end was hidden by a later compile: not measurable.
+                self.overlapped_steps += n
                 continue
             self.batch_ms.add(t.batch_ms, n)
             self.counted_steps += n

@@ -266,3 +266,35 @@ def test_an_ended_step_waits_for_a_later_open_step_behind_a_settled_one():
     assert [one.batch_ms, two.batch_ms] == pytest.approx([100, 100])
     assert (three.kind, three.batch_ms) == ("recompile", pytest.approx(1300))
     assert (four.input_wait_ms, four.batch_ms) == pytest.approx((100, 100))
+
+
+def test_steps_whose_end_a_compile_hid_are_left_out_of_the_figures():
+    """JAX, device-bound: steps 2-3 were queued and ran on the device while
+    the host compiled step 4 (0.4 s to 1.4 s); their end hooks only ran
+    after it. When they ended is unknown: they are timed but not counted."""
+    from keras_timing.timer.clock import Timeline
+    from keras_timing.timer.stats import RunStats
+
+    line = Timeline()
+    line.anchor("t", 0.0, first_of_call=True)
+    for step, t in ((1, 0.0), (2, 0.2), (3, 0.3), (4, 0.4)):
+        line.begin("t", step, t=t)
+    line.end("t", 1, t=0.2, samples=32)
+    for step, t in ((2, 1.41), (3, 1.42)):
+        line.end("t", step, t=t, samples=32)
+    line.begin("t", 5, t=1.5, compiled=True)   # step 4 compiled
+    line.end("t", 4, t=1.45, samples=32)
+    line.begin("t", 6, t=1.6)
+    line.end("t", 5, t=1.55, samples=32)
+    line.end("t", 6, t=1.7, samples=32)
+    line.settle("t")
+    times = line.drain()
+    assert [t.kind for t in times] == ["first", "overlap", "overlap",
+                                       "recompile", None, None]
+    stats = RunStats("t")
+    stats.add(times, final=True)
+    summary = stats.summary()
+    # Counted: step 5 (from step 4's end at 1.45: 50 ms wait, 50 ms batch)
+    # and step 6 (from 1.55: 50 ms wait, 100 ms batch), 64 samples.
+    assert summary["steps"] == 6
+    assert summary["ms_per_sample"] == pytest.approx((100 + 150) / 64)
