@@ -250,13 +250,11 @@ class Timeline:
                     break
                 i += 1
             # A row whose end came after a later row began waits until
-            # that row is settled: if it compiled, the earlier end moves.
-            u = i
-            while u < n and state[u] != _OPEN:
-                u += 1
-            if u < n:
+            # that row has ended and is settled: its end bounds this one,
+            # and if it compiled, this one's end moves.
+            if i < n:
                 for k in range(start, i):
-                    if ends[k] is not None and ends[k] > self._begin[u]:
+                    if ends[k] is not None and ends[k] > self._begin[i]:
                         i = k
                         break
             done = [k for k in range(start, i) if ends[k] is not None]

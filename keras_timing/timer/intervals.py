@@ -64,16 +64,19 @@ def spread(begins, anchors, ends, kinds, prev):
                 ends[j + 1] - ends[j] <= begins[j + 1] - begins[j]):
             j += 1
         prevs.append(prev)
-        c = max([k for k in range(i, j + 1) if kinds[k]] or [i])
+        # No step ends before the one before it: the intervals telescope.
+        ends[j] = max(ends[j], prev)
+        c = max([k for k in range(i, j + 1) if kinds[k] in COMPILED]
+                or [i])
         for k in range(i, c):
             ends[k] = min(max(begins[k + 1], ends[k - 1] if k > i
-                              else begins[k + 1]), ends[j])
+                              else prev), ends[j])
             prevs.append(ends[k])
         start = max(begins[c], ends[c - 1] if c > i else prev)
         for k in range(c, j):
             share = start + (ends[j] - start) * (k - c + 1) / (j - c + 1)
             ends[k] = min(max(share, begins[k + 1], ends[k - 1]
-                              if k > c else share), ends[j])
+                              if k > c else prev), ends[j])
             prevs.append(ends[k])
         prev = ends[j]
         i = j + 1

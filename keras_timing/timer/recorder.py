@@ -168,6 +168,13 @@ class RunRecorder:
                 call.steps += t.steps
                 if call.first_step is None:
                     call.first_step = t.first_step
+                    if call.parent is not None:
+                        # Validation begun while the fit's queued steps
+                        # still ran: its call starts where they ended, or
+                        # the fit would count that time twice.
+                        start = t.end_time - (
+                            t.interval_ms + t.epoch_start_ms * t.steps) / 1e3
+                        call.begin = max(call.begin, start)
                 call.last_step = t.last_step
         points = self.stats.add(times, final=final)
         self.stats.memory_point(points, peak_mb)

@@ -51,6 +51,7 @@ class RunStats:
         self.steps = 0            # every step, first and recompiles too
         self.counted_steps = 0    # the steps the figures are made of
         self.overlapped_steps = 0
+        self._hidden = [0.0, 0]   # ms and samples of the overlapped steps
         self.first_batch_ms = []
         self.recompile_ms = []
         self.batch_total_ms = 0.0
@@ -114,8 +115,12 @@ class RunStats:
                 self.recompile_ms.append(t.batch_ms)
                 continue
             if t.kind == "overlap":
-                # Its end was hidden by a later compile: not measurable.
+                # Its end was hidden by a later compile: not measurable,
+                # used only where a run has no other step (see summary).
                 self.overlapped_steps += n
+                self._hidden[0] += (t.batch_ms + t.input_wait_ms) * n
+                self._hidden[1] += t.samples if t.samples and (
+                    t.samples > 0) else 0
                 continue
             self.batch_ms.add(t.batch_ms, n)
             self.counted_steps += n
@@ -192,9 +197,15 @@ class RunStats:
     def summary(self):
         """The figures of the console and text summaries, as a dict."""
         busy = self.batch_total_ms + self.wait_total_ms
-        counted = self.counted_steps
-        rate = (self.samples * 1e3 / self.sampled_ms
-                if self.sampled_ms > 0 else math.nan)
+        counted, samples, sampled_ms = (self.counted_steps, self.samples,
+                                        self.sampled_ms)
+        if not counted and self.overlapped_steps:
+            # Every step was hidden by a compile (a short JAX call): its
+            # steps' sum is the best there is.
+            busy, counted = self._hidden[0], self.overlapped_steps
+            samples, sampled_ms = self._hidden[1], self._hidden[0]
+        rate = (samples * 1e3 / sampled_ms if sampled_ms > 0 and samples
+                else math.nan)
         flops = (rate * self.flops_per_sample if self.flops_per_sample
                  else math.nan)
         return {
@@ -211,8 +222,8 @@ class RunStats:
             "input_wait_share": (self.wait_total_ms / busy if busy > 0
                                  else math.nan),
             "samples_per_sec": rate,
-            "ms_per_sample": (self.sampled_ms / self.samples
-                              if self.samples else math.nan),
+            "ms_per_sample": (sampled_ms / samples if samples
+                              else math.nan),
             "ms_per_step": busy / counted if counted else math.nan,
             "epoch_start_ms": self.epoch_start_total_ms,
             "call_ms": self.call_total_ms,
