@@ -107,7 +107,8 @@ def _counted_ms_per_sample(run_dir, batch_size, samples):
     """Totals read back: counted steps' whole intervals over their samples
     (first batches and recompiles left out; the last batch may be partial)."""
     scalars = read_scalars(run_dir)
-    left_out = {s for tag in (schema.FIRST_BATCH_MS, schema.RECOMPILE_MS)
+    left_out = {s for tag in (schema.FIRST_BATCH_MS, schema.RECOMPILE_MS,
+                              schema.OVERLAP_MS)
                 for s, _ in scalars.get(tag, [])}
     wait = dict(scalars[schema.INPUT_WAIT_MS])
     steps = sorted(s for s, _ in scalars[schema.BATCH_MS])

@@ -33,7 +33,8 @@ def test_json_report_matches_the_event_files(logged, capsys):
     for run, summary in launch["runs"].items():
         scalars = read_scalars(os.path.join(timer.launch_dir, run))
         # First batches and recompiles are left out of the figures.
-        first = {s for tag in (schema.FIRST_BATCH_MS, schema.RECOMPILE_MS)
+        first = {s for tag in (schema.FIRST_BATCH_MS, schema.RECOMPILE_MS,
+                               schema.OVERLAP_MS)
                  for s, _ in scalars.get(tag, [])}
         rest = np.array([v for s, v in scalars[schema.BATCH_MS]
                          if s not in first])

@@ -104,6 +104,7 @@ def _load(path):
     rate = series(schema.SAMPLES_PER_SEC)
     first = series(schema.FIRST_BATCH_MS)
     recompile = series(schema.RECOMPILE_MS)
+    overlap = series(schema.OVERLAP_MS)
     epoch_start = series(schema.EPOCH_START_MS)
     times = []
     for e in sorted(scalars[schema.BATCH_MS], key=lambda e: e.step):
@@ -115,7 +116,8 @@ def _load(path):
         if e.step in rate:
             samples = round(rate[e.step] * (e.value + w) * n / 1e3)
         kind = (FIRST if e.step in first else
-                RECOMPILE if e.step in recompile else None)
+                RECOMPILE if e.step in recompile else
+                "overlap" if e.step in overlap else None)
         times.append(StepTime(e.step - n + 1, e.step, e.value, w,
                               e.wall_time, kind, samples,
                               epoch_start.get(e.step, 0.0)))

@@ -154,6 +154,8 @@ class RunStats:
             values[schema.FIRST_BATCH_MS] = t.batch_ms
         elif t.kind == "recompile":
             values[schema.RECOMPILE_MS] = t.batch_ms
+        elif t.kind == "overlap":
+            values[schema.OVERLAP_MS] = t.batch_ms
         elif t.samples and t.samples > 0 and self._band:
             self._points += 1
             if self._points % BAND_EVERY == 0:

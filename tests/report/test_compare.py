@@ -76,7 +76,8 @@ def _independent_ms_per_sample(run_dir):
     """Total (batch + wait) over total samples of the counted steps, from
     the raw tags read with tbparse, not with the package's reader."""
     tags = read_scalars(str(run_dir))
-    left_out = {s for tag in (schema.FIRST_BATCH_MS, schema.RECOMPILE_MS)
+    left_out = {s for tag in (schema.FIRST_BATCH_MS, schema.RECOMPILE_MS,
+                              schema.OVERLAP_MS)
                 for s, _ in tags.get(tag, ())}
     wait = dict(tags[schema.INPUT_WAIT_MS])
     rate = dict(tags[schema.SAMPLES_PER_SEC])

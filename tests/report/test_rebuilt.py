@@ -142,7 +142,8 @@ def test_rebuilt_figures_match_the_data_and_a_bare_clock(dead_run):
     # batch, on JAX) are left out of the figures; which they were, tbparse
     # reads from the file.
     scalars = read_scalars(os.path.join(log_dir, "dead", schema.TRAIN))
-    compiled = {s for tag in (schema.FIRST_BATCH_MS, schema.RECOMPILE_MS)
+    compiled = {s for tag in (schema.FIRST_BATCH_MS, schema.RECOMPILE_MS,
+                              schema.OVERLAP_MS)
                 for s, _ in scalars.get(tag, [])}
     ends = np.cumsum([len(e) for e in executions])
     kept = [i for i, end in enumerate(ends) if end not in compiled]
