@@ -14,6 +14,8 @@ import re
 
 import tensorflow as tf
 
+from keras_timing.profiling.backends import quiet
+
 from keras_timing.profiling.backends.base import Profiler
 from keras_timing.profiling.backends.base import ProfilerBusy
 
@@ -30,24 +32,28 @@ class TensorFlowProfiler(Profiler):
 
     def _begin(self, logdir):
         try:
-            tf.profiler.experimental.start(logdir)
+            with _quiet_tf():
+                tf.profiler.experimental.start(logdir)
         except tf.errors.AlreadyExistsError as e:
             raise ProfilerBusy("another TensorFlow profiler is running") from e
 
     def _end(self, logdir):
         # TF drops its session before raising a failed save.
-        tf.profiler.experimental.stop()
+        with _quiet_tf():
+            tf.profiler.experimental.stop()
 
     def _first_start(self):
         # What tf.profiler.experimental's own (unexported) warmup() does.
         try:
-            tf.profiler.experimental.start("")
+            with _quiet_tf():
+                tf.profiler.experimental.start("")
         except tf.errors.AlreadyExistsError:
             return False
         try:
             self.close_step(self.open_step("warmup", 0))
         finally:
-            tf.profiler.experimental.stop(save=False)
+            with _quiet_tf():
+                tf.profiler.experimental.stop(save=False)
         return True
 
     def open_step(self, name, step_num):
@@ -147,3 +153,11 @@ def _cell_filled(cell):
 
 
 profiler = TensorFlowProfiler()
+
+
+def _quiet_tf():
+    """Drops TensorFlow's profiler info lines ("Profiler session started",
+    "Collecting XSpace to repository", ...) from the console."""
+    return quiet.stderr_without(
+        lambda line: b"profiler_session.cc" in line
+        or b"save_profile.cc" in line)

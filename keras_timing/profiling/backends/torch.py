@@ -19,10 +19,7 @@ On the torch backend `keras_timing.profiling.backends.get()` returns
 `ProfilerStep#3`, and `stop()` returns `[".../<host>.pt.trace.json"]`.
 """
 
-import contextlib
 import os
-import sys
-import tempfile
 
 import torch
 from torch.profiler import ProfilerActivity
@@ -31,6 +28,7 @@ from torch.profiler import record_function
 
 from keras_timing.profiling import flops as flops_lib
 from keras_timing.profiling.backends import host_name
+from keras_timing.profiling.backends import quiet
 from keras_timing.profiling.backends.base import Profiler
 
 
@@ -41,32 +39,11 @@ def _activities():
     return out
 
 
-@contextlib.contextmanager
 def _quiet_kineto():
-    """Drops Kineto's `USDT: ... profiler_start` / `profiler_stop` lines.
-
-    Kineto prints them to the process's stderr (fd 2, from C++) at every
-    start and stop, whatever `KINETO_LOG_LEVEL` says (tried: 3 to 99).
-    Anything else written to fd 2 meanwhile is passed on.
-    """
-    try:
-        sys.stderr.flush()
-        saved = os.dup(2)
-    except (OSError, ValueError, AttributeError):
-        yield
-        return
-    with tempfile.TemporaryFile() as caught:
-        os.dup2(caught.fileno(), 2)
-        try:
-            yield
-        finally:
-            os.dup2(saved, 2)
-            os.close(saved)
-            caught.seek(0)
-            rest = [line for line in caught.read().splitlines(True)
-                    if not line.startswith(b"USDT:")]
-            if rest:
-                os.write(2, b"".join(rest))
+    """Drops Kineto's `USDT: ... profiler_start` / `profiler_stop` lines,
+    which it prints at every start and stop whatever `KINETO_LOG_LEVEL`
+    says (tried: 3 to 99)."""
+    return quiet.stderr_without(lambda line: line.startswith(b"USDT:"))
 
 
 class TorchProfiler(Profiler):
