@@ -6,7 +6,6 @@ here (`take`), where they become statistics and event-file points. Profiling
 is a capture object or a `NullCapture`, so no hook branches on it.
 """
 
-import time
 import warnings
 
 from keras_timing import schema
@@ -234,6 +233,3 @@ class _SamplesOf:
     def __call__(self, steps):
         return self.loop.samples(self.last - steps + 1, self.last)
 
-
-def now():
-    return time.perf_counter()
