@@ -103,10 +103,12 @@ def test_steps_per_execution_writes_per_step_figures(tmp_path):
         assert rate[step] == pytest.approx(expected, rel=1e-4)
 
 
-def _counted_ms_per_sample(run_dir, batch_size, samples):
+def _counted_ms_per_sample(run_dir, batch_size, samples, warmup=0):
     """Totals read back: counted steps' whole intervals over their samples
-    (first batches and recompiles left out; the last batch may be partial)."""
+    (first batches, recompiles and the first `warmup` steps left out; the
+    last batch may be partial)."""
     scalars = read_scalars(run_dir)
+    assert scalars["timing_summary/warmup_steps"][-1][1] == warmup
     left_out = {s for tag in (schema.FIRST_BATCH_MS, schema.RECOMPILE_MS,
                               schema.OVERLAP_MS)
                 for s, _ in scalars.get(tag, [])}
@@ -115,7 +117,7 @@ def _counted_ms_per_sample(run_dir, batch_size, samples):
     per_epoch = -(-samples // batch_size)
     total_ms = n = 0
     for step, ms in scalars[schema.BATCH_MS]:
-        if step in left_out:
+        if step in left_out or step <= warmup:
             continue
         total_ms += ms + wait[step]
         last = (step - 1) % per_epoch == per_epoch - 1
@@ -132,8 +134,9 @@ def test_fit_predict_ratio_is_totals_per_sample_without_compilation(
     model.fit(x, y, epochs=3, batch_size=32, verbose=0, callbacks=[timer])
     # A different batch size: per sample, the ratio must not care.
     model.predict(x, batch_size=64, verbose=0, callbacks=[timer])
+    # Epoch 1 is warm-up: epochs 2-3 hold more counted steps.
     train = _counted_ms_per_sample(
-        os.path.join(timer.launch_dir, schema.TRAIN), 32, 300)
+        os.path.join(timer.launch_dir, schema.TRAIN), 32, 300, warmup=10)
     predict = _counted_ms_per_sample(
         os.path.join(timer.launch_dir, schema.PREDICT), 64, 300)
     assert timer.fit_predict_ratio == pytest.approx(train / predict,

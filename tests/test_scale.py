@@ -108,10 +108,12 @@ def test_long_run_is_decimated_with_exact_counts_and_summary(
     assert sum(counts.get(s, 1) for s in steps) == 2000
     summary = dict(scalars[schema.SUMMARY_SCALARS + "steps"])
     assert summary == {2000: 2000}
-    # Against what the driver fed: the first batch is left out.
+    # Against what the driver fed: the first batch is left out of every
+    # figure, and the first epoch (warm-up) of the totals.
     fed = np.array([_duration_ms(s) for s in range(2, 2001)])
+    steady = np.array([_duration_ms(s) for s in range(101, 2001)])
     waits = np.array([0.0 if s % 100 == 1 else WAIT_MS
-                      for s in range(2, 2001)])
+                      for s in range(101, 2001)])
     (launch,) = report.report(str(tmp_path))
     train = launch["runs"][schema.TRAIN]
     assert train["steps"] == 2000
@@ -119,12 +121,13 @@ def test_long_run_is_decimated_with_exact_counts_and_summary(
     for q, key in ((0.5, "p50_ms"), (0.9, "p90_ms"), (0.99, "p99_ms")):
         assert train[key] == pytest.approx(
             np.quantile(fed, q, method="lower"), rel=0.006), key
+    assert train["warmup_steps"] == 100
     assert train["samples_per_sec"] == pytest.approx(
-        32 * len(fed) * 1e3 / (fed + waits).sum(), rel=1e-4)
+        32 * len(steady) * 1e3 / (steady + waits).sum(), rel=1e-4)
     assert train["ms_per_sample"] == pytest.approx(
-        (fed + waits).sum() / (32 * len(fed)), rel=1e-4)
+        (steady + waits).sum() / (32 * len(steady)), rel=1e-4)
     assert train["input_wait_share"] == pytest.approx(
-        waits.sum() / (fed + waits).sum(), rel=1e-4)
+        waits.sum() / (steady + waits).sum(), rel=1e-4)
 
 
 def test_memory_of_the_timer_stays_bounded(tmp_path):

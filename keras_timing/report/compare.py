@@ -24,6 +24,7 @@ import numpy as np
 from keras_timing.report import _run_order
 from keras_timing.report.runs import ReportError
 from keras_timing.report.runs import scan
+from keras_timing.timer.stats import steady
 
 RESAMPLES = 2000
 SEED = 0
@@ -79,11 +80,12 @@ def launch_runs(folder, name="A"):
 
 def _counted(times, per_sample):
     """`(ms, per)` arrays of the counted points: per sample over the points
-    whose samples are known (as the timer's summary counts), else per step.
+    whose samples are known (as the timer's summary counts), else per step;
+    warm-up left out as the summary leaves it out (`stats.steady`).
     """
     rows = [((t.batch_ms + t.input_wait_ms) * t.steps,
              t.samples if per_sample else t.steps)
-            for t in times if t.kind is None
+            for t in steady(times) if t.kind is None
             and (not per_sample or (t.samples or 0) > 0)]
     return np.array(rows, dtype=float).reshape(-1, 2).T
 

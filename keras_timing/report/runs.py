@@ -89,7 +89,8 @@ def _load(path):
         key = tag[len(schema.SUMMARY_SCALARS):]
         if tag.startswith(schema.SUMMARY_SCALARS) and key in schema.SUMMARY_FIELDS:
             value = events[-1].value
-            summary[key] = int(value) if key == "steps" else value
+            summary[key] = (int(value) if key in ("steps", "warmup_steps")
+                            else value)
     calls = [(c.value, o.value) for c, o in zip(
         scalars.get(schema.CALL_MS, ()),
         scalars.get(schema.OUTSIDE_STEPS_MS, ()))]
@@ -120,7 +121,8 @@ def _load(path):
                 "overlap" if e.step in overlap else None)
         times.append(StepTime(e.step - n + 1, e.step, e.value, w,
                               e.wall_time, kind, samples,
-                              epoch_start.get(e.step, 0.0)))
+                              epoch_start.get(e.step, 0.0),
+                              opens=e.step in epoch_start or e.step in first))
     return times, summary, calls, damaged
 
 

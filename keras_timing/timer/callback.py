@@ -29,7 +29,7 @@ class FitPredictTimer(keras.callbacks.Callback):
     `validation`, `evaluate`, `predict`) with `timing/*` scalars at the
     global 1-based step (README: "Runs and tags"). Each call ends with a
     summary, a verdict and, once fit and predict of one model ran, their
-    ratio per sample (totals, compilation left out).
+    ratio per sample (totals, compilation and warm-up left out).
 
     Args:
         log_dir: Folder for the event files; each launch gets a sub-folder.
@@ -280,7 +280,7 @@ class FitPredictTimer(keras.callbacks.Callback):
     @property
     def fit_predict_ratio(self):
         """Train over predict time per sample (totals of the steps' whole
-        intervals, compilation left out); NaN until both ran."""
+        intervals, compilation and warm-up left out); NaN until both ran."""
         return fit_predict_ratio(self.summaries())
 
     def flush(self):

@@ -47,7 +47,8 @@ class StepTime:
     `batch_ms`, `input_wait_ms` and `epoch_start_ms` are per step (the
     call's time divided by the steps it ran). `kind` is `"first"` (a call's
     first step: tracing, compilation, warm-up), `"recompile"` (a step that
-    compiled again, e.g. for a partial last batch) or None.
+    compiled again, e.g. for a partial last batch) or None. `opens`: the
+    first step after an anchor (an epoch's or a call's begin).
     """
 
     first_step: int
@@ -60,6 +61,7 @@ class StepTime:
     epoch_start_ms: float = 0.0
     run: object = None
     call: int = 0
+    opens: bool = False
 
     @property
     def steps(self):
@@ -293,5 +295,5 @@ class Timeline:
             wait, epoch = (gap, 0.0) if anchor is None else (0.0, gap)
             append(StepTime(first[k], last[k], batch, wait, end,
                             kind, samples, epoch, self._run[k],
-                            self._call[k]))
+                            self._call[k], anchor is not None))
         return out

@@ -5,7 +5,10 @@ call's first step (tracing, compilation) and every step that compiled again
 (a new batch shape) are reported on their own and left out of the figures.
 Per-sample figures are totals: the counted steps' whole intervals (batch plus
 input wait) over their samples, so how the clock splits an interval between
-neighbouring steps cannot move them. Quantiles of `batch_ms` are exact to the
+neighbouring steps cannot move them. They describe the steady state: once a
+run's later passes (train: epochs; validation, evaluate, predict: calls) hold
+as many counted steps as its first, the first pass is warm-up and is left out
+of the totals too. Quantiles of `batch_ms` are exact to the
 sketch's relative error. The chart's band is a rolling median of `batch_ms +
 input_wait_ms` per sample.
 """
@@ -14,7 +17,7 @@ import math
 from collections import deque
 
 from keras_timing import schema
-from keras_timing.timer.clock import StepTime
+from keras_timing.timer.decimator import Decimator
 from keras_timing.timer.sketch import Sketch
 
 BAND_WINDOW = 50
@@ -49,16 +52,14 @@ class RunStats:
         self.name = name
         self.batch_ms = Sketch()
         self.steps = 0            # every step, first and recompiles too
-        self.counted_steps = 0    # the steps the figures are made of
         self.overlapped_steps = 0
+        self.passes = 0           # epochs and calls begun
+        self.warmup_steps = 0     # every step of the first pass
         self._hidden = [0.0, 0]   # ms and samples of the overlapped steps
         self.first_batch_ms = []
         self.recompile_ms = []
-        self.batch_total_ms = 0.0
-        self.wait_total_ms = 0.0
         self.epoch_start_total_ms = 0.0
-        self.samples = 0
-        self.sampled_ms = 0.0
+        self._first_pass, self._later = Totals(), Totals()
         self.unknown_batch_size = False
         self.calls = 0
         self.call_total_ms = 0.0
@@ -105,6 +106,9 @@ class RunStats:
         for t in times:
             n = t.steps
             self.steps += n
+            self.passes += bool(t.opens)
+            if self.passes <= 1:
+                self.warmup_steps += n
             self.epoch_start_total_ms += t.epoch_start_ms * n
             if t.samples is None:
                 self.unknown_batch_size = True
@@ -123,14 +127,9 @@ class RunStats:
                     t.samples > 0) else 0
                 continue
             self.batch_ms.add(t.batch_ms, n)
-            self.counted_steps += n
-            self.batch_total_ms += t.batch_ms * n
-            self.wait_total_ms += t.input_wait_ms * n
+            (self._first_pass if self.passes <= 1 else self._later).add(t)
             if t.samples and t.samples > 0:
-                interval = (t.batch_ms + t.input_wait_ms) * n
-                self.samples += t.samples
-                self.sampled_ms += interval
-                self._band.append(interval / t.samples)
+                self._band.append(t.interval_ms / t.samples)
 
     def _point(self, t):
         values = {
@@ -139,7 +138,8 @@ class RunStats:
         }
         if t.steps != 1:
             values[schema.STEPS] = t.steps
-        if t.epoch_start_ms:
+        if t.epoch_start_ms or t.opens:
+            # Written on every pass's first step: where passes begin.
             values[schema.EPOCH_START_MS] = t.epoch_start_ms
         if t.samples and t.samples > 0:
             interval = (t.batch_ms + t.input_wait_ms) * t.steps
@@ -198,9 +198,11 @@ class RunStats:
 
     def summary(self):
         """The figures of the console and text summaries, as a dict."""
-        busy = self.batch_total_ms + self.wait_total_ms
-        counted, samples, sampled_ms = (self.counted_steps, self.samples,
-                                        self.sampled_ms)
+        warm = not later_passes_stand(self._first_pass.steps,
+                                      self._later.steps)
+        tot = self._first_pass.plus(self._later) if warm else self._later
+        busy = tot.batch_ms + tot.wait_ms
+        counted, samples, sampled_ms = tot.steps, tot.samples, tot.sampled_ms
         if not counted and self.overlapped_steps:
             # Every step was hidden by a compile (a short JAX call): its
             # steps' sum is the best there is.
@@ -221,7 +223,8 @@ class RunStats:
                                if self.first_batch_ms else math.nan),
             "recompiles": len(self.recompile_ms),
             "recompile_ms": sum(self.recompile_ms),
-            "input_wait_share": (self.wait_total_ms / busy if busy > 0
+            "warmup_steps": 0 if warm else self.warmup_steps,
+            "input_wait_share": (tot.wait_ms / busy if busy > 0
                                  else math.nan),
             "samples_per_sec": rate,
             "ms_per_sample": (sampled_ms / samples if samples
@@ -239,52 +242,60 @@ class RunStats:
         }
 
 
-class Decimator:
-    """Passes points through for `full_steps` steps, then merges blocks.
+def later_passes_stand(first_steps, later_steps):
+    """Whether a run's later passes stand for it, its first pass (warm-up)
+    left out: once they hold as many counted steps as the first, so that a
+    short later call cannot replace a long first one.
 
-    Each merged point covers `block_steps` steps (fewer for the last one of
-    a call): its `batch_ms` and `input_wait_ms` are the block's means per
-    step and its step count is exact, so sums over points stay exact. A
-    first step, a recompile and an epoch's first step keep points of their
-    own.
-
-    Args:
-        full_steps: Steps written one point each before decimation starts.
-        block_steps: Steps per point after that.
+    >>> later_passes_stand(30, 62), later_passes_stand(300, 3)
+    (True, False)
     """
+    return later_steps >= max(first_steps, 1)
 
-    def __init__(self, full_steps, block_steps):
-        self.full_steps = full_steps
-        self.block_steps = block_steps
-        self.seen = 0
-        self._block = []
-        self._block_steps = 0
 
-    def push(self, t):
-        """Returns the points to write now (zero, one or two)."""
-        self.seen += t.steps
-        if t.kind or t.epoch_start_ms or self.seen <= self.full_steps:
-            return self.flush() + [t] if self._block else [t]
-        self._block.append(t)
-        self._block_steps += t.steps
-        if self._block_steps >= self.block_steps:
-            return self.flush()
-        return []
+def steady(times):
+    """The `StepTime`s (in step order) whose counted steps make a run's
+    figures: those after the first pass where the later passes stand.
 
-    def flush(self):
-        if not self._block:
-            return []
-        block, self._block, self._block_steps = self._block, [], 0
-        if len(block) == 1:
-            return block
-        steps = sum(t.steps for t in block)
-        samples = [t.samples for t in block]
-        return [StepTime(
-            first_step=block[0].first_step,
-            last_step=block[-1].last_step,
-            batch_ms=sum(t.batch_ms * t.steps for t in block) / steps,
-            input_wait_ms=sum(t.input_wait_ms * t.steps for t in block) / steps,
-            end_time=block[-1].end_time,
-            samples=(sum(samples) if all(n and n > 0 for n in samples)
-                     else None if None in samples else -1),
-        )]
+    >>> from keras_timing.timer.clock import StepTime
+    >>> ts = [StepTime(i, i, 1.0, 0.0, 0.0, opens=i in (1, 3))
+    ...       for i in (1, 2, 3, 4)]
+    >>> [t.first_step for t in steady(ts)]
+    [3, 4]
+    """
+    passes, split, counted = 0, None, [0, 0]
+    for i, t in enumerate(times):
+        passes += bool(t.opens)
+        if passes == 2 and split is None:
+            split = i
+        if t.kind is None:
+            counted[passes > 1] += t.steps
+    if split is not None and later_passes_stand(*counted):
+        return times[split:]
+    return times
+
+
+class Totals:
+    """Sums over counted steps: steps, batch and input wait ms, and the
+    samples and whole intervals (ms) of the steps of known batch size."""
+
+    __slots__ = ("steps", "batch_ms", "wait_ms", "samples", "sampled_ms")
+
+    def __init__(self):
+        self.steps = self.samples = 0
+        self.batch_ms = self.wait_ms = self.sampled_ms = 0.0
+
+    def plus(self, other):
+        out = Totals()
+        for name in self.__slots__:
+            setattr(out, name, getattr(self, name) + getattr(other, name))
+        return out
+
+    def add(self, t):
+        n = t.steps
+        self.steps += n
+        self.batch_ms += t.batch_ms * n
+        self.wait_ms += t.input_wait_ms * n
+        if t.samples and t.samples > 0:
+            self.samples += t.samples
+            self.sampled_ms += t.interval_ms

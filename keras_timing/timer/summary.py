@@ -23,7 +23,8 @@ def ratio_and_basis(summaries):
     """`(ratio, basis)`: train time over predict time, per sample.
 
     Both are totals: the counted steps' whole intervals (batch plus input
-    wait, first batches and recompiles left out) over their samples. Where
+    wait, first batches, recompiles and warm-up left out) over their
+    samples. Where
     either run's batch size is unknown, per step instead (`basis` says
     "per step"); NaN when a run is missing.
 
@@ -77,6 +78,9 @@ def lines(summary):
             s["recompiles"], "s" * (s["recompiles"] > 1),
             _fmt(s["recompile_ms"], ".4g"))
     out[0] += " (compilation, left out)"
+    if s.get("warmup_steps"):
+        out[0] += "; warm-up: the first %s's %d steps, left out" % (
+            "epoch" if s["run"] == schema.TRAIN else "call", s["warmup_steps"])
     if math.isnan(_value(s, "ms_per_sample")):
         per = "%s ms per step (batch size unknown)" % _fmt(
             _value(s, "ms_per_step"))
@@ -116,8 +120,9 @@ def short_line(summary):
 
 
 def ratio_line(ratio, basis="per sample"):
-    return ("fit vs predict, %s, compilation left out: a training step "
-            "costs %sx a predict step" % (basis, _fmt(ratio, ".2f")))
+    return ("fit vs predict, %s, compilation and warm-up left out: a "
+            "training step costs %sx a predict step" % (
+                basis, _fmt(ratio, ".2f")))
 
 
 def markdown(summaries, ratio=math.nan, basis="per sample"):

@@ -89,12 +89,23 @@ def test_console_lines_without_batch_size_calls_or_recompiles():
     assert len(one) == 2
 
 
+@pytest.mark.parametrize("run, noun", [("train", "epoch"),
+                                       ("predict", "call"),
+                                       ("validation", "call")])
+def test_warm_up_is_named_where_it_was_left_out(run, noun):
+    first = summary.lines(_run(run=run, recompiles=0, warmup_steps=32))[0]
+    assert first.endswith("(compilation, left out); warm-up: the first "
+                          "%s's 32 steps, left out" % noun)
+    kept = summary.lines(_run(run=run, recompiles=0, warmup_steps=0))[0]
+    assert kept.endswith("(compilation, left out)")
+
+
 def test_short_and_ratio_lines():
     assert summary.short_line(_run(run="predict", steps=10, ms_per_step=2.5)
                               ) == "predict: 10 steps, 2.5 ms per step"
     assert summary.ratio_line(2.0, "per step") == (
-        "fit vs predict, per step, compilation left out: a training step "
-        "costs 2.00x a predict step")
+        "fit vs predict, per step, compilation and warm-up left out: a "
+        "training step costs 2.00x a predict step")
     assert summary.ratio_line(NAN).startswith("fit vs predict, per sample,")
     assert summary.ratio_line(NAN).endswith("costs n/ax a predict step")
 
@@ -113,11 +124,11 @@ def test_markdown_table_and_ratio():
     t = _run(recompile_ms=23456.0)
     assert summary.markdown([t, p]) == head + train + predict
     assert summary.markdown([t], 3.0) == head + train + (
-        "\nfit vs predict, per sample, compilation left out: a training "
-        "step costs 3.00x a predict step\n")
+        "\nfit vs predict, per sample, compilation and warm-up left out: a "
+        "training step costs 3.00x a predict step\n")
     assert summary.markdown([t], 9.0, "per step").endswith(
-        "\nfit vs predict, per step, compilation left out: a training "
-        "step costs 9.00x a predict step\n")
+        "\nfit vs predict, per step, compilation and warm-up left out: a "
+        "training step costs 9.00x a predict step\n")
 
 
 def test_throughput_and_memory_line_between_wait_and_calls():
