@@ -44,15 +44,24 @@ def call_shape(batch):
 
 def batch_size(batch):
     """The number of samples in `batch`: the first dimension of its first
-    array (of x, in an (x, y) pair); None if it has no array."""
-    while isinstance(batch, (tuple, list, dict)):
-        items = list(batch.values() if isinstance(batch, dict) else batch)
-        items = [b for b in items if b is not None]
-        if not items:
-            return None
-        batch = items[0]
-    shape = getattr(batch, "shape", None)
-    return int(shape[0]) if shape else None
+    array that is not None (of x, in an (x, y) pair; of the first output);
+    None if it has none or its first dimension is not known.
+
+    >>> import numpy as np
+    >>> batch_size({"a": None, "b": [np.zeros((4, 2))]}), batch_size(())
+    (4, None)
+    """
+    try:
+        while isinstance(batch, (tuple, list, dict)):
+            items = batch.values() if isinstance(batch, dict) else batch
+            batch = next((b for b in items if b is not None), None)
+            if batch is None:
+                return None
+        shape = getattr(batch, "shape", None)
+        return int(shape[0]) if shape else None
+    except (TypeError, ValueError):
+        # A symbolic first dimension (None), or a shape of unknown rank.
+        return None
 
 
 def unpack(batch):

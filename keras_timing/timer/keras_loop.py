@@ -22,6 +22,8 @@ from dataclasses import field
 
 import numpy as np
 
+from keras_timing.profiling.flops import batch_size
+
 _MAX_DEPTH = 30
 
 # (where, attribute, who reads it): a Keras upgrade that removes one of these
@@ -177,7 +179,7 @@ def _from_data(adapter, batches):
         return _tf_batch(dataset)
     first = _get(adapter, "_first_batches")
     if first:
-        return leading_dim(first[0]), None
+        return batch_size(first[0]), None
     py_dataset = _get(adapter, "py_dataset")
     if py_dataset is not None:
         return _py_dataset_sizes(py_dataset, batches)
@@ -211,30 +213,16 @@ def _py_dataset_sizes(py_dataset, batches):
         return _py_sizes[py_dataset]
     except (KeyError, TypeError):
         pass
-    batch = leading_dim(py_dataset[0])
+    batch = batch_size(py_dataset[0])
     partial = None
     if batches and batches > 1:
-        last = leading_dim(py_dataset[batches - 1])
+        last = batch_size(py_dataset[batches - 1])
         partial = last if last and last != batch else None
     try:
         _py_sizes[py_dataset] = (batch, partial)
     except TypeError:
         pass
     return batch, partial
-
-
-def leading_dim(outputs):
-    """Rows in a batch (its first array leaf), or None."""
-    while isinstance(outputs, (list, tuple, dict)):
-        if not outputs:
-            return None
-        outputs = (next(iter(outputs.values())) if isinstance(outputs, dict)
-                   else outputs[0])
-    shape = getattr(outputs, "shape", None)
-    try:
-        return int(shape[0]) if shape else None
-    except (TypeError, ValueError):
-        return None
 
 
 def steps_per_execution(model):

@@ -11,6 +11,7 @@ import warnings
 from keras_timing import schema
 from keras_timing.events.writer import RunWriter
 from keras_timing.profiling import compiles
+from keras_timing.profiling.flops import batch_size
 from keras_timing.timer import keras_loop
 from keras_timing.timer.stats import RunStats
 
@@ -142,7 +143,7 @@ class RunRecorder:
             batch = loop.num_batches - 1
         samples = None
         if self.run == schema.PREDICT and logs and "outputs" in logs:
-            samples = keras_loop.leading_dim(logs["outputs"])
+            samples = batch_size(logs["outputs"])
         elif loop.batch_size:
             if self.steps_per_call == 1 and (
                     loop.partial_batch_size is None
