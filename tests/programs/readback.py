@@ -200,10 +200,16 @@ def assert_steps(launch_dir, run, count):
 
 def assert_within_wall(run_calls, walls_ms, why=None, share=0.5):
     """(d): each call's `call_ms` is inside the wall time measured around
-    it, and holds at least `share` of it. `why`: shown on failure."""
+    it, and holds at least `share` of what Keras spent between the call's
+    begin and end hooks. `why`: `hooks_ms` of a single call (Keras's set-up
+    before the begin hook and after the end hook, which no callback sees:
+    25 ms of a 46 ms torch fit on a `tf.data` pipeline), also shown on
+    failure."""
     assert len(run_calls) == len(walls_ms), (run_calls, walls_ms)
+    keras_ms = sum(why.values()) if why and len(walls_ms) == 1 else 0.0
     for c, wall in zip(run_calls, walls_ms):
-        assert share * wall <= c["call_ms"] <= wall, (c, wall, why)
+        assert share * (wall - keras_ms) <= c["call_ms"] <= wall, (
+            c, wall, why)
 
 
 def assert_fit_accounted(launch_dir, fit_wall_ms, validation=True,
