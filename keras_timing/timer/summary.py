@@ -128,14 +128,15 @@ def ratio_line(ratio, basis="per sample"):
 def markdown(summaries, ratio=math.nan, basis="per sample"):
     """A Markdown table of several runs' summaries, and the ratio if known."""
     head = ("| run | steps | p50 ms | p90 ms | p99 ms | first batch ms | "
-            "recompile ms | input wait | samples/s | ms/sample |\n"
-            "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
+            "recompile ms | warm-up steps | input wait | samples/s | "
+            "ms/sample |\n"
+            "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
     rows = "".join(
-        "| %s | %d | %s | %s | %s | %s | %s | %s | %s | %s |\n" % (
+        "| %s | %d | %s | %s | %s | %s | %s | %d | %s | %s | %s |\n" % (
             s["run"], s["steps"], _fmt(s["p50_ms"]), _fmt(s["p90_ms"]),
             _fmt(s["p99_ms"]), _fmt(s["first_batch_ms"], ".4g"),
             _fmt(_value(s, "recompile_ms"), ".4g"),
-            _pct(s["input_wait_share"]),
+            s.get("warmup_steps") or 0, _pct(s["input_wait_share"]),
             _fmt(s["samples_per_sec"], ",.0f"), _fmt(s["ms_per_sample"]))
         for s in summaries)
     tail = "" if math.isnan(ratio) else "\n" + ratio_line(ratio, basis) + "\n"

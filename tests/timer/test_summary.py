@@ -112,16 +112,18 @@ def test_short_and_ratio_lines():
 
 def test_markdown_table_and_ratio():
     head = ("| run | steps | p50 ms | p90 ms | p99 ms | first batch ms | "
-            "recompile ms | input wait | samples/s | ms/sample |\n"
-            "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
+            "recompile ms | warm-up steps | input wait | samples/s | "
+            "ms/sample |\n"
+            "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
     train = ("| train | 1200 | 12.3 | 20 | 1.23e+03 | 1.235e+04 | 2.346e+04 | "
-             "12.5% | 2,592 | 0.386 |\n")
-    predict = ("| predict | 10 | 1 | 2 | 3 | n/a | n/a | 0.0% | n/a | n/a |\n")
+             "100 | 12.5% | 2,592 | 0.386 |\n")
+    predict = ("| predict | 10 | 1 | 2 | 3 | n/a | n/a | 0 | 0.0% | n/a | "
+               "n/a |\n")
     p = _run(run="predict", steps=10, p50_ms=1.0, p90_ms=2.0, p99_ms=3.0,
              first_batch_ms=NAN, input_wait_share=0.0,
              samples_per_sec=NAN, ms_per_sample=NAN)
     del p["recompile_ms"]
-    t = _run(recompile_ms=23456.0)
+    t = _run(recompile_ms=23456.0, warmup_steps=100)
     assert summary.markdown([t, p]) == head + train + predict
     assert summary.markdown([t], 3.0) == head + train + (
         "\nfit vs predict, per sample, compilation and warm-up left out: a "
