@@ -241,9 +241,9 @@ class _SlowStep(keras.callbacks.Callback):
             self.work_ms = (time.perf_counter() - t) * 1e3
 
 
-def test_a_slow_step_triggers_a_capture_of_the_next_steps(tmp_path):
+def _fit_with_a_slow_step(log_dir):
     model, x, y = demo.dense_example(keras, samples=32 * 60)
-    timer = FitPredictTimer(log_dir=str(tmp_path), verbose=0,
+    timer = FitPredictTimer(log_dir=str(log_dir), verbose=0,
                             profile_slow_steps=20.0)
     slow_step = _SlowStep(40, rounds=300)
     # Local batch 40 is global step 41; its extra work delays the begin of
@@ -253,6 +253,18 @@ def test_a_slow_step_triggers_a_capture_of_the_next_steps(tmp_path):
     found = {s: sidecar(s) for s in timer.profile_sessions}
     slow = [s for s, m in found.items()
             if m["trigger"] and m["trigger"]["slow_step"] == 41]
+    return timer, slow_step, found, slow
+
+
+def test_a_slow_step_triggers_a_capture_of_the_next_steps(tmp_path):
+    # On a loaded machine a hiccup of the machine can be a slow step too;
+    # its capture's cool-down (20 steps) then hides step 41. Only then is
+    # the fit run again (a new folder), at most twice.
+    for attempt in range(3):
+        log_dir = tmp_path / str(attempt)
+        timer, slow_step, found, slow = _fit_with_a_slow_step(log_dir)
+        if slow or not found:
+            break
     assert len(slow) == 1, found
     trigger = found[slow[0]]["trigger"]
     assert trigger["factor"] == 20.0
@@ -266,7 +278,7 @@ def test_a_slow_step_triggers_a_capture_of_the_next_steps(tmp_path):
     before = [batch[s] + wait[s + 1] for s in range(2, 40)]
     assert trigger["median_ms"] == pytest.approx(np.median(before), rel=0.5)
     assert trigger["median_ms"] * 20 < slow_step.work_ms
-    assert step_numbers(slow[0], tmp_path / "a") == [43, 44, 45]
+    assert step_numbers(slow[0], log_dir / "a") == [43, 44, 45]
 
 
 @pytest.mark.parametrize("value", [1.0, 0, -2, "3", True])
