@@ -45,6 +45,15 @@ def test_a_first_batch_keeps_its_own_point():
         (1, 2, False), (3, 3, True)]
 
 
+def test_a_pass_keeps_its_first_point_even_without_an_epoch_start():
+    d = run_stats.Decimator(full_steps=0, block_steps=10)
+    opening = _t(3, 1.0)
+    opening.opens = True   # began right at its epoch's begin: no gap
+    out = d.push(_t(1, 1.0)) + d.push(_t(2, 1.0)) + d.push(opening)
+    assert [(p.first_step, p.last_step, p.opens) for p in out] == [
+        (1, 2, False), (3, 3, True)]
+
+
 class FakeClock:
     """`time.perf_counter` as the test sets it: step times known exactly."""
 

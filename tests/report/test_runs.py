@@ -117,6 +117,7 @@ def test_points_are_read_back_with_their_steps_kinds_and_calls(tmp_path):
     assert (block.first_step, block.last_step, block.input_wait_ms,
             block.samples, block.kind) == (5, 8, 0.5, 128, None)
     assert (recompiled.kind, recompiled.samples) == ("recompile", None)
+    assert [t.opens for t in times] == [True, False, False]
     assert first.end_time > 0
     # The last summary written wins; steps is an int; unknown tags ignored.
     assert summary == {"steps": 9, "p50_ms": 2.0}
@@ -145,3 +146,16 @@ def test_every_damaged_file_is_named(tmp_path):
     assert len(report.damaged_files(str(tmp_path))) == 2
     with pytest.raises(report.ReportError, match="^no such folder: /nope$"):
         report.scan("/nope")
+
+
+def test_a_first_batch_without_epoch_start_still_opens_a_pass(tmp_path):
+    """Files of an earlier version wrote `epoch_start_ms` only where it was
+    not 0: a call's first step still begins a pass."""
+    folder = tmp_path / "l" / schema.PREDICT
+    w = RunWriter(str(folder))
+    w.scalars(1, {schema.BATCH_MS: 30.0, schema.FIRST_BATCH_MS: 30.0})
+    w.scalars(2, {schema.BATCH_MS: 1.0})
+    w.scalars(3, {schema.BATCH_MS: 1.0, schema.EPOCH_START_MS: 0.5})
+    w.close()
+    assert [t.opens for t in runs.read_run(str(folder))] == [
+        True, False, True]

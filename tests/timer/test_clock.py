@@ -152,6 +152,20 @@ def test_input_wait_and_epoch_start_are_per_step_with_steps_per_execution():
         5, 8, pytest.approx(600))
 
 
+def test_the_first_step_after_each_anchor_opens_a_pass():
+    line = Timeline()
+    line.anchor(T, 0.0, first_of_call=True)
+    for step, t in ((1, 0.1), (2, 0.3)):
+        line.begin(T, step, t=t)
+        line.end(T, step, t=t + 0.1)
+    line.anchor(T, 0.5)          # the next epoch
+    line.begin(T, 3, t=0.5)
+    line.end(T, 3, t=0.6)
+    line.settle(T)
+    assert [(t.first_step, t.opens) for t in line.drain()] == [
+        (1, True), (2, False), (3, True)]
+
+
 def test_call_numbers_and_pending_steps_per_run():
     line = Timeline()
     assert line.call_number(T) == 0

@@ -11,6 +11,7 @@ from keras_timing import schema
 from keras_timing.timer.clock import StepTime
 from keras_timing.timer.stats import Decimator
 from keras_timing.timer.stats import RunStats
+from keras_timing.timer.stats import steady
 
 
 def _step(first, batch, wait=0.0, kind=None, samples=32, epoch=0.0, last=None):
@@ -299,8 +300,9 @@ def test_the_peak_label_is_passed_through():
     assert stats.summary()["peak_label"] == "of 989 TFLOP/s bf16"
 
 
-def _opens(first, batch, wait=0.0, kind=None, samples=32, epoch=0.0):
-    t = _step(first, batch, wait, kind, samples, epoch)
+def _opens(first, batch, wait=0.0, kind=None, samples=32, epoch=0.0,
+           last=None):
+    t = _step(first, batch, wait, kind, samples, epoch, last)
     t.opens = True
     return t
 
@@ -348,8 +350,6 @@ def test_a_short_later_pass_does_not_replace_a_long_first_one():
 
 
 def test_steady_keeps_the_steps_the_summary_is_made_of():
-    from keras_timing.timer.stats import steady
-
     assert steady(EPOCHS) == EPOCHS[3:]
     assert steady(LONG_THEN_SHORT) == LONG_THEN_SHORT
     assert steady(EPOCHS[:3]) == EPOCHS[:3]
@@ -365,3 +365,28 @@ def test_every_pass_marks_its_first_step_with_an_epoch_start():
     assert [s for s, v in sorted(points.items())
             if schema.EPOCH_START_MS in v] == [1, 4, 7]
     assert points[4][schema.EPOCH_START_MS] == 0.0
+
+
+def test_passes_without_counted_steps_leave_nothing_out():
+    # Predict calls of one step each: every step is a call's first.
+    stats = RunStats("predict")
+    stats.add([_opens(i, 2.0, kind="first") for i in (1, 2, 3)], final=True)
+    s = stats.summary()
+    assert s["warmup_steps"] == 0 and math.isnan(s["ms_per_sample"])
+
+
+def test_steady_weighs_points_by_their_steps():
+    # steps_per_execution=4 later: one point of 4 steps against a first
+    # pass of 3 counted one-step points stands for the run; one of 2 not.
+    first = [_opens(1, 50.0, kind="first"), _step(2, 1.0), _step(3, 1.0),
+             _step(4, 1.0)]
+    four = [_opens(5, 1.0, last=8)]
+    two = [_opens(5, 1.0, last=6)]
+    assert steady(first + four) == four
+    assert steady(first + two) == first + two
+    # Only counted steps weigh: a first pass of 2 counted steps (and a
+    # first and a recompile) against 3 counted later ones.
+    compiled = [_opens(1, 50.0, kind="first"), _step(2, 1.0),
+                _step(3, 30.0, kind="recompile"), _step(4, 1.0)]
+    three = [_opens(5, 1.0), _step(6, 1.0), _step(7, 1.0)]
+    assert steady(compiled + three) == three
