@@ -24,7 +24,7 @@ import numpy as np
 from keras_timing.report import _run_order
 from keras_timing.report.runs import ReportError
 from keras_timing.report.runs import scan
-from keras_timing.timer.stats import steady
+from keras_timing.timer.passes import steady
 
 RESAMPLES = 2000
 SEED = 0
@@ -81,7 +81,7 @@ def launch_runs(folder, name="A"):
 def _counted(times, per_sample):
     """`(ms, per)` arrays of the counted points: per sample over the points
     whose samples are known (as the timer's summary counts), else per step;
-    warm-up left out as the summary leaves it out (`stats.steady`).
+    warm-up left out as the summary leaves it out (`timer.passes.steady`).
     """
     rows = [((t.batch_ms + t.input_wait_ms) * t.steps,
              t.samples if per_sample else t.steps)

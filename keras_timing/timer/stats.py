@@ -18,6 +18,8 @@ from collections import deque
 
 from keras_timing import schema
 from keras_timing.timer.decimator import Decimator
+from keras_timing.timer.passes import Totals
+from keras_timing.timer.passes import later_passes_stand
 from keras_timing.timer.sketch import Sketch
 
 BAND_WINDOW = 50
@@ -240,62 +242,3 @@ class RunStats:
                                else self.peak_memory_mb),
             "peak_label": self.peak_label,
         }
-
-
-def later_passes_stand(first_steps, later_steps):
-    """Whether a run's later passes stand for it, its first pass (warm-up)
-    left out: once they hold as many counted steps as the first, so that a
-    short later call cannot replace a long first one.
-
-    >>> later_passes_stand(30, 62), later_passes_stand(300, 3)
-    (True, False)
-    """
-    return later_steps >= max(first_steps, 1)
-
-
-def steady(times):
-    """The `StepTime`s (in step order) whose counted steps make a run's
-    figures: those after the first pass where the later passes stand.
-
-    >>> from keras_timing.timer.clock import StepTime
-    >>> ts = [StepTime(i, i, 1.0, 0.0, 0.0, opens=i in (1, 3))
-    ...       for i in (1, 2, 3, 4)]
-    >>> [t.first_step for t in steady(ts)]
-    [3, 4]
-    """
-    passes, split, counted = 0, None, [0, 0]
-    for i, t in enumerate(times):
-        passes += bool(t.opens)
-        if passes == 2 and split is None:
-            split = i
-        if t.kind is None:
-            counted[passes > 1] += t.steps
-    if split is not None and later_passes_stand(*counted):
-        return times[split:]
-    return times
-
-
-class Totals:
-    """Sums over counted steps: steps, batch and input wait ms, and the
-    samples and whole intervals (ms) of the steps of known batch size."""
-
-    __slots__ = ("steps", "batch_ms", "wait_ms", "samples", "sampled_ms")
-
-    def __init__(self):
-        self.steps = self.samples = 0
-        self.batch_ms = self.wait_ms = self.sampled_ms = 0.0
-
-    def plus(self, other):
-        out = Totals()
-        for name in self.__slots__:
-            setattr(out, name, getattr(self, name) + getattr(other, name))
-        return out
-
-    def add(self, t):
-        n = t.steps
-        self.steps += n
-        self.batch_ms += t.batch_ms * n
-        self.wait_ms += t.input_wait_ms * n
-        if t.samples and t.samples > 0:
-            self.samples += t.samples
-            self.sampled_ms += t.interval_ms
