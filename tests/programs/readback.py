@@ -244,6 +244,23 @@ def assert_predict_accounted(launch_dir, predict_wall_ms, counter=None,
     return own
 
 
+def assert_fit_then_predict(timer, counter, fit_ms, predict_ms,
+                            train_steps, predict_steps):
+    """(a) to (d) and the ratio, for a program that fits without validation
+    and then predicts once: the batch-end hooks Keras ran (`counter`), each
+    run's axis 1..steps, calls adding up inside their wall times. Returns
+    the launch folder."""
+    launch = timer.launch_dir
+    assert counter.calls["train"] == [train_steps]
+    assert counter.calls["predict"] == [predict_steps]
+    assert_steps(launch, schema.TRAIN, train_steps)
+    assert_steps(launch, schema.PREDICT, predict_steps)
+    assert_fit_accounted(launch, fit_ms, validation=False, counter=counter)
+    assert_predict_accounted(launch, predict_ms, counter)
+    assert_ratio_present(launch, timer)
+    return launch
+
+
 def summary_value(launch_dir, run, field):
     """The last `timing_summary/<field>` the run wrote."""
     points = scalars(launch_dir, run)[schema.SUMMARY_SCALARS + field]

@@ -102,17 +102,11 @@ def test_custom_train_step(tmp_path):
     _, predict_ms = readback.timed(model.predict, x, batch_size=BATCH,
                                    verbose=0, callbacks=[timer, counter])
     timer.flush()
-    launch = timer.launch_dir
 
     per_epoch = -(-140 // BATCH)
-    assert counter.calls["train"] == [2 * per_epoch]
-    readback.assert_steps(launch, schema.TRAIN, 2 * per_epoch)
-    readback.assert_steps(launch, schema.PREDICT, per_epoch)
-    readback.assert_fit_accounted(launch, fit_ms, validation=False,
-                                  counter=counter)
-    readback.assert_predict_accounted(launch, predict_ms, counter)
+    launch = readback.assert_fit_then_predict(
+        timer, counter, fit_ms, predict_ms, 2 * per_epoch, per_epoch)
     readback.assert_samples_per_sec(launch, schema.TRAIN, 2 * 140)
-    readback.assert_ratio_present(launch, timer)
 
 
 def test_subclassed_model_with_validation_data(tmp_path):

@@ -49,19 +49,13 @@ def test_py_dataset_two_epochs_then_predict(tmp_path):
     _, predict_ms = readback.timed(model.predict, Batches(x), verbose=0,
                                    callbacks=[timer, counter])
     timer.flush()
-    launch = timer.launch_dir
 
     per_epoch = -(-n // BATCH)
-    assert counter.calls["train"] == [2 * per_epoch]
-    readback.assert_steps(launch, schema.TRAIN, 2 * per_epoch)
-    readback.assert_steps(launch, schema.PREDICT, per_epoch)
-    readback.assert_fit_accounted(launch, fit_ms, validation=False,
-                                  counter=counter)
-    readback.assert_predict_accounted(launch, predict_ms, counter)
+    launch = readback.assert_fit_then_predict(
+        timer, counter, fit_ms, predict_ms, 2 * per_epoch, per_epoch)
     # samples/s on every step, the partial last batch at its true size.
     readback.assert_samples_per_sec(launch, schema.TRAIN, 2 * n)
     readback.assert_samples_per_sec(launch, schema.PREDICT, n)
-    readback.assert_ratio_present(launch, timer)
 
 
 def test_generator_with_steps_per_epoch(tmp_path):
@@ -85,15 +79,8 @@ def test_generator_with_steps_per_epoch(tmp_path):
     _, predict_ms = readback.timed(model.predict, batches(False), steps=4,
                                    verbose=0, callbacks=[timer, counter])
     timer.flush()
-    launch = timer.launch_dir
 
-    assert counter.calls["train"] == [10]
-    assert counter.calls["predict"] == [4]
-    readback.assert_steps(launch, schema.TRAIN, 10)
-    readback.assert_steps(launch, schema.PREDICT, 4)
-    readback.assert_fit_accounted(launch, fit_ms, validation=False,
-                                  counter=counter)
-    readback.assert_predict_accounted(launch, predict_ms, counter)
+    launch = readback.assert_fit_then_predict(timer, counter, fit_ms,
+                                              predict_ms, 10, 4)
     # The batch size is read from the generator's first batch.
     readback.assert_samples_per_sec(launch, schema.TRAIN, 10 * BATCH)
-    readback.assert_ratio_present(launch, timer)

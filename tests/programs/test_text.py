@@ -38,16 +38,9 @@ def test_transformer_text_classifier(tmp_path):
     _, predict_ms = readback.timed(model.predict, x, batch_size=BATCH,
                                    verbose=0, callbacks=[timer, counter])
     timer.flush()
-    launch = timer.launch_dir
 
     per_epoch = -(-SAMPLES // BATCH)
-    assert counter.calls["train"] == [EPOCHS * per_epoch]
-    assert counter.calls["predict"] == [per_epoch]
-    readback.assert_steps(launch, schema.TRAIN, EPOCHS * per_epoch)
-    readback.assert_steps(launch, schema.PREDICT, per_epoch)
-    readback.assert_fit_accounted(launch, fit_ms, validation=False,
-                                   counter=counter)
-    readback.assert_predict_accounted(launch, predict_ms, counter)
-    readback.assert_ratio_present(launch, timer)
+    launch = readback.assert_fit_then_predict(
+        timer, counter, fit_ms, predict_ms, EPOCHS * per_epoch, per_epoch)
     readback.assert_samples_per_sec(launch, schema.TRAIN, EPOCHS * SAMPLES)
     readback.assert_samples_per_sec(launch, schema.PREDICT, SAMPLES)

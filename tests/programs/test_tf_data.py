@@ -48,18 +48,11 @@ def test_filter_of_unknown_length_three_epochs_then_predict(tmp_path):
     _, predict_ms = readback.timed(model.predict, dataset(False), verbose=0,
                                    callbacks=[timer, counter])
     timer.flush()
-    launch = timer.launch_dir
-    assert launch is not None
+    assert timer.launch_dir is not None
 
     per_epoch = kept // BATCH
-    assert counter.calls["train"] == [3 * per_epoch]
-    assert counter.calls["predict"] == [per_epoch]
-    readback.assert_steps(launch, schema.TRAIN, 3 * per_epoch)
-    readback.assert_steps(launch, schema.PREDICT, per_epoch)
-    readback.assert_fit_accounted(launch, fit_ms, validation=False,
-                                   counter=counter)
-    readback.assert_predict_accounted(launch, predict_ms, counter)
-    readback.assert_ratio_present(launch, timer)
+    launch = readback.assert_fit_then_predict(
+        timer, counter, fit_ms, predict_ms, 3 * per_epoch, per_epoch)
     # The pipeline's length is unknown: each epoch's last step may be a
     # partial batch of unknown size, so it carries no samples/s (here it
     # is full, but nothing tells the timer so). Predict sizes its batches
@@ -120,17 +113,10 @@ def test_from_generator_of_batches_two_epochs_then_predict(tmp_path):
     _, predict_ms = readback.timed(model.predict, infer, verbose=0,
                                    callbacks=[timer, counter])
     timer.flush()
-    launch = timer.launch_dir
 
     per_epoch = -(-150 // BATCH)
-    assert counter.calls["train"] == [2 * per_epoch]
-    assert counter.calls["predict"] == [per_epoch]
-    readback.assert_steps(launch, schema.TRAIN, 2 * per_epoch)
-    readback.assert_steps(launch, schema.PREDICT, per_epoch)
-    readback.assert_fit_accounted(launch, fit_ms, validation=False,
-                                   counter=counter)
-    readback.assert_predict_accounted(launch, predict_ms, counter)
-    readback.assert_ratio_present(launch, timer)
+    launch = readback.assert_fit_then_predict(
+        timer, counter, fit_ms, predict_ms, 2 * per_epoch, per_epoch)
     # Predict batches are counted from their outputs.
     readback.assert_samples_per_sec(launch, schema.PREDICT, 150)
 
@@ -158,16 +144,10 @@ def test_dict_inputs_batched_with_batch_n(tmp_path):
             {"a": a, "b": b}).batch(BATCH), verbose=0,
         callbacks=[timer, counter])
     timer.flush()
-    launch = timer.launch_dir
 
-    assert counter.calls["train"] == [2 * n // BATCH]
-    readback.assert_steps(launch, schema.TRAIN, 2 * n // BATCH)
-    readback.assert_steps(launch, schema.PREDICT, n // BATCH)
-    readback.assert_fit_accounted(launch, fit_ms, validation=False,
-                                   counter=counter)
-    readback.assert_predict_accounted(launch, predict_ms, counter)
+    launch = readback.assert_fit_then_predict(
+        timer, counter, fit_ms, predict_ms, 2 * n // BATCH, n // BATCH)
     # The batch size is read from the pipeline's `.batch(32)`.
     readback.assert_samples_per_sec(launch, schema.TRAIN, 2 * n)
-    readback.assert_ratio_present(launch, timer)
     assert "per sample" in readback.summary_texts(
         launch, schema.PREDICT)[-1]
