@@ -133,8 +133,6 @@ class Timeline:
         unknown size; it waits until this one ends (then it was not)."""
         t = self._now() if t is None else t
         with self._lock:
-            if hold and run in self._latest:
-                self._held.setdefault(run, []).append(self._latest[run])
             self._settle(run, compiled, hold)
             anchor = self._anchors.pop(run, None)
             row = self._base + len(self._run)
@@ -166,12 +164,12 @@ class Timeline:
         (at an epoch's or a call's end; the next begin settles it too).
         `hold`: it may be a partial batch of unknown size (see `begin`)."""
         with self._lock:
-            if hold and run in self._latest:
-                self._held.setdefault(run, []).append(self._latest[run])
             self._settle(run, compiled, hold)
 
     def _settle(self, run, compiled, hold=False):
         row = self._latest.pop(run, None)
+        if hold and row is not None:
+            self._held.setdefault(run, []).append(row)
         if row is not None and row >= self._base:
             i = row - self._base
             if compiled and self._kind[i] is None:
