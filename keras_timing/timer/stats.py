@@ -54,14 +54,13 @@ class RunStats:
         self.name = name
         self.batch_ms = Sketch()
         self.steps = 0            # every step, first and recompiles too
-        self.overlapped_steps = 0
         self.passes = 0           # epochs and calls begun
         self.warmup_steps = 0     # every step of the first pass
-        self._hidden = [0.0, 0]   # ms and samples of the overlapped steps
         self.first_batch_ms = []
         self.recompile_ms = []
         self.epoch_start_total_ms = 0.0
         self._first_pass, self._later = Totals(), Totals()
+        self._overlapped = Totals()   # steps whose end a compile hid
         self.unknown_batch_size = False
         self.calls = 0
         self.call_total_ms = 0.0
@@ -123,10 +122,7 @@ class RunStats:
             if t.kind == "overlap":
                 # Its end was hidden by a later compile: not measurable,
                 # used only where a run has no other step (see summary).
-                self.overlapped_steps += n
-                self._hidden[0] += (t.batch_ms + t.input_wait_ms) * n
-                self._hidden[1] += t.samples if t.samples and (
-                    t.samples > 0) else 0
+                self._overlapped.add(t)
                 continue
             self.batch_ms.add(t.batch_ms, n)
             (self._first_pass if self.passes <= 1 else self._later).add(t)
@@ -203,13 +199,12 @@ class RunStats:
         warm = not later_passes_stand(self._first_pass.steps,
                                       self._later.steps)
         tot = self._first_pass.plus(self._later) if warm else self._later
+        if not tot.steps:
+            # Every step was hidden by a compile (a short JAX call): their
+            # sums are the best there are.
+            tot = self._overlapped
         busy = tot.batch_ms + tot.wait_ms
         counted, samples, sampled_ms = tot.steps, tot.samples, tot.sampled_ms
-        if not counted and self.overlapped_steps:
-            # Every step was hidden by a compile (a short JAX call): its
-            # steps' sum is the best there is.
-            busy, counted = self._hidden[0], self.overlapped_steps
-            samples, sampled_ms = self._hidden[1], self._hidden[0]
         rate = (samples * 1e3 / sampled_ms if sampled_ms > 0 and samples
                 else math.nan)
         flops = (rate * self.flops_per_sample if self.flops_per_sample

@@ -390,3 +390,18 @@ def test_steady_weighs_points_by_their_steps():
                 _step(3, 30.0, kind="recompile"), _step(4, 1.0)]
     three = [_opens(5, 1.0), _step(6, 1.0), _step(7, 1.0)]
     assert steady(compiled + three) == three
+
+
+def test_a_run_whose_steps_a_compile_all_hid_is_figured_from_them():
+    # A short JAX call: its first step, then two steps whose ends the
+    # partial batch's recompile hid, then that recompile.
+    stats = RunStats("predict")
+    stats.add([_opens(1, 50.0, kind="first"), _step(2, 3.0, 1.0,
+                                                     kind="overlap"),
+               _step(3, 5.0, 0.0, kind="overlap"),
+               _step(4, 40.0, kind="recompile", samples=8)], final=True)
+    s = stats.summary()
+    # Steps 2-3: 9 ms held over 2 steps and 64 samples, 1 ms of it waiting.
+    assert s["ms_per_step"] == pytest.approx(4.5)
+    assert s["ms_per_sample"] == pytest.approx(9.0 / 64)
+    assert s["input_wait_share"] == pytest.approx(1.0 / 9.0)
