@@ -83,7 +83,7 @@ def _counted(times, per_sample):
     whose samples are known (as the timer's summary counts), else per step;
     warm-up left out as the summary leaves it out (`timer.passes.steady`).
     """
-    rows = [((t.batch_ms + t.input_wait_ms) * t.steps,
+    rows = [(t.interval_ms,
              t.samples if per_sample else t.steps)
             for t in steady(times) if t.kind is None
             and (not per_sample or (t.samples or 0) > 0)]

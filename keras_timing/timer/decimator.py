@@ -1,5 +1,6 @@
 """Long runs: points merged in blocks once a run has many steps."""
 
+from keras_timing.timer.clock import UNKNOWN_SAMPLES
 from keras_timing.timer.clock import StepTime
 
 
@@ -51,5 +52,5 @@ class Decimator:
             input_wait_ms=sum(t.input_wait_ms * t.steps for t in block) / steps,
             end_time=block[-1].end_time,
             samples=(sum(samples) if all(n and n > 0 for n in samples)
-                     else None if None in samples else -1),
+                     else None if None in samples else UNKNOWN_SAMPLES),
         )]

@@ -140,7 +140,7 @@ class RunStats:
             # Written on every pass's first step: where passes begin.
             values[schema.EPOCH_START_MS] = t.epoch_start_ms
         if t.samples and t.samples > 0:
-            interval = (t.batch_ms + t.input_wait_ms) * t.steps
+            interval = t.interval_ms
             if interval > 0:
                 rate = values[schema.SAMPLES_PER_SEC] = (
                     t.samples * 1e3 / interval)
