@@ -9,9 +9,14 @@ import math
 from keras_timing import schema
 
 
-def _value(summary, key):
-    value = summary.get(key, math.nan) if summary else math.nan
-    return math.nan if value is None else value
+def figure(summary, key):
+    """`summary[key]`, or NaN where the summary or the figure is missing.
+
+    >>> figure({"p50_ms": 2.0, "mfu": None}, "mfu"), figure(None, "p50_ms")
+    (nan, nan)
+    """
+    found = summary.get(key, math.nan) if summary else math.nan
+    return math.nan if found is None else found
 
 
 def fit_predict_ratio(summaries):
@@ -36,7 +41,7 @@ def ratio_and_basis(summaries):
     predict = summaries.get(schema.PREDICT)
     for key, basis in (("ms_per_sample", "per sample"),
                        ("ms_per_step", "per step")):
-        a, b = _value(train, key), _value(predict, key)
+        a, b = figure(train, key), figure(predict, key)
         if not (math.isnan(a) or math.isnan(b)) and b > 0:
             return a / b, basis
     return math.nan, "per sample"
@@ -81,34 +86,35 @@ def lines(summary):
     if s.get("warmup_steps"):
         out[0] += "; warm-up: the first %s's %d steps, left out" % (
             "epoch" if s["run"] == schema.TRAIN else "call", s["warmup_steps"])
-    if math.isnan(_value(s, "ms_per_sample")):
+    if math.isnan(figure(s, "ms_per_sample")):
         per = "%s ms per step (batch size unknown)" % _fmt(
-            _value(s, "ms_per_step"))
+            figure(s, "ms_per_step"))
     else:
         per = "%s samples/s; %s ms per sample" % (
             _fmt(s["samples_per_sec"], ",.0f"), _fmt(s["ms_per_sample"]))
     out.append("  input wait %s of step time; %s (batch + input wait)"
                % (_pct(s["input_wait_share"]), per))
-    flops, memory = _value(s, "flops_per_sample"), _value(s, "peak_memory_mb")
+    flops = figure(s, "flops_per_sample")
+    memory = figure(s, "peak_memory_mb")
     extra = []
     if not math.isnan(flops):
         extra.append("%sFLOP per sample, %sFLOP/s" % (
-            _si(flops), _si(_value(s, "tflops_per_sec") * 1e12)))
-        if not math.isnan(_value(s, "mfu")):
+            _si(flops), _si(figure(s, "tflops_per_sec") * 1e12)))
+        if not math.isnan(figure(s, "mfu")):
             extra[-1] += " (%s %s)" % (_pct(s["mfu"]), s.get(
                 "peak_label") or "of peak")
     if not math.isnan(memory):
         extra.append("peak memory %s MB" % _fmt(memory, ",.0f"))
     if extra:
         out.append("  " + "; ".join(extra))
-    call = _value(s, "call_ms")
+    call = figure(s, "call_ms")
     if call and not math.isnan(call):
-        outside = _value(s, "outside_steps_ms")
+        outside = figure(s, "outside_steps_ms")
         out.append("  steps hold %s of the %s ms the calls took; outside "
                    "steps %s ms (epoch starts %s ms)" % (
                        _pct(1 - outside / call) if call > 0 else "n/a",
                        _fmt(call, ",.0f"), _fmt(outside, ",.0f"),
-                       _fmt(_value(s, "epoch_start_ms"), ",.0f")))
+                       _fmt(figure(s, "epoch_start_ms"), ",.0f")))
     return out
 
 
@@ -116,7 +122,7 @@ def short_line(summary):
     """One line for a call of a few steps."""
     s = summary
     return "%s: %d steps, %s ms per step" % (
-        s["run"], s["steps"], _fmt(_value(s, "ms_per_step")))
+        s["run"], s["steps"], _fmt(figure(s, "ms_per_step")))
 
 
 def ratio_line(ratio, basis="per sample"):
@@ -135,7 +141,7 @@ def markdown(summaries, ratio=math.nan, basis="per sample"):
         "| %s | %d | %s | %s | %s | %s | %s | %d | %s | %s | %s |\n" % (
             s["run"], s["steps"], _fmt(s["p50_ms"]), _fmt(s["p90_ms"]),
             _fmt(s["p99_ms"]), _fmt(s["first_batch_ms"], ".4g"),
-            _fmt(_value(s, "recompile_ms"), ".4g"),
+            _fmt(figure(s, "recompile_ms"), ".4g"),
             s.get("warmup_steps") or 0, _pct(s["input_wait_share"]),
             _fmt(s["samples_per_sec"], ",.0f"), _fmt(s["ms_per_sample"]))
         for s in summaries)

@@ -17,7 +17,8 @@ from keras_timing import schema
 from keras_timing.profiling.flops import batch_size as samples_in
 from keras_timing.timer import keras_loop
 
-KINDS = {schema.TRAIN: "train", schema.PREDICT: "predict"}
+# The step kinds (`RunRecorder.kind`) whose FLOPs are counted.
+COUNTED_KINDS = ("train", "predict")
 # count_flops="auto" counts after calls at least this long: counting
 # compiles or traces the step once more (~0.1-1 s), under ~5% of them.
 AUTO_MIN_CALL_S = 20.0
@@ -75,10 +76,10 @@ class Throughput:
         """At the end of a call of `run`: the FLOPs per sample of its steps
         (the launch's own model's train and predict steps, counted once per
         batch shape)."""
-        kind = KINDS.get(run.run)
         try:
-            if own and kind and self.profiler and model is not None:
-                self._count(run, model, loop, kind)
+            if (own and run.kind in COUNTED_KINDS and self.profiler
+                    and model is not None):
+                self._count(run, model, loop, run.kind)
         except Exception as e:
             warnings.warn("keras_timing: FLOPs of %s not counted: %r"
                           % (run.name, e), stacklevel=2)

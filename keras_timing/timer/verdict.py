@@ -45,6 +45,7 @@ The `why` quotes the figures; `advice` names changes, measurable with
 import math
 
 from keras_timing import schema
+from keras_timing.timer.summary import figure
 
 COMPILE_SHARE = 0.5
 VALIDATION_SHARE = 0.3
@@ -96,10 +97,7 @@ ADVICE = {
 
 
 def _get(summary, key):
-    value = summary.get(key) if summary else None
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return math.nan
-    return float(value)
+    return float(figure(summary, key))
 
 
 def _pct(share):
