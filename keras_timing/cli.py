@@ -75,7 +75,7 @@ def _two_ratios(result, answers):
         "timer: per sample, from the steps of the real fit and predict "
         "calls: the compiled step plus what Keras and Python do around it "
         "(callbacks, data hand-over, logs) and input wait; compilation "
-        "left out.",
+        "and warm-up left out.",
         "explain: per sample, the model's own train_function against its "
         "predict_function, each timed alone on one batch already on the "
         "device: what the compiled programs cost, nothing around them.", ""]

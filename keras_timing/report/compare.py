@@ -1,9 +1,9 @@
 """`keras-timing compare A B`: is launch B faster than launch A, per run?
 
 Per run present in both launches, the time per sample of each is the total
-of (batch + input wait) over the counted points (a call's first step and
-recompiles left out, as in the timer's summary) divided by their samples,
-per step where a side does not know its samples. The ratio B / A gets a 95%
+of (batch + input wait) over the counted points (a call's first step,
+recompiles and warm-up left out, as in the timer's summary) divided by their
+samples, per step where a side does not know its samples. The ratio B / A gets a 95%
 bootstrap interval: the counted points of each side are resampled with
 replacement and the ratio of totals recomputed, `RESAMPLES` times with a
 fixed seed, so the same folders always give the same answer. B is
@@ -33,9 +33,9 @@ LEVEL = 0.95
 MIN_POINTS = 2
 FASTER, SLOWER, SAME = "faster", "slower", "no clear difference"
 DIRECTION = ("ratio = B / A of ms per sample (batch + input wait; first "
-             "batches and recompiles left out); %s: B takes less time per "
-             "sample than A (the whole %d%% interval below 1), %s: more "
-             "(above 1), %s: the interval holds 1"
+             "batches, recompiles and warm-up left out); %s: B takes less "
+             "time per sample than A (the whole %d%% interval below 1), %s: "
+             "more (above 1), %s: the interval holds 1"
              % (FASTER, LEVEL * 100, SLOWER, SAME))
 
 
