@@ -19,6 +19,8 @@ FIRST_BATCH_MS = "timing/first_batch_ms"
 RECOMPILE_MS = "timing/recompile_ms"
 # A step whose end a later compile hid: timed, left out of the figures.
 OVERLAP_MS = "timing/overlap_ms"
+# A step whose time holds a profiler start or stop, or that was traced.
+PROFILED_MS = "timing/profiled_ms"
 EPOCH_START_MS = "timing/epoch_start_ms"
 CALL_MS = "timing/call_ms"
 OUTSIDE_STEPS_MS = "timing/outside_steps_ms"

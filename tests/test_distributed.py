@@ -21,7 +21,7 @@ from keras_timing import cli
 from keras_timing import schema
 from keras_timing import report
 from keras_timing.timer import workers
-from keras_timing.timer.clock import StepTime
+from keras_timing.analysis.steps import StepTime
 
 BACKEND = keras.backend.backend()
 GLOBAL_BATCH = 32

@@ -14,15 +14,15 @@ from conftest import read_scalars
 from keras_timing import FitPredictTimer
 from keras_timing import demo
 from keras_timing import schema
-from keras_timing.timer import stats as run_stats
+from keras_timing.analysis import stats as run_stats
 from keras_timing import report
-from keras_timing.timer.clock import FIRST
-from keras_timing.timer.clock import StepTime
+from keras_timing.analysis.steps import StepKind
+from keras_timing.analysis.steps import StepTime
 
 
 def _t(step, ms, first=False):
     return StepTime(step, step, ms, 0.1, float(step),
-                    FIRST if first else None, 32)
+                    StepKind.FIRST if first else None, 32)
 
 
 def test_decimator_passes_then_merges_with_exact_sums():

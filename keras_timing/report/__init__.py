@@ -6,7 +6,7 @@ callback uses, so the report and the console summary agree. Where the timer
 wrote its end-of-call summary scalars (computed from every step, even where
 the points were decimated) they replace what is rebuilt from the points;
 a run that died before its end has only the rebuilt figures. Each run gets
-its `verdict` (see `keras_timing.timer.verdict`).
+its `verdict` (see `keras_timing.analysis.verdict`).
 
     >>> report("/no/such/folder")
     Traceback (most recent call last):
@@ -27,9 +27,9 @@ from keras_timing.report.runs import scan
 from keras_timing.report.text import to_json_ready
 from keras_timing.report.text import to_text
 from keras_timing.report.workers import worker_spread
-from keras_timing.timer import summary as summary_text
-from keras_timing.timer.stats import RunStats
-from keras_timing.timer.verdict import verdict
+from keras_timing.analysis import summary as summary_text
+from keras_timing.analysis.stats import RunStats
+from keras_timing.analysis.verdict import verdict
 
 __all__ = ["report", "scan", "Scan", "ReportError", "damaged_files",
            "load_run", "read_run", "worker_spread", "to_text",

@@ -24,7 +24,7 @@ import numpy as np
 from keras_timing.report import _run_order
 from keras_timing.report.runs import ReportError
 from keras_timing.report.runs import scan
-from keras_timing.timer.passes import steady
+from keras_timing.analysis.passes import steady
 
 RESAMPLES = 2000
 SEED = 0
@@ -81,7 +81,7 @@ def launch_runs(folder, name="A"):
 def _counted(times, per_sample):
     """`(ms, per)` arrays of the counted points: per sample over the points
     whose samples are known (as the timer's summary counts), else per step;
-    warm-up left out as the summary leaves it out (`timer.passes.steady`).
+    warm-up left out as the summary leaves it out (`analysis.passes.steady`).
     """
     rows = [(t.interval_ms,
              t.samples if per_sample else t.steps)
@@ -118,7 +118,7 @@ def compare_runs(a_times, b_times, resamples=RESAMPLES, seed=SEED):
 
     Returns None where a side has fewer than `MIN_POINTS` counted points.
 
-    >>> from keras_timing.timer.clock import StepTime
+    >>> from keras_timing.analysis.steps import StepTime
     >>> a = [StepTime(s, s, 2.0 + s % 2, 0.0, 0.0, None, 32) for s in range(8)]
     >>> b = [StepTime(s, s, 1.0 + s % 2, 0.0, 0.0, None, 32) for s in range(8)]
     >>> row = compare_runs(a, b)

@@ -9,9 +9,8 @@ import os
 
 from keras_timing import schema
 from keras_timing.events import reader
-from keras_timing.timer.clock import FIRST
-from keras_timing.timer.clock import RECOMPILE
-from keras_timing.timer.clock import StepTime
+from keras_timing.analysis.steps import StepKind
+from keras_timing.analysis.steps import StepTime
 
 
 class ReportError(Exception):
@@ -103,9 +102,8 @@ def _load(path):
     wait = series(schema.INPUT_WAIT_MS)
     steps = series(schema.STEPS)
     rate = series(schema.SAMPLES_PER_SEC)
-    first = series(schema.FIRST_BATCH_MS)
-    recompile = series(schema.RECOMPILE_MS)
-    overlap = series(schema.OVERLAP_MS)
+    kinds = {k: series(k.tag) for k in StepKind}
+    first = kinds[StepKind.FIRST]
     epoch_start = series(schema.EPOCH_START_MS)
     times = []
     for e in sorted(scalars[schema.BATCH_MS], key=lambda e: e.step):
@@ -116,9 +114,7 @@ def _load(path):
         samples = None
         if e.step in rate:
             samples = round(rate[e.step] * (e.value + w) * n / 1e3)
-        kind = (FIRST if e.step in first else
-                RECOMPILE if e.step in recompile else
-                "overlap" if e.step in overlap else None)
+        kind = next((k for k in StepKind if e.step in kinds[k]), None)
         times.append(StepTime(e.step - n + 1, e.step, e.value, w,
                               e.wall_time, kind, samples,
                               epoch_start.get(e.step, 0.0),

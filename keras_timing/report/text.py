@@ -2,8 +2,8 @@
 
 import math
 
-from keras_timing.timer import summary as summary_text
-from keras_timing.timer import verdict as verdicts
+from keras_timing.analysis import summary as summary_text
+from keras_timing.analysis import verdict as verdicts
 
 
 def to_json_ready(result):

@@ -26,7 +26,7 @@ def worker_spread(times_by_worker):
     Args:
         times_by_worker: `{"worker_0": [StepTime], "worker_1": ...}`.
 
-    >>> from keras_timing.timer.clock import StepTime
+    >>> from keras_timing.analysis.steps import StepTime
     >>> a = [StepTime(1, 1, 5.0, 0.1, 0.0, False, 32)]
     >>> b = [StepTime(1, 1, 2.0, 3.0, 0.0, False, 32)]
     >>> s = worker_spread({"worker_0": a, "worker_1": b})

@@ -18,7 +18,7 @@ from keras_timing.timer import arguments
 from keras_timing.timer import keras_loop
 from keras_timing.timer import launch as launch_lib
 from keras_timing.timer import throughput
-from keras_timing.timer.summary import fit_predict_ratio
+from keras_timing.analysis.summary import fit_predict_ratio
 from keras_timing.timer.profiling import Profiling
 
 

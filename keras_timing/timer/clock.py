@@ -30,51 +30,13 @@ import threading
 import time
 from dataclasses import dataclass
 
+from keras_timing.analysis.steps import UNKNOWN_SAMPLES
+from keras_timing.analysis.steps import StepKind
+from keras_timing.analysis.steps import StepTime
 from keras_timing.timer import intervals
 
-FIRST = "first"
-RECOMPILE = "recompile"
 _OPEN, _SETTLED, _CLOSED = 0, 1, 2
-# The samples of a step that ended an epoch of unknown length: its batch
-# may be partial, its size unknown (left out of per-sample figures).
-UNKNOWN_SAMPLES = -1
-
-
-@dataclass(slots=True)
-class StepTime:
-    """One hook call's timing; with `steps_per_execution=k` it spans k steps.
-
-    `batch_ms`, `input_wait_ms` and `epoch_start_ms` are per step (the
-    call's time divided by the steps it ran). `kind` is `"first"` (a call's
-    first step: tracing, compilation, warm-up), `"recompile"` (a step that
-    compiled again, e.g. for a partial last batch) or None. `opens`: the
-    first step after an anchor (an epoch's or a call's begin).
-    """
-
-    first_step: int
-    last_step: int
-    batch_ms: float
-    input_wait_ms: float
-    end_time: float
-    kind: object = None
-    samples: object = None
-    epoch_start_ms: float = 0.0
-    run: object = None
-    call: int = 0
-    opens: bool = False
-
-    @property
-    def steps(self):
-        return self.last_step - self.first_step + 1
-
-    @property
-    def is_first(self):
-        return self.kind == FIRST
-
-    @property
-    def interval_ms(self):
-        """The whole step, batch plus input wait, for all its steps."""
-        return (self.batch_ms + self.input_wait_ms) * self.steps
+FIRST, RECOMPILE = StepKind.FIRST, StepKind.RECOMPILE
 
 
 class Timeline:

@@ -5,9 +5,10 @@ divides a clump of late end hooks among its steps. Both take the drained
 steps' hook times in begin order, as lists.
 """
 
+from keras_timing.analysis.steps import StepKind
 
-COMPILED = ("first", "recompile")
-OVERLAP = "overlap"
+COMPILED = (StepKind.FIRST, StepKind.RECOMPILE)
+OVERLAP = StepKind.OVERLAP
 
 
 def bound_ends(begins, ends, kinds):

@@ -13,7 +13,7 @@ from keras_timing.events.writer import RunWriter
 from keras_timing.profiling import compiles
 from keras_timing.profiling.flops import batch_size
 from keras_timing.timer import keras_loop
-from keras_timing.timer.stats import RunStats
+from keras_timing.analysis.stats import RunStats
 
 
 class NullCapture:

@@ -63,7 +63,7 @@ def _write(folder, points):
 
 def _points(batch_ms, samples=32, first=None):
     """Steady points of the given per-step times; a first batch before."""
-    from keras_timing.timer.clock import StepTime
+    from keras_timing.analysis.steps import StepTime
 
     out = [] if first is None else [
         StepTime(1, 1, first, 0.0, 0.0, "first", samples)]

@@ -260,7 +260,7 @@ def test_steps_whose_end_a_compile_hid_are_left_out_of_the_figures():
     the host compiled step 4 (0.4 s to 1.4 s); their end hooks only ran
     after it. When they ended is unknown: they are timed but not counted."""
     from keras_timing.timer.clock import Timeline
-    from keras_timing.timer.stats import RunStats
+    from keras_timing.analysis.stats import RunStats
 
     line = Timeline()
     line.anchor("t", 0.0, first_of_call=True)

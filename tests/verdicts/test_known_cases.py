@@ -21,7 +21,7 @@ from keras_timing.demo import dense_example
 from keras_timing.report import report
 from keras_timing.report import to_json_ready
 from keras_timing.report import to_text
-from keras_timing.timer.verdict import verdict
+from keras_timing.analysis.verdict import verdict
 
 SLEEP_S = 0.005
 # Where Keras reads the batch: inside the timed step on TensorFlow and JAX,

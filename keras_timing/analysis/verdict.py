@@ -45,7 +45,7 @@ The `why` quotes the figures; `advice` names changes, measurable with
 import math
 
 from keras_timing import schema
-from keras_timing.timer.summary import figure
+from keras_timing.analysis.summary import figure
 
 COMPILE_SHARE = 0.5
 VALIDATION_SHARE = 0.3

@@ -8,7 +8,7 @@ import math
 
 import pytest
 
-from keras_timing.timer import summary
+from keras_timing.analysis import summary
 
 NAN = math.nan
 

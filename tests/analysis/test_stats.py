@@ -8,10 +8,10 @@ import math
 import pytest
 
 from keras_timing import schema
-from keras_timing.timer.clock import StepTime
-from keras_timing.timer.stats import Decimator
-from keras_timing.timer.stats import RunStats
-from keras_timing.timer.passes import steady
+from keras_timing.analysis.steps import StepTime
+from keras_timing.analysis.stats import Decimator
+from keras_timing.analysis.stats import RunStats
+from keras_timing.analysis.passes import steady
 
 
 def _step(first, batch, wait=0.0, kind=None, samples=32, epoch=0.0, last=None):

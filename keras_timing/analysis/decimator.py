@@ -1,7 +1,7 @@
 """Long runs: points merged in blocks once a run has many steps."""
 
-from keras_timing.timer.clock import UNKNOWN_SAMPLES
-from keras_timing.timer.clock import StepTime
+from keras_timing.analysis.steps import UNKNOWN_SAMPLES
+from keras_timing.analysis.steps import StepTime
 
 
 class Decimator:

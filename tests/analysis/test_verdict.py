@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from keras_timing.timer import verdict as v
+from keras_timing.analysis import verdict as v
 
 
 def run(**figures):

@@ -17,10 +17,11 @@ import math
 from collections import deque
 
 from keras_timing import schema
-from keras_timing.timer.decimator import Decimator
-from keras_timing.timer.passes import Totals
-from keras_timing.timer.passes import later_passes_stand
-from keras_timing.timer.sketch import Sketch
+from keras_timing.analysis.steps import StepKind
+from keras_timing.analysis.decimator import Decimator
+from keras_timing.analysis.passes import Totals
+from keras_timing.analysis.passes import later_passes_stand
+from keras_timing.analysis.sketch import Sketch
 
 BAND_WINDOW = 50
 BAND_EVERY = 10
@@ -41,7 +42,7 @@ class RunStats:
 
     Example:
 
-    >>> from keras_timing.timer.clock import StepTime
+    >>> from keras_timing.analysis.steps import StepTime
     >>> p = RunStats("train")
     >>> pts = p.add([StepTime(1, 1, 50.0, 0.0, 1.0, "first", 32),
     ...              StepTime(2, 2, 2.0, 0.5, 1.1, None, 32)])
@@ -58,6 +59,7 @@ class RunStats:
         self.warmup_steps = 0     # every step of the first pass
         self.first_batch_ms = []
         self.recompile_ms = []
+        self.profiled_ms = []
         self.epoch_start_total_ms = 0.0
         self._first_pass, self._later = Totals(), Totals()
         self._overlapped = Totals()   # steps whose end a compile hid
@@ -113,16 +115,20 @@ class RunStats:
             self.epoch_start_total_ms += t.epoch_start_ms * n
             if t.samples is None:
                 self.unknown_batch_size = True
-            if t.kind == "first":
+            if t.kind == StepKind.FIRST:
                 self.first_batch_ms.append(t.batch_ms)
                 continue
-            if t.kind == "recompile":
+            if t.kind == StepKind.RECOMPILE:
                 self.recompile_ms.append(t.batch_ms)
                 continue
-            if t.kind == "overlap":
+            if t.kind == StepKind.OVERLAP:
                 # Its end was hidden by a later compile: not measurable,
                 # used only where a run has no other step (see summary).
                 self._overlapped.add(t)
+                continue
+            if t.kind == StepKind.PROFILED:
+                # The profiler's start, stop or tracing is in its time.
+                self.profiled_ms.append(t.batch_ms * n)
                 continue
             self.batch_ms.add(t.batch_ms, n)
             (self._first_pass if self.passes <= 1 else self._later).add(t)
@@ -148,12 +154,8 @@ class RunStats:
                     values.update(self._throughput(rate))
                 else:
                     self._rates.append((t.last_step, rate))
-        if t.kind == "first":
-            values[schema.FIRST_BATCH_MS] = t.batch_ms
-        elif t.kind == "recompile":
-            values[schema.RECOMPILE_MS] = t.batch_ms
-        elif t.kind == "overlap":
-            values[schema.OVERLAP_MS] = t.batch_ms
+        if t.kind:
+            values[StepKind(t.kind).tag] = t.batch_ms
         elif t.samples and t.samples > 0 and self._band:
             self._points += 1
             if self._points % BAND_EVERY == 0:

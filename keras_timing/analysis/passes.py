@@ -23,7 +23,7 @@ def steady(times):
     """The `StepTime`s (in step order) whose counted steps make a run's
     figures: those after the first pass where the later passes stand.
 
-    >>> from keras_timing.timer.clock import StepTime
+    >>> from keras_timing.analysis.steps import StepTime
     >>> ts = [StepTime(i, i, 1.0, 0.0, 0.0, opens=i in (1, 3))
     ...       for i in (1, 2, 3, 4)]
     >>> [t.first_step for t in steady(ts)]

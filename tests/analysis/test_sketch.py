@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from keras_timing.timer.sketch import Sketch
+from keras_timing.analysis.sketch import Sketch
 
 
 @pytest.mark.parametrize("dist", ["lognormal", "uniform", "bimodal"])
