@@ -11,22 +11,24 @@ from conftest import read_scalars, read_text, steps_of, values_of
 
 from keras_timing import FitPredictTimer
 from keras_timing import schema
+from keras_timing.analysis.steps import StepKind
 
 
 def _timer(tmp_path, **kw):
     return FitPredictTimer(log_dir=str(tmp_path), verbose=0, **kw)
 
 
-def _non_first(scalars):
-    firsts = set(steps_of(scalars.get(schema.FIRST_BATCH_MS, [])))
-    return np.array([v for s, v in scalars[schema.BATCH_MS] if s not in firsts])
+def _left_out(scalars):
+    """Steps written under a step kind's tag (first batches, recompiles,
+    steps a compile hid, profiled steps): the summary leaves them out."""
+    return {s for kind in StepKind for s, _ in scalars.get(kind.tag, [])}
 
 
-def _interval(scalars):
-    firsts = set(steps_of(scalars.get(schema.FIRST_BATCH_MS, [])))
-    wait = dict(scalars[schema.INPUT_WAIT_MS])
-    return np.array([v + wait[s] for s, v in scalars[schema.BATCH_MS]
-                     if s not in firsts])
+def _counted(scalars):
+    """`batch_ms` of the counted steps, as the summary's quantiles see them."""
+    left_out = _left_out(scalars)
+    return np.array([v for s, v in scalars[schema.BATCH_MS]
+                     if s not in left_out])
 
 
 def test_fit_evaluate_predict_write_one_point_per_step(tmp_path, dense):
@@ -103,27 +105,34 @@ def test_steps_per_execution_writes_per_step_figures(tmp_path):
         assert rate[step] == pytest.approx(expected, rel=1e-4)
 
 
-def _counted_ms_per_sample(run_dir, batch_size, samples, warmup=0):
-    """Totals read back: counted steps' whole intervals over their samples
-    (first batches, recompiles and the first `warmup` steps left out; the
-    last batch may be partial)."""
+def _counted_ms_per_sample(run_dir, batch_size, samples):
+    """Totals read back by the summary's rule: the counted steps' whole
+    intervals (batch plus input wait) over their samples; the last batch of
+    an epoch may be partial. Which steps a busy machine turns into
+    recompiles or hides behind a compile varies, so the rule is applied to
+    the steps as written: the first epoch is warm-up once the later epochs
+    hold as many counted steps; where no step is counted, the steps a
+    compile hid stand in; NaN where there are none either."""
     scalars = read_scalars(run_dir)
-    assert scalars["timing_summary/warmup_steps"][-1][1] == warmup
-    left_out = {s for tag in (schema.FIRST_BATCH_MS, schema.RECOMPILE_MS,
-                              schema.OVERLAP_MS)
-                for s, _ in scalars.get(tag, [])}
-    wait = dict(scalars[schema.INPUT_WAIT_MS])
-    steps = sorted(s for s, _ in scalars[schema.BATCH_MS])
-    per_epoch = -(-samples // batch_size)
-    total_ms = n = 0
-    for step, ms in scalars[schema.BATCH_MS]:
-        if step in left_out or step <= warmup:
-            continue
-        total_ms += ms + wait[step]
-        last = (step - 1) % per_epoch == per_epoch - 1
-        n += samples - batch_size * (per_epoch - 1) if last else batch_size
+    steps = steps_of(scalars[schema.BATCH_MS])
     assert steps == list(range(1, len(steps) + 1))
-    return total_ms / n
+    per_epoch = -(-samples // batch_size)
+    counted = [s for s in steps if s not in _left_out(scalars)]
+    first = [s for s in counted if s <= per_epoch]
+    later = [s for s in counted if s > per_epoch]
+    warm = len(later) >= max(len(first), 1)
+    assert scalars["timing_summary/warmup_steps"][-1][1] == (
+        per_epoch if warm else 0)
+    chosen = (later if warm else counted) or steps_of(
+        scalars.get(schema.OVERLAP_MS, []))
+    batch = dict(scalars[schema.BATCH_MS])
+    wait = dict(scalars[schema.INPUT_WAIT_MS])
+    total_ms = n = 0
+    for step in chosen:
+        total_ms += batch[step] + wait[step]
+        last = step % per_epoch == 0
+        n += samples - batch_size * (per_epoch - 1) if last else batch_size
+    return total_ms / n if n else math.nan
 
 
 def test_fit_predict_ratio_is_totals_per_sample_without_compilation(
@@ -134,14 +143,18 @@ def test_fit_predict_ratio_is_totals_per_sample_without_compilation(
     model.fit(x, y, epochs=3, batch_size=32, verbose=0, callbacks=[timer])
     # A different batch size: per sample, the ratio must not care.
     model.predict(x, batch_size=64, verbose=0, callbacks=[timer])
-    # Epoch 1 is warm-up: epochs 2-3 hold more counted steps.
     train = _counted_ms_per_sample(
-        os.path.join(timer.launch_dir, schema.TRAIN), 32, 300, warmup=10)
+        os.path.join(timer.launch_dir, schema.TRAIN), 32, 300)
     predict = _counted_ms_per_sample(
         os.path.join(timer.launch_dir, schema.PREDICT), 64, 300)
-    assert timer.fit_predict_ratio == pytest.approx(train / predict,
-                                                    rel=1e-4)
     text = read_text(os.path.join(timer.launch_dir, schema.PREDICT))[-1]
+    expected = train / predict if predict > 0 else math.nan
+    if math.isnan(expected):
+        # No step of a run could be timed: no ratio, and no line claims one.
+        assert math.isnan(timer.fit_predict_ratio)
+        assert "a training step costs" not in text
+        return
+    assert timer.fit_predict_ratio == pytest.approx(expected, rel=1e-4)
     assert "a training step costs %.2fx" % timer.fit_predict_ratio in text
 
 
@@ -155,8 +168,10 @@ def test_summary_text_and_console(tmp_path, dense, capsys):
     assert len(texts) == 1 and "| train | 20 |" in texts[0]
     summary = timer.summaries()[schema.TRAIN]
     train = read_scalars(os.path.join(timer.launch_dir, schema.TRAIN))
+    counted = _counted(train)
     assert summary["p50_ms"] == pytest.approx(
-        np.quantile(_non_first(train), 0.5, method="lower"), rel=0.006)
+        np.quantile(counted, 0.5, method="lower") if len(counted)
+        else math.nan, rel=0.006, nan_ok=True)
     assert summary["first_batch_ms"] == pytest.approx(
         train[schema.FIRST_BATCH_MS][0][1])
 
@@ -183,18 +198,21 @@ def test_custom_scalars_layout_and_per_sample_band(tmp_path):
     for run in (schema.TRAIN, schema.PREDICT):
         scalars = read_scalars(os.path.join(timer.launch_dir, run))
         # Every tenth counted step (first batches, recompiles and steps a
-        # compile hid left out): steps 11 and 21 of 25 when none was hidden.
-        left_out = {s for tag in (schema.FIRST_BATCH_MS, schema.RECOMPILE_MS,
-                                  schema.OVERLAP_MS)
-                    for s, _ in scalars.get(tag, [])}
+        # compile hid left out): steps 11 and 21 of 25 when none was left
+        # out. A call with fewer than ten counted steps (a busy machine can
+        # make them) still gets one band, on its last point.
         counted = [s for s in steps_of(scalars[schema.BATCH_MS])
-                   if s not in left_out]
-        assert steps_of(scalars[schema.MS_PER_SAMPLE]) == counted[9::10], run
-        assert len(counted) >= 20, run
-        for (_, lo), (_, mid), (_, hi) in zip(
-                scalars[schema.MS_PER_SAMPLE_P10], scalars[schema.MS_PER_SAMPLE],
-                scalars[schema.MS_PER_SAMPLE_P90]):
-            assert 0 < lo <= mid <= hi
+                   if s not in _left_out(scalars)]
+        expected = counted[9::10] or (
+            steps_of(scalars[schema.BATCH_MS])[-1:] if counted else [])
+        assert steps_of(scalars[schema.MS_PER_SAMPLE]) == expected, run
+        band = [scalars.get(tag, []) for tag in (
+            schema.MS_PER_SAMPLE_P10, schema.MS_PER_SAMPLE,
+            schema.MS_PER_SAMPLE_P90)]
+        assert len({len(b) for b in band}) == 1, run
+        for (_, lo), (_, mid), (_, hi) in zip(*band):
+            # A step can read 0 ms on JAX (late end hooks), so lo may be 0.
+            assert 0 <= lo <= mid <= hi and hi > 0
 
 
 def test_batch_size_read_from_the_data_or_given(tmp_path):
@@ -207,7 +225,7 @@ def test_batch_size_read_from_the_data_or_given(tmp_path):
     model, x, y = demo.dense_example(keras, samples=320)
     ds = tf.data.Dataset.from_tensor_slices((x, y)).batch(32)
     assert ds.element_spec[0].shape[0] is None
-    read = _timer(tmp_path, run_name="read")
+    read = _timer(tmp_path, launch_name="read")
     model.fit(ds.prefetch(2), epochs=1, verbose=0, callbacks=[read])
     scalars = read_scalars(os.path.join(read.launch_dir, schema.TRAIN))
     assert len(scalars[schema.SAMPLES_PER_SEC]) == 10
@@ -219,12 +237,12 @@ def test_batch_size_read_from_the_data_or_given(tmp_path):
     spec = (tf.TensorSpec((None, 10), tf.float32),
             tf.TensorSpec((None, 1), tf.float32))
     unknown = tf.data.Dataset.from_generator(batches, output_signature=spec)
-    quiet = _timer(tmp_path, run_name="quiet")
+    quiet = _timer(tmp_path, launch_name="quiet")
     with pytest.warns(UserWarning, match="batch size of train batches"):
         model.fit(unknown, epochs=1, verbose=0, callbacks=[quiet])
     scalars = read_scalars(os.path.join(quiet.launch_dir, schema.TRAIN))
     assert schema.SAMPLES_PER_SEC not in scalars
-    told = _timer(tmp_path, run_name="told", batch_size=32)
+    told = _timer(tmp_path, launch_name="told", batch_size=32)
     model.fit(unknown, epochs=1, verbose=0, callbacks=[told])
     scalars = read_scalars(os.path.join(told.launch_dir, schema.TRAIN))
     assert len(scalars[schema.SAMPLES_PER_SEC]) == 10
@@ -232,7 +250,7 @@ def test_batch_size_read_from_the_data_or_given(tmp_path):
 
 def test_each_launch_gets_its_own_folder(tmp_path, dense):
     model, x, y = dense
-    a, b = _timer(tmp_path, run_name="same"), _timer(tmp_path, run_name="same")
+    a, b = _timer(tmp_path, launch_name="same"), _timer(tmp_path, launch_name="same")
     model.predict(x, verbose=0, callbacks=[a])
     model.predict(x, verbose=0, callbacks=[b])
     assert a.launch_dir != b.launch_dir
@@ -247,7 +265,7 @@ def test_each_launch_gets_its_own_folder(tmp_path, dense):
     ({"batch_size": 2.5}, "batch_size"),
     ({"flush_secs": -1}, "flush_secs"),
     ({"verbose": 7}, "verbose"),
-    ({"run_name": ""}, "run_name"),
+    ({"launch_name": ""}, "launch_name"),
 ])
 def test_bad_arguments_name_the_argument(kwargs, match):
     with pytest.raises((ValueError, TypeError), match=match):
