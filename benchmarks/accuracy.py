@@ -82,7 +82,7 @@ def main():
     for name, make in demo.EXAMPLES.items():
         model, x, y = make(keras, samples=args.samples)
         timer = FitPredictTimer(
-            log_dir=log_dir, run_name=name, verbose=0,
+            log_dir=log_dir, launch_name=name, verbose=0,
             profile_steps=WINDOW if profiled else None,
             profile_predict_steps=(11, 30) if profiled else None)
         calls = [

@@ -71,7 +71,7 @@ def ratio_check(keras, name, make, samples=1000, batch=32):
 
     model, x, y = make(keras, samples=samples)
     log_dir = tempfile.mkdtemp(prefix="keras_timing_ratio_")
-    timer = FitPredictTimer(log_dir=log_dir, run_name=name, verbose=0)
+    timer = FitPredictTimer(log_dir=log_dir, launch_name=name, verbose=0)
     ref = reference_clock(keras)
     model.fit(x, y, batch_size=batch, epochs=3, verbose=0,
               callbacks=[timer, ref])
@@ -157,7 +157,7 @@ def sums_check(keras, samples=5000, epochs=3):
         keras.layers.Dense(10, activation="softmax"),
     ])
     model.compile("adam", "categorical_crossentropy", metrics=["accuracy"])
-    timer = FitPredictTimer(log_dir=tempfile.mkdtemp(), run_name="cnn",
+    timer = FitPredictTimer(log_dir=tempfile.mkdtemp(), launch_name="cnn",
                             verbose=0)
     start = time.perf_counter()
     model.fit(x, y, batch_size=32, epochs=epochs, validation_split=0.2,

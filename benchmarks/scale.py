@@ -43,7 +43,7 @@ def main():
 
     model, _, _ = demo.dense_example(keras, samples=32)
     log_dir = tempfile.mkdtemp(prefix="keras_timing_scale_")
-    timer = FitPredictTimer(log_dir=log_dir, run_name="scale", verbose=0,
+    timer = FitPredictTimer(log_dir=log_dir, launch_name="scale", verbose=0,
                             batch_size=32)
     timer.set_model(model)
     timer.set_params({"epochs": args.steps // args.per_epoch,

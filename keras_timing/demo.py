@@ -63,7 +63,7 @@ def run(log_dir="logs", epochs=3, timer_kwargs=None, print_fn=print):
                  "then predict" % (i, len(EXAMPLES), name, epochs))
         model, x, y = make(keras)
         timer = FitPredictTimer(
-            log_dir=log_dir, run_name="%s-example%d-%s" % (stamp, i, name),
+            log_dir=log_dir, launch_name="%s-example%d-%s" % (stamp, i, name),
             # The demo shows FLOPs, however short its fits.
             **dict({"count_flops": True},
                    **(PROFILE if timer_kwargs is None else timer_kwargs)))

@@ -66,7 +66,7 @@ _DATA_PARALLEL = """
     keras.distribution.set_distribution(
         keras.distribution.DataParallel(devices=devices))
     model, x, y = demo.dense_example(keras, samples=320)
-    timer = FitPredictTimer(log_dir=sys.argv[1], run_name="run", verbose=0)
+    timer = FitPredictTimer(log_dir=sys.argv[1], launch_name="run", verbose=0)
     model.fit(x, y, epochs=2, batch_size=32, verbose=0, callbacks=[timer])
     model.predict(x, batch_size=32, verbose=0, callbacks=[timer])
     print("devices", len(devices), "processes", jax.process_count(),
@@ -97,7 +97,7 @@ _MIRRORED = """
         [d.name for d in tf.config.list_logical_devices("CPU")])
     with strategy.scope():
         model, x, y = demo.dense_example(keras, samples=320)
-    timer = FitPredictTimer(log_dir=sys.argv[1], run_name="run", verbose=0)
+    timer = FitPredictTimer(log_dir=sys.argv[1], launch_name="run", verbose=0)
     model.fit(x, y, epochs=2, batch_size=32, verbose=0, callbacks=[timer])
     model.predict(x, batch_size=32, verbose=0, callbacks=[timer])
     print("replicas", strategy.num_replicas_in_sync)
@@ -154,7 +154,7 @@ _MULTI_WORKER = """
 
     data = tf.data.Dataset.from_tensor_slices((x, y)).batch(
         32, drop_remainder=True)   # a static global batch size
-    timer = FitPredictTimer(log_dir=log_dir, run_name="run", verbose=0)
+    timer = FitPredictTimer(log_dir=log_dir, launch_name="run", verbose=0)
     model.fit(data, epochs=2, verbose=0,
               callbacks=[timer] + ([Straggler()] if index == 1 else []))
     print("pid", os.getpid(), "worker", timer.worker.index,
@@ -299,7 +299,7 @@ def test_a_non_chief_worker_writes_only_its_own_folder(tmp_path, dense,
     monkeypatch.setenv("TF_CONFIG", _tf_config("worker", 1)["TF_CONFIG"])
     model, x, y = dense
     timer = FitPredictTimer(log_dir=str(tmp_path), verbose=0)
-    with pytest.warns(UserWarning, match="run_name"):
+    with pytest.warns(UserWarning, match="launch_name"):
         model.fit(x, y, epochs=1, batch_size=32, verbose=0,
                   callbacks=[timer])
     name = workers.worker_info().shared_launch_name()

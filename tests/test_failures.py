@@ -22,7 +22,7 @@ _FAILING_FIT = textwrap.dedent("""
                 raise RuntimeError("boom at local step 6")
 
     model, x, y = demo.dense_example(keras, samples=320)
-    timer = FitPredictTimer(log_dir=sys.argv[1], run_name="run", verbose=0)
+    timer = FitPredictTimer(log_dir=sys.argv[1], launch_name="run", verbose=0)
     model.fit(x, y, epochs=1, batch_size=32, verbose=0,
               callbacks=[timer, Boom()])
 """)
@@ -69,7 +69,7 @@ _WITHOUT_TF = textwrap.dedent("""
     from keras_timing import report
 
     model, x, y = demo.dense_example(keras, samples=320)
-    timer = FitPredictTimer(log_dir=sys.argv[1], run_name="run", verbose=0)
+    timer = FitPredictTimer(log_dir=sys.argv[1], launch_name="run", verbose=0)
     model.fit(x, y, epochs=1, batch_size=32, verbose=0, callbacks=[timer])
     model.predict(x, verbose=0, callbacks=[timer])
     (launch,) = report.report(sys.argv[1])

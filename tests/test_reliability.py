@@ -44,7 +44,7 @@ def test_keyboard_interrupt_from_a_callback_keeps_completed_batches(
                     raise KeyboardInterrupt
 
         model, x, y = demo.dense_example(keras, samples=640)
-        timer = FitPredictTimer(log_dir=sys.argv[1], run_name="run",
+        timer = FitPredictTimer(log_dir=sys.argv[1], launch_name="run",
                                 verbose=0)
         model.fit(x, y, epochs=2, batch_size=32, verbose=0,
                   callbacks=[timer, CtrlC()])
@@ -96,7 +96,7 @@ def test_sigkill_leaves_readable_files_with_a_prefix_of_the_steps(tmp_path):
         from keras_timing import FitPredictTimer, demo
 
         model, x, y = demo.dense_example(keras, samples=32 * 500)
-        timer = FitPredictTimer(log_dir=sys.argv[1], run_name="run",
+        timer = FitPredictTimer(log_dir=sys.argv[1], launch_name="run",
                                 verbose=0, flush_secs=0.5)
         model.fit(x, y, epochs=1000, batch_size=32, verbose=0,
                   callbacks=[timer])

@@ -15,7 +15,7 @@ from keras_timing import schema
 @pytest.fixture
 def logged(tmp_path, dense):
     model, x, y = dense
-    timer = FitPredictTimer(log_dir=str(tmp_path / "logs"), run_name="a",
+    timer = FitPredictTimer(log_dir=str(tmp_path / "logs"), launch_name="a",
                             verbose=0)
     model.fit(x, y, epochs=3, batch_size=32, validation_split=0.2,
               verbose=0, callbacks=[timer])

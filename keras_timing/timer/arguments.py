@@ -5,7 +5,7 @@ import os
 import tempfile
 
 
-def check(log_dir, run_name, batch_size, flush_secs, verbose,
+def check(log_dir, launch_name, batch_size, flush_secs, verbose,
           count_flops="auto"):
     """Raises TypeError/ValueError for a bad argument.
 
@@ -21,10 +21,11 @@ def check(log_dir, run_name, batch_size, flush_secs, verbose,
     if os.path.isfile(log_dir):
         raise ValueError("log_dir must be a folder, but %r is a file"
                          % (os.fspath(log_dir),))
-    if run_name is not None and (not isinstance(run_name, str)
-                                 or not run_name or os.sep in run_name):
-        raise ValueError("run_name must be a non-empty folder name "
-                         "without %r, got %r" % (os.sep, run_name))
+    if launch_name is not None and (not isinstance(launch_name, str)
+                                    or not launch_name
+                                    or os.sep in launch_name):
+        raise ValueError("launch_name must be a non-empty folder name "
+                         "without %r, got %r" % (os.sep, launch_name))
     if batch_size is not None and (isinstance(batch_size, bool)
                                    or not isinstance(batch_size, int)
                                    or batch_size < 1):

@@ -1,6 +1,6 @@
 """A launch: one process's folder of runs, their timeline and writer thread.
 
-Timers created without `run_name` share the launch of their `log_dir` for
+Timers created without `launch_name` share the launch of their `log_dir` for
 the life of the process, so `fit(callbacks=[FitPredictTimer()])` followed by
 `predict(callbacks=[FitPredictTimer()])` writes one launch and prints the
 fit/predict ratio. The runs of a launch share one device timeline (see
@@ -38,11 +38,11 @@ _shared = {}
 _shared_lock = threading.Lock()
 
 
-def for_timer(log_dir, run_name, flush_secs):
+def for_timer(log_dir, launch_name, flush_secs):
     """The launch a new timer writes to: the process's shared one for
-    `log_dir` when `run_name` is None (a broken one is replaced)."""
-    if run_name is not None:
-        return Launch(log_dir, run_name, flush_secs)
+    `log_dir` when `launch_name` is None (a broken one is replaced)."""
+    if launch_name is not None:
+        return Launch(log_dir, launch_name, flush_secs)
     key = os.path.abspath(log_dir)
     with _shared_lock:
         launch = _shared.get(key)
@@ -52,17 +52,17 @@ def for_timer(log_dir, run_name, flush_secs):
 
 
 class Launch:
-    """One launch folder `<log_dir>/<run_name or launch time>/`.
+    """One launch folder `<log_dir>/<launch_name or launch time>/`.
 
     Args:
         log_dir: The TensorBoard log folder.
-        run_name: The launch folder's name; None: the first call's time.
+        launch_name: The launch folder's name; None: the first call's time.
         flush_secs: Seconds between the writer thread's drains.
     """
 
-    def __init__(self, log_dir, run_name, flush_secs=1.0):
+    def __init__(self, log_dir, launch_name, flush_secs=1.0):
         self.log_dir = log_dir
-        self.run_name = run_name
+        self.launch_name = launch_name
         self.path = None
         self.worker = None
         self.timeline = Timeline()
@@ -114,17 +114,17 @@ class Launch:
         if self.worker.multi:
             # Every worker must pick the same folder: no launch time, no
             # per-process `-1` suffix.
-            base = self.run_name or self.worker.shared_launch_name()
-            if self.run_name is None:
+            base = self.launch_name or self.worker.shared_launch_name()
+            if self.launch_name is None:
                 warnings.warn(
                     "keras_timing: %d workers share the launch folder %r "
                     "derived from the cluster; pass FitPredictTimer("
-                    "run_name=...) to keep launches apart."
+                    "launch_name=...) to keep launches apart."
                     % (self.worker.count, base), stacklevel=5)
             path = os.path.join(self.log_dir, base)
             os.makedirs(path, exist_ok=True)
             return path
-        base = self.run_name or time.strftime("%Y%m%d-%H%M%S")
+        base = self.launch_name or time.strftime("%Y%m%d-%H%M%S")
         os.makedirs(self.log_dir, exist_ok=True)
         for i in range(1000):
             path = os.path.join(self.log_dir,

@@ -1,6 +1,6 @@
 """One run of a launch: its statistics, writer, capture and current call.
 
-The callback turns each Keras hook into a call or two on a `RunRecorder`;
+Each call (`call.py`) turns its Keras hooks into calls on a `RunRecorder`;
 the launch's timeline times the steps and its writer thread drains them back
 here (`take`), where they become statistics and event-file points. Profiling
 is a capture object or a `NullCapture`, so no hook branches on it.
@@ -10,7 +10,6 @@ import warnings
 
 from keras_timing import schema
 from keras_timing.events.writer import RunWriter
-from keras_timing.profiling import compiles
 from keras_timing.profiling.flops import batch_size
 from keras_timing.timer import keras_loop
 from keras_timing.analysis.stats import RunStats
@@ -76,8 +75,7 @@ class RunRecorder:
         self.writer = RunWriter(path)
         self.capture = NullCapture()
         self.slow = NullSlowSteps()
-        self.owner = self.model = self.frame = None
-        self.own = True
+        self.owner = None     # the timer whose call runs now
         self.kind = {schema.TRAIN: "train", schema.PREDICT: "predict"}.get(
             self.run, "test")
         self.last_call_steps = 0
@@ -86,24 +84,20 @@ class RunRecorder:
         self.offset = 0
         self.last_step = 0
         self.loop = keras_loop.LoopInfo()
-        self.steps_per_call = 1
-        self.counter = compiles.null_counter()
-        self.compiled = 0
+        self.steps_per_execution = 1
         self.calls = []
         self.told_unknown_size = False
 
     # ---- calls ------------------------------------------------------------
 
-    def start_call(self, loop, t, counter, steps_per_call=1, parent=None):
+    def start_call(self, loop, t, steps_per_execution=1, parent=None):
         self.loop = loop
         # Predict sizes each batch from its outputs; the others cannot size
         # an epoch's last batch when the data's length is unknown.
         self.hold = loop.partial_unknown and self.run != schema.PREDICT
         self.call_first_step = self.last_step + 1
         self.offset = self.last_step
-        self.counter = counter
-        self.compiled = counter()
-        self.steps_per_call = steps_per_call
+        self.steps_per_execution = steps_per_execution
         self.timeline.anchor(self, t, first_of_call=True)
         self.calls.append(_Call(self.timeline.call_number(self), t, parent))
 
@@ -112,25 +106,21 @@ class RunRecorder:
         self.timeline.anchor(self, t)
         self.slow.reset()
 
-    def settle(self):
-        """The latest step is over: did it compile?"""
-        count = self.counter()
-        self.timeline.settle(self, count != self.compiled, self.hold)
-        self.compiled = count
+    def settle(self, compiled):
+        """The latest step is over; `compiled`: it compiled."""
+        self.timeline.settle(self, compiled, self.hold)
 
     def end_call(self, t):
-        self.settle()
+        """The call ended at `t` (its latest step settled before)."""
         if self.calls and self.calls[-1].end is None:
             self.calls[-1].end = t
 
     # ---- steps ------------------------------------------------------------
 
-    def begin(self, batch, t):
+    def begin(self, batch, t, compiled=False):
+        """A step's begin hook; `compiled`: the previous step compiled."""
         first = self.offset + batch + 1
-        count = self.counter()
-        self.timeline.begin(self, first, t, count != self.compiled,
-                            self.hold)
-        self.compiled = count
+        self.timeline.begin(self, first, t, compiled, self.hold)
         if self.last_step < first - 1:
             self.last_step = first - 1
         return first
@@ -145,7 +135,7 @@ class RunRecorder:
         if self.run == schema.PREDICT and logs and "outputs" in logs:
             samples = batch_size(logs["outputs"])
         elif loop.batch_size:
-            if self.steps_per_call == 1 and (
+            if self.steps_per_execution == 1 and (
                     loop.partial_batch_size is None
                     or batch != loop.num_batches - 1):
                 samples = loop.batch_size

@@ -65,7 +65,7 @@ def test_ratio_agrees_over_three_identical_runs(tmp_path):
     ratios, independent = [], []
     for i in range(3):
         model, x, y = demo.dense_example(keras, samples=SAMPLES)
-        timer = FitPredictTimer(log_dir=tmp_path, run_name="run%d" % i,
+        timer = FitPredictTimer(log_dir=tmp_path, launch_name="run%d" % i,
                                 verbose=0)
         clock = BeginClock(last_batch=-(-SAMPLES // BATCH) - 1)
         model.fit(x, y, epochs=EPOCHS, batch_size=BATCH, verbose=0,

@@ -31,7 +31,7 @@ def launches(tmp_path_factory):
     for batch in (16, 256):
         model, x, y = demo.dense_example(keras, samples=2048)
         timer = FitPredictTimer(log_dir=str(log_dir),
-                                run_name="batch%d" % batch, verbose=0)
+                                launch_name="batch%d" % batch, verbose=0)
         model.fit(x, y, batch_size=batch, epochs=3, verbose=0,
                   callbacks=[timer])
         model.predict(x, batch_size=batch, verbose=0, callbacks=[timer])

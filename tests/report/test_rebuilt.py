@@ -61,7 +61,7 @@ model = keras.Sequential([keras.Input((256,)),
 model.compile(optimizer="adam", loss="mse", steps_per_execution=spe)
 x = np.random.rand(%d, 256).astype("float32")
 y = np.random.rand(len(x), 1).astype("float32")
-timer = FitPredictTimer(log_dir=log_dir, run_name="dead", verbose=0)
+timer = FitPredictTimer(log_dir=log_dir, launch_name="dead", verbose=0)
 clock = Clock()
 try:
     model.fit(x, y, epochs=3, batch_size=%d, verbose=0,

@@ -79,7 +79,7 @@ def test_past_max_waiting_the_end_hook_writes_itself(tmp_path, monkeypatch):
     monkeypatch.setattr(launch_lib, "DRAIN_AT", 50)
     monkeypatch.setattr(launch_lib, "MAX_WAITING", 200)
     model, _, _ = demo.dense_example(keras, samples=32)
-    timer = FitPredictTimer(log_dir=str(tmp_path), run_name="fast",
+    timer = FitPredictTimer(log_dir=str(tmp_path), launch_name="fast",
                             verbose=0, batch_size=32, flush_secs=3600)
     timer.set_model(model)
     timer.set_params({"epochs": 1, "steps": 1000, "verbose": 0})
@@ -113,7 +113,7 @@ def test_after_a_call_died_the_writer_thread_writes_it_and_stops(tmp_path):
                 raise RuntimeError("boom")
 
     model, x, y = demo.dense_example(keras, samples=320)
-    timer = FitPredictTimer(log_dir=str(tmp_path), run_name="died",
+    timer = FitPredictTimer(log_dir=str(tmp_path), launch_name="died",
                             verbose=0, flush_secs=0.05)
     with pytest.raises(RuntimeError, match="boom"):
         model.fit(x, y, epochs=1, batch_size=32, verbose=0,

@@ -68,7 +68,7 @@ def test_summary_has_the_throughput_figures(cnn_run):
 def test_another_models_calls_get_no_flops(tmp_path):
     model, x, y = demo.dense_example(keras, samples=64)
     other, ox, _ = demo.dense_example(keras, samples=64)
-    timer = FitPredictTimer(log_dir=str(tmp_path), run_name="m", verbose=0,
+    timer = FitPredictTimer(log_dir=str(tmp_path), launch_name="m", verbose=0,
                             count_flops=True)
     model.fit(x, y, epochs=1, batch_size=32, verbose=0, callbacks=[timer])
     other.predict(ox, batch_size=32, verbose=0, callbacks=[timer])
@@ -80,7 +80,7 @@ def test_another_models_calls_get_no_flops(tmp_path):
 
 def test_short_calls_are_not_slowed_by_counting_unless_asked(tmp_path):
     model, x, y = demo.dense_example(keras, samples=64)
-    timer = FitPredictTimer(log_dir=str(tmp_path), run_name="auto",
+    timer = FitPredictTimer(log_dir=str(tmp_path), launch_name="auto",
                             verbose=0)            # count_flops="auto"
     model.fit(x, y, epochs=1, batch_size=32, verbose=0, callbacks=[timer])
     scalars = read_scalars(os.path.join(timer.launch_dir, schema.TRAIN))
