@@ -40,7 +40,8 @@ SUMMARY_FIELDS = ("steps", "p50_ms", "p90_ms", "p99_ms", "mean_ms",
                   "ms_per_sample", "ms_per_step", "recompiles",
                   "recompile_ms", "epoch_start_ms", "call_ms",
                   "outside_steps_ms", "flops_per_sample", "tflops_per_sec",
-                  "mfu", "peak_memory_mb", "data_in_step", "warmup_steps")
+                  "mfu", "peak_memory_mb", "data_in_step", "warmup_steps",
+                  "profiled_steps")
 
 # The profiler's step-marker name per run; TensorBoard's own Keras callback
 # calls evaluation steps "test", and the Profile tab groups by this name.

@@ -60,6 +60,7 @@ class RunStats:
         self.first_batch_ms = []
         self.recompile_ms = []
         self.profiled_ms = []
+        self.profiled_steps = 0   # held a profiler start, stop or trace
         self.epoch_start_total_ms = 0.0
         self._first_pass, self._later = Totals(), Totals()
         self._overlapped = Totals()   # steps whose end a compile hid
@@ -129,6 +130,7 @@ class RunStats:
             if t.kind == StepKind.PROFILED:
                 # The profiler's start, stop or tracing is in its time.
                 self.profiled_ms.append(t.batch_ms * n)
+                self.profiled_steps += n
                 continue
             self.batch_ms.add(t.batch_ms, n)
             (self._first_pass if self.passes <= 1 else self._later).add(t)
@@ -223,6 +225,7 @@ class RunStats:
             "recompiles": len(self.recompile_ms),
             "recompile_ms": sum(self.recompile_ms),
             "warmup_steps": 0 if warm else self.warmup_steps,
+            "profiled_steps": self.profiled_steps,
             "input_wait_share": (tot.wait_ms / busy if busy > 0
                                  else math.nan),
             "samples_per_sec": rate,

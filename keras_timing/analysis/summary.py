@@ -86,6 +86,9 @@ def lines(summary):
     if s.get("warmup_steps"):
         out[0] += "; warm-up: the first %s's %d steps, left out" % (
             "epoch" if s["run"] == schema.TRAIN else "call", s["warmup_steps"])
+    if s.get("profiled_steps"):
+        out[0] += "; %d profiled steps (profiler), left out" % (
+            s["profiled_steps"])
     if math.isnan(figure(s, "ms_per_sample")):
         per = "%s ms per step (batch size unknown)" % _fmt(
             figure(s, "ms_per_step"))

@@ -157,20 +157,26 @@ class Capture:
         return self._session is not None
 
     def begin(self, first, last):
-        """At the begin hook of the call running global steps first..last."""
+        """At the begin hook of the call running global steps first..last.
+
+        Returns whether this call's time holds profiler work: a start, a
+        stop, a marker or tracing (the timer leaves such steps out).
+        """
+        busy = self._session is not None
         self._close_marker()
         if self._window is not None and first > self._window.last:
             self.stop()
         window = self._window_at(first, last)
         if window is None or window == self._skipped:
-            return
+            return busy
         if self._session is None:
-            self._start(window)
+            self._start(window, early=last < window.first)
             if self._session is None:
-                return
+                return busy
         if last >= window.first and first <= window.last:
             self._open = self.profiler.open_step(self.marker, first)
             self._marked.append(first)
+        return True
 
     def trigger(self, window, reason):
         """Captures `window` too (a slow step was seen), unless one runs."""
@@ -229,12 +235,20 @@ class Capture:
         self.sessions.append(session)
         return files
 
-    def _start(self, window):
+    def _start(self, window, early=False):
+        """Starts the profiler for `window`. `early`: before its first
+        marked step; another profiler may still be finishing there (for
+        example `keras.callbacks.TensorBoard(profile_batch=(2, 4))` stops
+        after step 4, where a (5, 7) window starts), so a busy profiler is
+        tried again at the next step, and only the window's first marked
+        step gives up with a warning."""
         stop_orphans()
         session = new_session(self.run_dir, self.profiler)
         try:
             self.profiler.start(session)
         except backends.ProfilerBusy as e:
+            if early:
+                return
             self._skipped = window
             warnings.warn(
                 "keras_timing: another profiler is running (%s); the %s "

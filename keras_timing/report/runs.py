@@ -88,8 +88,8 @@ def _load(path):
         key = tag[len(schema.SUMMARY_SCALARS):]
         if tag.startswith(schema.SUMMARY_SCALARS) and key in schema.SUMMARY_FIELDS:
             value = events[-1].value
-            summary[key] = (int(value) if key in ("steps", "warmup_steps")
-                            else value)
+            summary[key] = (int(value) if key in (
+                "steps", "warmup_steps", "profiled_steps") else value)
     calls = [(c.value, o.value) for c, o in zip(
         scalars.get(schema.CALL_MS, ()),
         scalars.get(schema.OUTSIDE_STEPS_MS, ()))]

@@ -37,6 +37,7 @@ from keras_timing.timer import intervals
 
 _OPEN, _SETTLED, _CLOSED = 0, 1, 2
 FIRST, RECOMPILE = StepKind.FIRST, StepKind.RECOMPILE
+PROFILED = StepKind.PROFILED
 
 
 class Timeline:
@@ -134,10 +135,39 @@ class Timeline:
             self._held.setdefault(run, []).append(row)
         if row is not None and row >= self._base:
             i = row - self._base
-            if compiled and self._kind[i] is None:
+            # A compile outranks the profiler: the step counts as one.
+            if compiled and self._kind[i] in (None, PROFILED):
                 self._kind[i] = RECOMPILE
             if self._state[i] == _OPEN and not hold:
                 self._state[i] = _SETTLED
+
+    def mark(self, run, first_step, last_step, kind=PROFILED):
+        """Gives `kind` to `run`'s undrained steps that meet steps
+        `first_step..last_step`, unless they compiled (a compile kind
+        stays, and a later compile replaces `kind`). Called only where
+        something not the model's ran inside those steps (the profiler's
+        start, stop or tracing); returns how many rows it marked.
+
+        >>> line = Timeline()
+        >>> line.anchor("train", 0.0, first_of_call=True)
+        >>> for step in (1, 2, 3):
+        ...     line.begin("train", step, t=float(step))
+        >>> line.mark("train", 1, 2), line._kind
+        (1, ['first', 'profiled', None])
+        """
+        with self._lock:
+            marked = 0
+            # Newest first: the caller marks the step it just began.
+            for i in range(len(self._run) - 1,
+                           self._head - self._base - 1, -1):
+                if self._run[i] is not run:
+                    continue
+                if self._last[i] < first_step:
+                    break
+                if self._first[i] <= last_step and self._kind[i] is None:
+                    self._kind[i] = kind
+                    marked += 1
+            return marked
 
     def end(self, run, last_step, t=None, samples=None):
         """Records the end of the call whose steps include `last_step`.

@@ -10,6 +10,7 @@ import threading
 import warnings
 
 from keras_timing import schema
+from keras_timing.analysis.steps import StepKind
 from keras_timing.profiling import backends
 from keras_timing.profiling import schedule
 from keras_timing.profiling import slow_steps
@@ -79,13 +80,22 @@ class Profiling:
         run.capture = capture
 
     def begin(self, run, first, t):
-        """At a begin hook: slow-step watch, then the capture's markers."""
+        """At a begin hook: slow-step watch, then the capture's markers.
+
+        A step whose time holds the profiler's start, stop, markers or
+        tracing is marked `StepKind.PROFILED` on the timeline: it is left
+        out of the figures (README: "Profiler traces").
+        """
         if isinstance(run.capture, NullCapture):
             return
         if self.slow_factor and run.run == schema.TRAIN:
             self.guard(run, self._watch_slow, run, first, t)
-        self.guard(run, run.capture.begin, first,
-                   first + run.steps_per_call - 1)
+        last = first + run.steps_per_execution - 1
+        if self.guard(run, run.capture.begin, first, last):
+            # This step's begin was taken before the profiler's work: its
+            # row is begun, not drained (it has not ended), so the mark
+            # reaches it.
+            run.timeline.mark(run, first, last, StepKind.PROFILED)
 
     @staticmethod
     def _watch_slow(run, first, t):
@@ -97,9 +107,10 @@ class Profiling:
                 "median_ms": median * 1e3, "factor": run.slow.factor})
 
     def guard(self, run, fn, *args):
-        """Profiling that fails is turned off, with one warning."""
+        """Profiling that fails is turned off, with one warning; returns
+        what `fn` returned, None after a failure."""
         try:
-            fn(*args)
+            return fn(*args)
         except Exception as e:
             capture, run.capture = run.capture, NullCapture()
             self._captures.pop(run.name, None)
