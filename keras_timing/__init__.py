@@ -1,7 +1,8 @@
 """keras_timing: where does Keras training time go?
 
 `FitPredictTimer` times every train, validation, evaluate and predict batch
-into TensorBoard; `keras-timing report` reads the result back.
+into TensorBoard; `keras-timing report` reads the result back, and
+`load(LOGDIR)` gives every point as a pandas DataFrame.
 
 The names below load on first use, so the pure modules (and the `report`
 command) do not import Keras.
@@ -9,7 +10,8 @@ command) do not import Keras.
 
 import importlib
 
-__all__ = ["FitPredictTimer", "ProfileSchedule", "explain", "Explanation"]
+__all__ = ["FitPredictTimer", "ProfileSchedule", "explain", "Explanation",
+           "load"]
 __version__ = "0.1.0"
 
 _LAZY = {
@@ -17,6 +19,7 @@ _LAZY = {
     "ProfileSchedule": "keras_timing.profiling.schedule",
     "explain": "keras_timing.explanation.api",
     "Explanation": "keras_timing.explanation.api",
+    "load": "keras_timing.report.frame",
 }
 
 

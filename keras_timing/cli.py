@@ -1,4 +1,8 @@
-"""`keras-timing report | demo | explain` on the command line."""
+"""`keras-timing report | compare | demo | explain` on the command line.
+
+Every command runs with C++ log lines dropped from the console and ends
+quietly when its reader closes the pipe (`report.console`).
+"""
 
 import argparse
 import json
@@ -7,6 +11,7 @@ import sys
 
 from keras_timing.explanation import cli as explain_cli
 from keras_timing.report import compare as compare_cli
+from keras_timing.report import console
 
 
 def _report(args):
@@ -25,6 +30,16 @@ def _report(args):
     for path, reason in damaged:
         print("keras-timing report: %s: %s" % (path, reason),
               file=sys.stderr)
+    if result is not None and args.html:
+        from keras_timing.report import html
+
+        try:
+            html.write(args.html, result, scanned)
+        except OSError as e:
+            print("keras-timing report: --html %s: %s"
+                  % (args.html, e.strerror or e), file=sys.stderr)
+            return 2
+        print("keras-timing report: wrote %s" % args.html, file=sys.stderr)
     if result is not None:
         if args.json:
             print(json.dumps(report.to_json_ready(result), indent=2))
@@ -92,6 +107,9 @@ def parser():
     r = sub.add_parser("report", help="summarise a log folder")
     r.add_argument("log_dir", help="folder written by FitPredictTimer")
     r.add_argument("--json", action="store_true", help="print JSON")
+    r.add_argument("--html", metavar="FILE",
+                   help="also write one self-contained page (tables, "
+                        "verdicts, charts) to FILE")
     r.set_defaults(func=_report)
     d = sub.add_parser("demo", help="time the article's two examples")
     d.add_argument("--log-dir", default="logs")
@@ -105,8 +123,23 @@ def parser():
 
 
 def main(argv=None):
+    """Runs `keras-timing ARGS`; returns the exit code.
+
+    Args:
+        argv: The arguments after the program name; `sys.argv[1:]` if None.
+
+    >>> main(["report", "/no/such/folder"])
+    2
+    """
     args = parser().parse_args(argv)
-    return args.func(args)
+    try:
+        with console.cpp_logs_dropped():
+            code = args.func(args)
+            sys.stdout.flush()
+    except BrokenPipeError:
+        # `keras-timing report --json LOGDIR | head`: the reader is gone.
+        return console.stdout_closed()
+    return code
 
 
 if __name__ == "__main__":

@@ -160,6 +160,11 @@ def _jobs(args, largest_batch):
         return [(name, lambda fn=fn: fn(keras, samples=samples))
                 for name, fn in demo.EXAMPLES.items()]
     label = os.path.basename(args.model)
+    if not args.data:
+        print("keras-timing explain: no --data: timing synthetic data "
+              "(random inputs and targets of the model's shapes); give "
+              "--data FILE.npz with arrays x and y for yours",
+              file=sys.stderr)
 
     def make():
         model = keras.saving.load_model(args.model)

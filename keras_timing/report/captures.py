@@ -17,6 +17,7 @@ import shutil
 import tempfile
 
 from keras_timing import schema
+from keras_timing.report import console
 
 
 # Where sessions are, under a run folder; the second must match
@@ -91,8 +92,10 @@ def profiler_step_ms(xplane):
     try:
         # The converter writes cache files beside its input.
         copy = shutil.copy(xplane, scratch)
-        data, _ = raw_to_tool_data.xspace_to_tool_data(
-            [copy], "overview_page", {})
+        # The converter logs a block of C++ INFO lines per call.
+        with console.cpp_logs_dropped():
+            data, _ = raw_to_tool_data.xspace_to_tool_data(
+                [copy], "overview_page", {})
         page = json.loads(data) if data else []
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
