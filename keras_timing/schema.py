@@ -13,6 +13,9 @@ RUNS = (TRAIN, VALIDATION, EVALUATE, PREDICT)
 
 BATCH_MS = "timing/batch_ms"
 INPUT_WAIT_MS = "timing/input_wait_ms"
+# The step's wait for its batch inside the step (JAX, TensorFlow's Python
+# data): part of batch_ms.
+FETCH_MS = "timing/fetch_ms"
 SAMPLES_PER_SEC = "timing/samples_per_sec"
 STEPS = "timing/steps"
 FIRST_BATCH_MS = "timing/first_batch_ms"
@@ -33,15 +36,9 @@ MS_PER_SAMPLE_P10 = "timing/ms_per_sample_p10"
 MS_PER_SAMPLE_P90 = "timing/ms_per_sample_p90"
 SUMMARY_TEXT = "timing/summary"
 # The end-of-call summary as scalars, computed from every step even where
-# the per-step points were decimated; the report prefers them.
+# the per-step points were decimated; the report prefers them. The fields
+# are declared in `analysis/figures.py` (SUMMARY_FIELDS).
 SUMMARY_SCALARS = "timing_summary/"
-SUMMARY_FIELDS = ("steps", "p50_ms", "p90_ms", "p99_ms", "mean_ms",
-                  "first_batch_ms", "input_wait_share", "samples_per_sec",
-                  "ms_per_sample", "ms_per_step", "recompiles",
-                  "recompile_ms", "epoch_start_ms", "call_ms",
-                  "outside_steps_ms", "flops_per_sample", "tflops_per_sec",
-                  "mfu", "peak_memory_mb", "data_in_step", "warmup_steps",
-                  "profiled_steps")
 
 # The profiler's step-marker name per run; TensorBoard's own Keras callback
 # calls evaluation steps "test", and the Profile tab groups by this name.

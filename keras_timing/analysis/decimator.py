@@ -9,7 +9,8 @@ class Decimator:
 
     Each merged point covers `block_steps` steps (fewer for the last one of
     a call): its `batch_ms` and `input_wait_ms` are the block's means per
-    step and its step count is exact, so sums over points stay exact. A
+    step (so are the measured step figures') and its step count is exact,
+    so sums over points stay exact. A
     first step, a recompile and an epoch's or a call's first step keep
     points of their own.
 
@@ -45,7 +46,12 @@ class Decimator:
             return block
         steps = sum(t.steps for t in block)
         samples = [t.samples for t in block]
+        values = {}
+        for t in block:
+            for k, v in (t.values or {}).items():
+                values[k] = values.get(k, 0.0) + v * t.steps
         return [StepTime(
+            values={k: v / steps for k, v in values.items()} or None,
             first_step=block[0].first_step,
             last_step=block[-1].last_step,
             batch_ms=sum(t.batch_ms * t.steps for t in block) / steps,

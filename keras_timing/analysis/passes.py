@@ -42,19 +42,25 @@ def steady(times):
 
 
 class Totals:
-    """Sums over counted steps: steps, batch and input wait ms, and the
-    samples and whole intervals (ms) of the steps of known batch size."""
+    """Sums over counted steps: steps, batch and input wait ms, the
+    samples and whole intervals (ms) of the steps of known batch size, and
+    each measured step figure's ms (`measured`, by name)."""
 
-    __slots__ = ("steps", "batch_ms", "wait_ms", "samples", "sampled_ms")
+    __slots__ = ("steps", "batch_ms", "wait_ms", "samples", "sampled_ms",
+                 "measured")
 
     def __init__(self):
         self.steps = self.samples = 0
         self.batch_ms = self.wait_ms = self.sampled_ms = 0.0
+        self.measured = {}
 
     def plus(self, other):
         out = Totals()
-        for name in self.__slots__:
+        for name in self.__slots__[:-1]:
             setattr(out, name, getattr(self, name) + getattr(other, name))
+        for d in (self.measured, other.measured):
+            for k, v in d.items():
+                out.measured[k] = out.measured.get(k, 0.0) + v
         return out
 
     def add(self, t):
@@ -62,6 +68,9 @@ class Totals:
         self.steps += n
         self.batch_ms += t.batch_ms * n
         self.wait_ms += t.input_wait_ms * n
+        if t.values:
+            for k, v in t.values.items():
+                self.measured[k] = self.measured.get(k, 0.0) + v * n
         if t.samples and t.samples > 0:
             self.samples += t.samples
             self.sampled_ms += t.interval_ms

@@ -17,6 +17,10 @@ import math
 from collections import deque
 
 from keras_timing import schema
+from keras_timing.analysis.figures import BATCH
+from keras_timing.analysis.figures import INPUT_WAIT
+from keras_timing.analysis.figures import MEASURED
+from keras_timing.analysis.figures import STEP_FIGURES
 from keras_timing.analysis.steps import StepKind
 from keras_timing.analysis.decimator import Decimator
 from keras_timing.analysis.passes import Totals
@@ -142,6 +146,10 @@ class RunStats:
             schema.BATCH_MS: t.batch_ms,
             schema.INPUT_WAIT_MS: t.input_wait_ms,
         }
+        if t.values:
+            for f in MEASURED:
+                if f.name in t.values:
+                    values[f.tag] = t.values[f.name]
         if t.steps != 1:
             values[schema.STEPS] = t.steps
         if t.epoch_start_ms or t.opens:
@@ -198,6 +206,16 @@ class RunStats:
             points[-1][1][schema.PEAK_MEMORY_MB] = peak_mb
             self.peak_memory_mb = max(self.peak_memory_mb or 0.0, peak_mb)
 
+    @staticmethod
+    def _shares(tot, busy):
+        """Each step figure's `share` field: its sum over the counted
+        steps' whole time (`figures.STEP_FIGURES`)."""
+        sums = {INPUT_WAIT.name: tot.wait_ms, BATCH.name: tot.batch_ms}
+        return {f.share: (sums[f.name] if f.name in sums
+                          else tot.measured.get(f.name, 0.0)) / busy
+                if busy > 0 else math.nan
+                for f in STEP_FIGURES if f.share}
+
     def summary(self):
         """The figures of the console and text summaries, as a dict."""
         warm = not later_passes_stand(self._first_pass.steps,
@@ -226,8 +244,7 @@ class RunStats:
             "recompile_ms": sum(self.recompile_ms),
             "warmup_steps": 0 if warm else self.warmup_steps,
             "profiled_steps": self.profiled_steps,
-            "input_wait_share": (tot.wait_ms / busy if busy > 0
-                                 else math.nan),
+            **self._shares(tot, busy),
             "samples_per_sec": rate,
             "ms_per_sample": (sampled_ms / samples if samples
                               else math.nan),

@@ -60,7 +60,8 @@ class StepTime:
     `batch_ms`, `input_wait_ms` and `epoch_start_ms` are per step (the
     call's time divided by the steps it ran). `kind`: None for a counted
     step, else a `StepKind`. `opens`: the first step after an anchor (an
-    epoch's or a call's begin).
+    epoch's or a call's begin). `values`: the measured step figures
+    (`figures.MEASURED`) by name, per step, or None.
     """
 
     first_step: int
@@ -74,6 +75,7 @@ class StepTime:
     run: object = None
     call: int = 0
     opens: bool = False
+    values: dict | None = None
 
     @property
     def steps(self):

@@ -7,6 +7,7 @@ reverse), so both say the same thing the same way.
 import math
 
 from keras_timing import schema
+from keras_timing.analysis.figures import MEASURED
 
 
 def figure(summary, key):
@@ -95,8 +96,11 @@ def lines(summary):
     else:
         per = "%s samples/s; %s ms per sample" % (
             _fmt(s["samples_per_sec"], ",.0f"), _fmt(s["ms_per_sample"]))
-    out.append("  input wait %s of step time; %s (batch + input wait)"
-               % (_pct(s["input_wait_share"]), per))
+    measured = "".join(
+        "; %s %s" % (f.label, _pct(figure(s, f.share)))
+        for f in MEASURED if f.share and f.share in s)
+    out.append("  input wait %s of step time%s; %s (batch + input wait)"
+               % (_pct(s["input_wait_share"]), measured, per))
     flops = figure(s, "flops_per_sample")
     memory = figure(s, "peak_memory_mb")
     extra = []

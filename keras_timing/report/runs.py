@@ -9,8 +9,12 @@ import os
 
 from keras_timing import schema
 from keras_timing.events import reader
+from keras_timing.analysis.figures import MEASURED
+from keras_timing.analysis.figures import SUMMARY
 from keras_timing.analysis.steps import StepKind
 from keras_timing.analysis.steps import StepTime
+
+_FIELDS = {f.name: f for f in SUMMARY}
 
 
 class ReportError(Exception):
@@ -86,10 +90,10 @@ def _load(path):
     summary = {}
     for tag, events in scalars.items():
         key = tag[len(schema.SUMMARY_SCALARS):]
-        if tag.startswith(schema.SUMMARY_SCALARS) and key in schema.SUMMARY_FIELDS:
+        field = _FIELDS.get(key)
+        if tag.startswith(schema.SUMMARY_SCALARS) and field is not None:
             value = events[-1].value
-            summary[key] = (int(value) if key in (
-                "steps", "warmup_steps", "profiled_steps") else value)
+            summary[key] = int(value) if field.unit == "count" else value
     calls = [(c.value, o.value) for c, o in zip(
         scalars.get(schema.CALL_MS, ()),
         scalars.get(schema.OUTSIDE_STEPS_MS, ()))]
@@ -105,6 +109,7 @@ def _load(path):
     kinds = {k: series(k.tag) for k in StepKind}
     first = kinds[StepKind.FIRST]
     epoch_start = series(schema.EPOCH_START_MS)
+    measured = {f.name: series(f.tag) for f in MEASURED}
     times = []
     for e in sorted(scalars[schema.BATCH_MS], key=lambda e: e.step):
         # A point stands for `n` steps (decimated, or steps_per_execution),
@@ -118,7 +123,9 @@ def _load(path):
         times.append(StepTime(e.step - n + 1, e.step, e.value, w,
                               e.wall_time, kind, samples,
                               epoch_start.get(e.step, 0.0),
-                              opens=e.step in epoch_start or e.step in first))
+                              opens=e.step in epoch_start or e.step in first,
+                              values={k: v[e.step] for k, v in measured.items()
+                                      if e.step in v} or None))
     return times, summary, calls, damaged
 
 

@@ -83,6 +83,16 @@ class Call:
         self.parent = parent
         self._counter = counter
         self._compiled = counter()
+        self._meters = ()
+        profiler = launch.profiler
+        if profiler is not None:
+            try:
+                self._meters = tuple(profiler.step_meters(
+                    model, recorder.kind, recorder.loop))
+            except Exception as e:
+                warnings.warn("keras_timing: %s's data reads are not "
+                              "measured: %r" % (recorder.name, e),
+                              stacklevel=2)
 
     # ---- opening ------------------------------------------------------------
 
@@ -135,12 +145,12 @@ class Call:
             # begun by a call that died never ends.
             launch.drain(final=True, close=not parent and not fit_running)
             profiling.attach(run, model, frame)
-            call = cls(launch, run, profiling, settings, model, own, frame,
-                       compiles.counter(backend.name(), model, run.kind),
-                       parent or None)
             run.start_call(loop, t, keras_loop.steps_per_execution(model),
                            parent.recorder.current_call() if parent
                            else None)
+            call = cls(launch, run, profiling, settings, model, own, frame,
+                       compiles.counter(backend.name(), model, run.kind),
+                       parent or None)
             launch.call_started(frame)
             return call
         except Exception as e:
@@ -162,7 +172,8 @@ class Call:
         t = time.perf_counter()
         try:
             count = self._counter()
-            first = self.recorder.begin(batch, t, count != self._compiled)
+            first = self.recorder.begin(batch, t, count != self._compiled,
+                                        self._measure())
             self._compiled = count
         except Exception as e:
             self.launch.fail(e)
@@ -204,8 +215,19 @@ class Call:
     def _settle(self):
         """The latest step is over: did it compile?"""
         count = self._counter()
-        self.recorder.settle(count != self._compiled)
+        self.recorder.settle(count != self._compiled, self._measure())
         self._compiled = count
+
+    def _measure(self):
+        """The measured step figures since the last read, or None."""
+        if not self._meters:
+            return None
+        values = {}
+        for name, meter in self._meters:
+            ms = meter()
+            if ms is not None:
+                values[name] = ms
+        return values or None
 
     def _end_call(self, t):
         self._settle()

@@ -69,6 +69,7 @@ class Timeline:
         self._run, self._call, self._first, self._last = [], [], [], []
         self._begin, self._end, self._anchor = [], [], []
         self._kind, self._samples, self._state = [], [], []
+        self._values = []    # measured step figures (figures.MEASURED)
         self._open = {}      # run -> (firsts, rows) begun, not yet ended
         self._anchors = {}   # run -> (time, first_of_call)
         self._calls = {}     # run -> call number of the next rows
@@ -89,14 +90,18 @@ class Timeline:
         with self._lock:
             return self._calls.get(run, 0)
 
-    def begin(self, run, first_step, t=None, compiled=False, hold=False):
+    def begin(self, run, first_step, t=None, compiled=False, hold=False,
+              values=None):
         """Records a step's begin; `compiled`: the run's previous step
         compiled (the caller saw a compilation since that step began).
         `hold`: the previous step may be an epoch's partial last batch of
-        unknown size; it waits until this one ends (then it was not)."""
+        unknown size; it waits until this one ends (then it was not).
+        `values`: the previous step's measured figures (`figures.MEASURED`,
+        ms by name over all its steps), read by now on the training
+        thread; `drain` gives them per step."""
         t = self._now() if t is None else t
         with self._lock:
-            self._settle(run, compiled, hold)
+            self._settle(run, compiled, hold, values)
             anchor = self._anchors.pop(run, None)
             row = self._base + len(self._run)
             self._run.append(run)
@@ -109,6 +114,7 @@ class Timeline:
             self._kind.append(FIRST if anchor is not None and anchor[1]
                               else None)
             self._samples.append(None)
+            self._values.append(None)
             self._state.append(_OPEN)
             firsts, rows = self._open.setdefault(run, ([], []))
             if firsts and first_step <= firsts[-1]:
@@ -122,19 +128,22 @@ class Timeline:
             rows.append(row)
             self._latest[run] = row
 
-    def settle(self, run, compiled=False, hold=False):
+    def settle(self, run, compiled=False, hold=False, values=None):
         """`run`'s latest step may be drained: whether it compiled is known
         (at an epoch's or a call's end; the next begin settles it too).
-        `hold`: it may be a partial batch of unknown size (see `begin`)."""
+        `hold`: it may be a partial batch of unknown size (see `begin`);
+        `values`: its measured figures (see `begin`)."""
         with self._lock:
-            self._settle(run, compiled, hold)
+            self._settle(run, compiled, hold, values)
 
-    def _settle(self, run, compiled, hold=False):
+    def _settle(self, run, compiled, hold=False, values=None):
         row = self._latest.pop(run, None)
         if hold and row is not None:
             self._held.setdefault(run, []).append(row)
         if row is not None and row >= self._base:
             i = row - self._base
+            if values:
+                self._values[i] = values
             # A compile outranks the profiler: the step counts as one.
             if compiled and self._kind[i] in (None, PROFILED):
                 self._kind[i] = RECOMPILE
@@ -256,6 +265,7 @@ class Timeline:
                 for column in (self._run, self._call, self._first,
                                self._last, self._begin, self._end,
                                self._anchor, self._kind, self._samples,
+                               self._values,
                                self._state):
                     del column[:i]
                 self._base += i
@@ -283,7 +293,10 @@ class Timeline:
             gap = (start - prev) * 1e3 / steps
             batch = (end - start) * 1e3 / steps if end > start else 0.0
             wait, epoch = (gap, 0.0) if anchor is None else (0.0, gap)
+            values = self._values[k]
+            if values and steps != 1:
+                values = {name: v / steps for name, v in values.items()}
             append(StepTime(first[k], last[k], batch, wait, end,
                             kind, samples, epoch, self._run[k],
-                            self._call[k], anchor is not None))
+                            self._call[k], anchor is not None, values))
         return out

@@ -23,6 +23,7 @@ from keras_timing.profiling import session
 from keras_timing.timer import keras_loop
 from keras_timing.analysis import summary as summary_text
 from keras_timing.analysis import verdict as verdict_lib
+from keras_timing.analysis.figures import SUMMARY_FIELDS
 from keras_timing.timer import workers
 from keras_timing.timer.clock import Timeline
 from keras_timing.timer.recorder import RunRecorder
@@ -76,6 +77,9 @@ class Launch:
         self._next_wake = DRAIN_AT
         self.flusher = Flusher(self.flush, flush_secs)
         self.throughput = Throughput.for_backend()
+        # The framework's profiler, picked once (None where there is none):
+        # FLOPs, memory, compile counts and step meters all ask it.
+        self.profiler = self.throughput.profiler
 
     # ---- runs ---------------------------------------------------------------
 
@@ -201,7 +205,7 @@ class Launch:
             r.writer.text(schema.SUMMARY_TEXT, r.last_step, text)
             r.writer.scalars(r.last_step, {
                 schema.SUMMARY_SCALARS + k: s[k]
-                for k in schema.SUMMARY_FIELDS if s[k] == s[k]})
+                for k in SUMMARY_FIELDS if s[k] == s[k]})
             r.writer.flush()
         if not verbose:
             return

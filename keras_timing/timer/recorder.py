@@ -106,9 +106,10 @@ class RunRecorder:
         self.timeline.anchor(self, t)
         self.slow.reset()
 
-    def settle(self, compiled):
-        """The latest step is over; `compiled`: it compiled."""
-        self.timeline.settle(self, compiled, self.hold)
+    def settle(self, compiled, values=None):
+        """The latest step is over; `compiled`: it compiled; `values`:
+        its measured figures."""
+        self.timeline.settle(self, compiled, self.hold, values)
 
     def end_call(self, t):
         """The call ended at `t` (its latest step settled before)."""
@@ -117,10 +118,11 @@ class RunRecorder:
 
     # ---- steps ------------------------------------------------------------
 
-    def begin(self, batch, t, compiled=False):
-        """A step's begin hook; `compiled`: the previous step compiled."""
+    def begin(self, batch, t, compiled=False, values=None):
+        """A step's begin hook; `compiled`: the previous step compiled;
+        `values`: the previous step's measured figures."""
         first = self.offset + batch + 1
-        self.timeline.begin(self, first, t, compiled, self.hold)
+        self.timeline.begin(self, first, t, compiled, self.hold, values)
         if self.last_step < first - 1:
             self.last_step = first - 1
         return first
