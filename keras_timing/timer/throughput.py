@@ -100,8 +100,11 @@ class Throughput:
         flops = self.profiler.flops(model, kind, batch)
         samples = samples_in(batch)
         if flops and samples:
-            run.stats.flops_per_sample = flops / samples
+            # The peak first: the writer thread writes throughput once
+            # flops_per_sample is set, MFU only if the peak is set by then
+            # (measuring a CPU's peak takes ~0.1 s).
             run.stats.peak_flops, run.stats.peak_label = self.peak()
+            run.stats.flops_per_sample = flops / samples
             run.writer.scalars(run.call_first_step, {
                 schema.FLOPS_PER_SAMPLE: flops / samples})
 
