@@ -91,6 +91,18 @@ def test_a_record_that_is_not_an_event_is_damage(tmp_path):
     assert "record 1 is not an event" in damaged[0][1]
 
 
+def test_garbage_fails_the_header_crc_and_a_missing_file_is_named(
+        tmp_path):
+    path = tmp_path / "events.out.tfevents.1.h"
+    path.write_bytes(b"\x07" * 64)
+    records_read, reason = reader.read_file(str(path))
+    assert not records_read
+    assert reason.startswith("damaged after 0 whole records: ")
+    assert "failed header crc32 check" in reason
+    assert reader.read_file(str(tmp_path / "none"))[1] == (
+        "cannot be read: No such file or directory")
+
+
 def test_the_pure_python_crc_reads_the_same(tmp_path, monkeypatch):
     w = RunWriter(str(tmp_path))
     w.scalar_rows([(s, {"a": s * 0.5}) for s in range(1, 50)])
