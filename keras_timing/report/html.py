@@ -90,6 +90,8 @@ def _ratio(launch):
                              launch.get("fit_predict_ratio_high"))
     if launch.get("fit_predict_ratio_partial"):
         text += " (rests on a partial run)"
+    if launch.get("fit_predict_ratio_note"):
+        text += "; " + launch["fit_predict_ratio_note"]
     value = launch.get("fit_predict_ratio")
     exact = ("" if value is None or value != value
              else ' data-value="%r"' % value)
@@ -227,10 +229,9 @@ def timer_launch(timer):
     ratio, _ = summary_text.ratio_and_basis(runs)
     launch = {"launch": str(timer.launch_dir or "(nothing timed yet)"),
               "runs": runs, "fit_predict_ratio": ratio}
-    interval = getattr(timer, "fit_predict_ratio_interval", None)
-    if interval:
-        launch["fit_predict_ratio_low"], launch[
-            "fit_predict_ratio_high"] = interval
+    low, high = getattr(timer, "fit_predict_interval", (None, None))
+    launch["fit_predict_ratio_low"] = low
+    launch["fit_predict_ratio_high"] = high
     return launch
 
 
