@@ -25,6 +25,7 @@ from tensorboard.plugins.text import metadata as text_metadata
 from tensorboard.util import tensor_util
 
 from keras_timing import schema
+from keras_timing.analysis.stats import BAND_WINDOW
 from keras_timing.events import records
 from keras_timing.events.scalar_events import ScalarEncoder
 
@@ -160,20 +161,28 @@ def per_sample_layout(runs_title, value_tag, lower_tag, upper_tag):
     """A custom-scalars layout: one margin chart of time per sample.
 
     Every run that has the three tags (train and predict among them) is drawn
-    in the same chart, its p10-p90 band around the value.
+    in the same chart, its p10-p90 band around the value. The titles say
+    what the line is, since the summary's ms/sample is another figure: the
+    line is a rolling median over the last `BAND_WINDOW` steps (partial
+    batches included), the summary a total over the counted steps.
 
     Args:
-        runs_title: The chart's title.
+        runs_title: The chart's title; what the line is follows it.
         value_tag, lower_tag, upper_tag: The tags of the line and its band.
 
-    >>> per_sample_layout("ms", "v", "lo", "hi").category[0].title
-    'fit vs predict'
+    >>> layout = per_sample_layout("ms", "v", "lo", "hi")
+    >>> layout.category[0].chart[0].title
+    'ms: rolling median of the last 50 steps'
     """
     series = layout_pb2.MarginChartContent.Series(
         value=value_tag, lower=lower_tag, upper=upper_tag)
     chart = layout_pb2.Chart(
-        title=runs_title,
+        title="%s: rolling median of the last %d steps" % (runs_title,
+                                                          BAND_WINDOW),
         margin=layout_pb2.MarginChartContent(series=[series]))
     return layout_pb2.Layout(category=[
-        layout_pb2.Category(title="fit vs predict", chart=[chart])
+        layout_pb2.Category(title=(
+            "fit vs predict (a rolling median of the last %d steps, partial "
+            "batches included: not the summary's ms/sample, a total over "
+            "the counted steps)" % BAND_WINDOW), chart=[chart])
     ])
