@@ -39,7 +39,23 @@ class Scan:
         self.damaged = damaged
 
 
-def _event_folders(log_dir):
+def _launch_name(folder, log_dir):
+    """A launch folder's name relative to `log_dir`; its own name where
+    `log_dir` is the launch folder itself (not ".")."""
+    name = os.path.relpath(folder, log_dir)
+    return os.path.basename(os.path.abspath(log_dir)) if name == "." else name
+
+
+def run_folders(log_dir):
+    """`(launch, run, worker, folder)` of every run folder under `log_dir`
+    (`worker` is None, or `worker_<k>` for a non-chief worker's points).
+
+    Args:
+        log_dir: A log folder or one launch folder.
+
+    >>> run_folders("/no/such/folder")
+    []
+    """
     found = []
     for folder, dirs, files in os.walk(log_dir):
         dirs.sort()
@@ -50,11 +66,10 @@ def _event_folders(log_dir):
         name, parent = os.path.basename(folder), os.path.dirname(folder)
         suffix = name[len(schema.WORKER_PREFIX):]
         if schema.base_run(name):
-            found.append((os.path.relpath(parent, log_dir), name, None,
-                          folder))
+            found.append((_launch_name(parent, log_dir), name, None, folder))
         elif (name.startswith(schema.WORKER_PREFIX) and suffix.isdigit()
               and schema.base_run(os.path.basename(parent))):
-            launch = os.path.relpath(os.path.dirname(parent), log_dir)
+            launch = _launch_name(os.path.dirname(parent), log_dir)
             found.append((launch, os.path.basename(parent), name, folder))
     return found
 
@@ -78,7 +93,7 @@ def scan(log_dir):
     if not os.path.isdir(log_dir):
         raise ReportError("not a folder: %s" % log_dir)
     runs, damaged = [], []
-    for launch, run, worker, path in _event_folders(log_dir):
+    for launch, run, worker, path in run_folders(log_dir):
         times, summary, calls, bad = _load(path)
         runs.append((launch, run, worker, path, times, summary, calls))
         damaged += bad
@@ -87,6 +102,8 @@ def scan(log_dir):
 
 def _load(path):
     scalars, damaged = reader.read_scalars(path)
+    # The path is said once, beside the reason.
+    damaged = [(p, reason.replace(p, "the file")) for p, reason in damaged]
     summary = {}
     for tag, events in scalars.items():
         key = tag[len(schema.SUMMARY_SCALARS):]

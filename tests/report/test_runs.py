@@ -130,7 +130,7 @@ def test_plugin_folders_are_skipped_and_worker_folders_need_a_run(tmp_path):
     _run(tmp_path / "l" / schema.TRAIN / "plugins" / "profile", 3)
     _run(tmp_path / "l" / "other" / "worker_1", 3)     # not under a run
     _run(tmp_path / "l" / schema.TRAIN / "worker_x", 3)  # not a number
-    found = runs._event_folders(str(tmp_path))
+    found = runs.run_folders(str(tmp_path))
     assert [(launch, run, worker) for launch, run, worker, _ in found] == [
         ("l", schema.TRAIN, None)]
 
