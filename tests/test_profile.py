@@ -225,60 +225,60 @@ def test_invalid_schedule_is_refused():
 
 
 class _SlowStep(keras.callbacks.Callback):
-    """Real extra work after one step: a chain of large matmuls, timed."""
+    """Real extra work after batch `at_batch`: small matmuls until `times`
+    the median interval between the begin hooks before it has passed, so
+    the step is that much slower than usual on a quiet machine and on a
+    busy one alike (the work and the steps slow down together)."""
 
-    def __init__(self, at_batch, rounds):
+    def __init__(self, at_batch, times):
         super().__init__()
-        self.at_batch, self.rounds = at_batch, rounds
-        self.work_ms = None
+        self.at_batch, self.times = at_batch, times
+        self.begins = []
+        self.median_ms = self.work_ms = None
+
+    def on_train_batch_begin(self, batch, logs=None):
+        self.begins.append(time.perf_counter())
 
     def on_train_batch_end(self, batch, logs=None):
-        if batch == self.at_batch:
-            t = time.perf_counter()
-            m = np.ones((400, 400), dtype=np.float32)
-            for _ in range(self.rounds):
-                m = np.tanh(m @ m * 1e-3)
-            self.work_ms = (time.perf_counter() - t) * 1e3
-
-
-def _fit_with_a_slow_step(log_dir):
-    model, x, y = demo.dense_example(keras, samples=32 * 60)
-    timer = FitPredictTimer(log_dir=str(log_dir), verbose=0,
-                            profile_slow_steps=20.0)
-    slow_step = _SlowStep(40, rounds=300)
-    # Local batch 40 is global step 41; its extra work delays the begin of
-    # step 42, which sees the slow interval and starts the capture.
-    model.fit(x, y, epochs=1, batch_size=32, verbose=0,
-              callbacks=[timer, slow_step])
-    found = {s: sidecar(s) for s in timer.profile_sessions}
-    slow = [s for s, m in found.items()
-            if m["trigger"] and m["trigger"]["slow_step"] == 41]
-    return timer, slow_step, found, slow
+        if batch != self.at_batch:
+            return
+        self.median_ms = float(np.median(np.diff(self.begins))) * 1e3
+        t = time.perf_counter()
+        until = t + self.times * self.median_ms / 1e3
+        m = np.ones((64, 64), dtype=np.float32)
+        while time.perf_counter() < until:
+            m = np.tanh(m @ m * 1e-3)
+        self.work_ms = (time.perf_counter() - t) * 1e3
 
 
 def test_a_slow_step_triggers_a_capture_of_the_next_steps(tmp_path):
-    # On a loaded machine a hiccup of the machine can be a slow step too;
-    # its capture's cool-down (20 steps) then hides step 41. Only then is
-    # the fit run again (a new folder), at most twice.
-    for attempt in range(3):
-        log_dir = tmp_path / str(attempt)
-        timer, slow_step, found, slow = _fit_with_a_slow_step(log_dir)
-        if slow or not found:
-            break
-    assert len(slow) == 1, found
-    trigger = found[slow[0]]["trigger"]
-    assert trigger["factor"] == 20.0
-    # The slow interval holds the extra work the callback measured ...
+    # The slow-step watch compares nothing until it has seen 16 intervals
+    # (their median): the interval after step 17 is the first it can call
+    # slow. The extra work goes exactly there, so no hiccup of a loaded
+    # machine can have triggered a capture (and its cool-down) before it;
+    # and it lasts twice the factor times the median of the same 16
+    # intervals, as a callback beside the timer saw them.
+    model, x, y = demo.dense_example(keras, samples=32 * 30)
+    timer = FitPredictTimer(log_dir=str(tmp_path), verbose=0,
+                            profile_slow_steps=5.0)
+    slow_step = _SlowStep(16, times=10.0)
+    # Local batch 16 is global step 17; its extra work delays the begin of
+    # step 18, which sees the slow interval and starts the capture.
+    model.fit(x, y, epochs=1, batch_size=32, verbose=0,
+              callbacks=[timer, slow_step])
+    # The cool-down (20 steps past the window) outlasts the fit: one capture.
+    (session,) = timer.profile_sessions
+    trigger = sidecar(session)["trigger"]
+    assert (trigger["slow_step"], trigger["factor"]) == (17, 5.0)
+    # The slow interval holds the extra work the callback measured, and the
+    # median is that of the 16 intervals the callback saw.
     assert trigger["interval_ms"] >= slow_step.work_ms
-    # ... and the median is that of the steps before, as the timer's own
-    # event files have them (begin to begin: a step and the wait after it).
+    assert trigger["median_ms"] == pytest.approx(slow_step.median_ms,
+                                                 rel=0.5)
+    assert step_numbers(session, tmp_path / "a") == [19, 20, 21]
+    # The capture's steps, its start (18) and its stop (22) are left out.
     scalars = read_scalars(os.path.join(timer.launch_dir, schema.TRAIN))
-    batch = dict(scalars[schema.BATCH_MS])
-    wait = dict(scalars[schema.INPUT_WAIT_MS])
-    before = [batch[s] + wait[s + 1] for s in range(2, 40)]
-    assert trigger["median_ms"] == pytest.approx(np.median(before), rel=0.5)
-    assert trigger["median_ms"] * 20 < slow_step.work_ms
-    assert step_numbers(slow[0], log_dir / "a") == [43, 44, 45]
+    assert steps_of(scalars[schema.PROFILED_MS]) == [18, 19, 20, 21, 22]
 
 
 @pytest.mark.parametrize("value", [1.0, 0, -2, "3", True])

@@ -168,3 +168,67 @@ def test_slow_step_trigger_is_written_to_the_sidecar(tmp_path):
     meta = sidecar(saved)
     assert meta["trigger"] == {"slow_step": 3, "interval_ms": 41.5}
     assert (meta["window"], meta["marked_steps"]) == ([4, 5, 7], [5, 6, 7])
+
+
+class SometimesBusy(FakeProfiler):
+    """Another profiler runs at the steps in `busy_at` (set by the test
+    before each begin): `start` then refuses, as TensorFlow's does."""
+
+    def __init__(self):
+        super().__init__()
+        self.other = False
+
+    def _busy(self):
+        return self.other
+
+
+def _run(capture, profiler, steps, busy_steps):
+    """Begins each step; returns the steps whose begin held profiler work."""
+    held = []
+    for s in steps:
+        profiler.other = s in busy_steps
+        if capture.begin(s, s):
+            held.append(s)
+    capture.stop()
+    return held
+
+
+def test_begin_says_which_steps_hold_the_profilers_work(tmp_path):
+    profiler = SometimesBusy()
+    capture = Capture(parse((5, 7)), str(tmp_path / "train"), "train",
+                      profiler)
+    # Started at 4 (one early), markers 5-7, stopped at the begin of 8.
+    assert _run(capture, profiler, range(1, 12), ()) == [4, 5, 6, 7, 8]
+    (saved,) = capture.sessions
+    assert sidecar(saved)["marked_steps"] == [5, 6, 7]
+
+
+def test_an_early_start_that_finds_another_profiler_tries_again(tmp_path):
+    # keras.callbacks.TensorBoard(profile_batch=(2, 4)) still runs at the
+    # begin of step 4, where the (5, 7) window would start.
+    profiler = SometimesBusy()
+    capture = Capture(parse((5, 7)), str(tmp_path / "train"), "train",
+                      profiler)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        held = _run(capture, profiler, range(1, 12), {2, 3, 4})
+    assert held == [5, 6, 7, 8]
+    (saved,) = capture.sessions
+    assert sidecar(saved)["marked_steps"] == [5, 6, 7]
+    # The refused start left no session folder behind.
+    root = os.path.dirname(saved)
+    assert os.listdir(root) == [os.path.basename(saved)]
+
+
+def test_a_window_whose_first_step_finds_another_profiler_is_skipped(
+        tmp_path):
+    profiler = SometimesBusy()
+    capture = Capture(parse([(3, 4), (8, 9)]), str(tmp_path / "train"),
+                      "train", profiler)
+    with pytest.warns(UserWarning, match="another profiler is running.*"
+                      "steps 3-4 is skipped"):
+        held = _run(capture, profiler, range(1, 12), {2, 3})
+    # The skipped window holds nothing; the next one is captured.
+    assert held == [7, 8, 9, 10]
+    (saved,) = capture.sessions
+    assert sidecar(saved)["marked_steps"] == [8, 9]

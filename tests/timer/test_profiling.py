@@ -13,6 +13,8 @@ from keras_timing import demo
 from keras_timing import schema
 from keras_timing.profiling import backends
 from keras_timing.profiling import session
+from keras_timing.analysis.steps import StepKind
+from keras_timing.timer.clock import Timeline
 
 BACKEND = keras.backend.backend()
 
@@ -78,3 +80,64 @@ def test_profile_evaluate_steps_captures_evaluate_not_validation(tmp_path):
         meta = json.load(f)
     assert (meta["run"], meta["marker"], meta["marked_steps"]) == (
         "evaluate", "test", [3, 4])
+
+
+# ---- Timeline.mark: which rows the profiler's work marks -------------------
+
+def _line(steps, run="train"):
+    line = Timeline(now=lambda: 0.0)
+    line.anchor(run, 0.0, first_of_call=True)
+    for s in steps:
+        line.begin(run, s, t=float(s))
+        line.end(run, s, t=s + 0.5, samples=32)
+    return line
+
+
+def _kinds(line):
+    line.close()
+    return {(t.run, t.first_step): t.kind for t in line.drain()}
+
+
+def test_mark_gives_the_kind_to_its_steps_of_its_run_only():
+    line = _line([1, 2])
+    line.anchor("predict", 2.6, first_of_call=True)
+    line.begin("predict", 1, t=2.7)
+    line.end("predict", 1, t=2.8, samples=32)
+    line.begin("train", 3, t=3.0)
+    assert line.mark("train", 2, 3, StepKind.PROFILED) == 2
+    line.end("train", 3, t=3.5, samples=32)
+    kinds = _kinds(line)
+    assert kinds == {("train", 1): StepKind.FIRST,
+                     ("train", 2): StepKind.PROFILED,
+                     ("predict", 1): StepKind.FIRST,
+                     ("train", 3): StepKind.PROFILED}
+
+
+def test_a_compile_outranks_the_profiler():
+    line = _line([1])
+    line.begin("train", 2, t=2.0)
+    line.mark("train", 2, 2, StepKind.PROFILED)
+    line.end("train", 2, t=2.5, samples=32)
+    # The next begin says step 2 compiled: a recompile, not a profiled step.
+    line.begin("train", 3, t=3.0, compiled=True)
+    line.mark("train", 3, 3, StepKind.PROFILED)
+    line.end("train", 3, t=3.5, samples=32)
+    assert _kinds(line) == {("train", 1): StepKind.FIRST,
+                            ("train", 2): StepKind.RECOMPILE,
+                            ("train", 3): StepKind.PROFILED}
+
+
+def test_drained_steps_are_not_marked():
+    line = _line([1, 2])
+    line.settle("train")
+    assert [t.kind for t in line.drain()] == [StepKind.FIRST, None]
+    assert line.mark("train", 1, 2, StepKind.PROFILED) == 0
+
+
+def test_a_multi_step_call_is_marked_by_any_of_its_steps():
+    # steps_per_execution=4: one row for steps 5-8, begun at step 5.
+    line = _line([1])
+    line.begin("train", 5, t=5.0)
+    assert line.mark("train", 5, 8, StepKind.PROFILED) == 1
+    line.end("train", 8, t=5.5, samples=128)
+    assert _kinds(line)[("train", 5)] == StepKind.PROFILED
