@@ -15,7 +15,6 @@ import time
 import warnings
 import weakref
 
-from keras_timing import backend
 from keras_timing import schema
 from keras_timing.events.flusher import Flusher
 from keras_timing.events.writer import per_sample_layout
@@ -176,10 +175,8 @@ class Launch:
         """Summary dicts per run folder name (see `RunStats.summary`), with
         `data_in_step`: 1 where the backend reads a batch inside the timed
         step (TensorFlow, JAX), 0 where before it (torch)."""
-        try:
-            inside = float(backend.name() != "torch")
-        except Exception:
-            inside = math.nan
+        inside = (math.nan if self.profiler is None
+                  else float(self.profiler.reads_batch_in_step))
         with self.lock:
             out = {name: r.stats.summary()
                    for name, r in self.recorders.items()}

@@ -21,6 +21,7 @@ from keras_timing.demo import dense_example
 from keras_timing.report import report
 from keras_timing.report import to_json_ready
 from keras_timing.report import to_text
+from keras_timing.analysis.figures import SUMMARY_FIELDS
 from keras_timing.analysis.verdict import verdict
 
 SLEEP_S = 0.005
@@ -49,7 +50,7 @@ def written_summary(run_dir):
     """The run's last `timing_summary/<field>` values, read back."""
     scalars = read_scalars(run_dir)
     summary = {"run": os.path.basename(run_dir)}
-    for field in schema.SUMMARY_FIELDS:
+    for field in SUMMARY_FIELDS:
         points = scalars.get(schema.SUMMARY_SCALARS + field)
         if points:
             summary[field] = points[-1][1]

@@ -50,6 +50,9 @@ class Profiler(Accounting):
 
     name = None
     trace_suffix = ".xplane.pb"
+    # Keras reads the batch inside the timed step (after the begin hook):
+    # TensorFlow inside its tf.function, JAX in `iterator_step`.
+    reads_batch_in_step = True
     # Whether a capture must be stopped on the thread that started it.
     thread_bound = False
 

@@ -58,6 +58,9 @@ class TorchProfiler(Profiler):
 
     name = "torch"
     trace_suffix = ".pt.trace.json"
+    # Keras's torch loop reads the batch before the begin hook: its wait
+    # is input wait, already measured.
+    reads_batch_in_step = False
     # Sessions go to `<run>/<session_folder>/`, out of the Profile tab's
     # sight (it lists every folder under `<run>/plugins/profile/`).
     # report/captures.py looks there too.
