@@ -1,41 +1,11 @@
-"""What the timer reads from Keras that callbacks are not told."""
-
-import importlib
+"""What the timer reads from Keras that callbacks are not told (the private
+names it reads are checked in `tests/test_private.py`)."""
 
 import keras
 import numpy as np
 import pytest
 
 from keras_timing.timer import keras_loop
-
-BACKEND = keras.backend.backend()
-
-
-def _resolve(where):
-    module, _, name = where.rpartition(".")
-    return getattr(importlib.import_module(module), name)
-
-
-@pytest.mark.parametrize("where, attribute, why", keras_loop.PRIVATE)
-def test_every_private_attribute_read_still_exists(where, attribute, why):
-    """Fails naming the attribute when a Keras upgrade removes one."""
-    for other in ("tensorflow", "jax", "torch"):
-        if ".backend.%s." % other in where and BACKEND != other:
-            pytest.skip("a %s trainer attribute, checked on that backend"
-                        % other)
-    import inspect
-
-    try:
-        owner = importlib.import_module(where)      # a module
-    except ImportError:
-        owner = _resolve(where)                     # a class
-    # A class or module attribute, or an instance attribute some class of
-    # its MRO sets (in __init__ or while a loop runs).
-    found = hasattr(owner, attribute) or inspect.isclass(owner) and any(
-        ("self.%s =" % attribute) in inspect.getsource(c)
-        for c in owner.__mro__ if c.__module__.startswith("keras"))
-    assert found, "keras %s: %s.%s is gone (%s)" % (
-        keras.__version__, where, attribute, why)
 
 
 def _adapter(x, y=None, batch_size=None, steps=None):
