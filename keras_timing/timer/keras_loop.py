@@ -11,8 +11,9 @@ tell the batch size, it is read from the data: a `tf.data` pipeline's
 `.batch(n)`, a generator's first batch (Keras peeks it anyway), a
 `PyDataset`'s first and last batches (read once per dataset).
 
-Every private Keras attribute the package reads is named in `PRIVATE`, and
-`tests/timer/test_keras_loop.py` checks each one still exists.
+Every private name the package reads (these, and the frameworks') is listed
+in `keras_timing.private.PRIVATE`; `tests/test_private.py` checks each one
+still exists.
 """
 
 import sys
@@ -25,44 +26,6 @@ import numpy as np
 from keras_timing.profiling.flops import batch_size
 
 _MAX_DEPTH = 30
-
-# (where, attribute, who reads it): a Keras upgrade that removes one of these
-# makes that feature fall back (with a warning at most), never fail.
-PRIVATE = (
-    ("keras.src.trainers.epoch_iterator.EpochIterator", "data_adapter",
-     "timer: batch size of the running loop"),
-    ("keras.Model", "_eval_epoch_iterator",
-     "timer: validation's data adapter"),
-    ("keras.src.trainers.data_adapters.generator_data_adapter."
-     "GeneratorDataAdapter", "_first_batches",
-     "timer: a generator's batch size"),
-    ("keras.src.trainers.data_adapters.tf_dataset_adapter.TFDatasetAdapter",
-     "_dataset", "timer: a tf.data pipeline's .batch(n)"),
-    ("keras.src.layers.layer.Layer", "_call_has_training_arg",
-     "explain: how the trainers call the model"),
-    ("keras.src.trainers.trainer.Trainer", "_compute_loss",
-     "explain: the loss stage"),
-    ("keras.src.backend.jax.trainer.JAXTrainer", "_jax_state",
-     "profiling: waiting for JAX's dispatched steps"),
-    ("keras.src.trainers.trainer.Trainer", "_loss_tracker",
-     "explain: the loss metric's update"),
-    ("keras.src.backend.jax.trainer.JAXTrainer", "_update_metrics_variables",
-     "explain: JAX metrics stage"),
-    ("keras.src.backend.jax.trainer.JAXTrainer", "compute_loss_and_updates",
-     "explain: JAX loss and backward stages"),
-    ("keras.src.backend.torch.trainer.TorchTrainer", "_should_torch_compile",
-     "explain: torch programs compiled as fit compiles them"),
-    ("keras.src.trainers.data_adapters.data_adapter_utils",
-     "unpack_x_y_sample_weight", "explain: batches"),
-    ("keras.src.trainers.data_adapters.array_data_adapter",
-     "can_convert_arrays", "explain: which data it can batch"),
-    ("keras.src.trainers.data_adapters", "get_data_adapter",
-     "explain: batches; timer tests"),
-    ("keras.src.losses.loss", "unscale_loss_for_distribution",
-     "explain: the loss stage"),
-    ("keras.src.callbacks.callback.Callback", "_model",
-     "timer: the model without syncing JAX state"),
-)
 
 
 @dataclass(frozen=True)
