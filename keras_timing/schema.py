@@ -40,10 +40,14 @@ SUMMARY_TEXT = "timing/summary"
 # are declared in `analysis/figures.py` (SUMMARY_FIELDS).
 SUMMARY_SCALARS = "timing_summary/"
 
-# The profiler's step-marker name per run; TensorBoard's own Keras callback
-# calls evaluation steps "test", and the Profile tab groups by this name.
-MARKER_NAMES = {TRAIN: "train", VALIDATION: "test", EVALUATE: "test",
-                PREDICT: "predict"}
+# The Keras step function each run calls (`model.<kind>_step`,
+# `<kind>_function`): Keras calls evaluation steps "test". Also the
+# profiler's step-marker name: TensorBoard's own Keras callback names them
+# so, and the Profile tab groups by it.
+STEP_FUNCTIONS = {TRAIN: "train", VALIDATION: "test", EVALUATE: "test",
+                  PREDICT: "predict"}
+KINDS = tuple(dict.fromkeys(STEP_FUNCTIONS.values()))  # train, test, predict
+MARKER_NAMES = STEP_FUNCTIONS
 
 # Event files the timer writes end with this, after tensorboard's own name.
 EVENT_FILE_SUFFIX = ".keras_timing"

@@ -18,7 +18,7 @@ Traceback (most recent call last):
 ValueError: kind must be one of 'train', 'test', 'predict'; got 'fit'
 """
 
-KINDS = ("train", "test", "predict")
+from keras_timing.schema import KINDS
 
 
 def check_kind(kind):
