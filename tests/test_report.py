@@ -66,7 +66,7 @@ def test_text_report_shows_each_run_and_the_ratio(logged, capsys):
     assert cli.main(["report", str(log_dir)]) == 0
     out = capsys.readouterr().out
     assert "| train | 24 |" in out and "| predict | 10 |" in out
-    assert "costs" in out and "x a predict" in out
+    assert "costs" in out and "a predict step" in out
 
 
 def test_missing_empty_or_not_a_folder_exits_2_with_a_message(tmp_path, capsys):

@@ -87,7 +87,7 @@ def test_real_fits_at_batch_16_are_slower_per_sample_than_at_256(
 
     folders = {}
     for batch in (16, 256):
-        model, x, y = demo.dense_example(keras, samples=1024)
+        model, x, y = demo.dense_example(keras, samples=2048)
         timer = FitPredictTimer(log_dir=str(tmp_path),
                                 launch_name="batch%d" % batch, verbose=0)
         model.fit(x, y, batch_size=batch, epochs=3, verbose=0,
