@@ -73,10 +73,13 @@ def explain(model, x, y=None, batch_size=None, steps=50, warmup=3,
 
     The model takes `F + 3 * (warmup + steps)` optimizer steps, F being
     the short fit's: the optimizer program, the metrics program and the
-    model's own `train_function` each train once per call (for a model
-    that overrides `train_step`, `F + 2 * (warmup + steps)`: its step
-    stands for both programs). The weights, optimizer and metric variables
-    it had before are put back; the count is in the result's `notes`.
+    model's own `train_function` each train once per call. A model that
+    overrides `train_step` gets no stages (which parts its code runs is
+    unknown): its `train_function` is fed each batch as `fit` feeds it and
+    timed whole against predict, `F + 1 * (warmup + steps)` steps, and the
+    result's `no_stages` says why. The weights, optimizer and metric
+    variables it had before are put back; the count is in the result's
+    `notes`.
 
     Example:
 
@@ -87,7 +90,9 @@ def explain(model, x, y=None, batch_size=None, steps=50, warmup=3,
     """
     _check_args(model, batch_size, steps, warmup, fit_steps, tolerance)
     changes = changes_lib.parse_all(variants, "variants")
-    data = data_lib.Batches(x, y, batch_size, fit_steps)
+    # A custom train_step reads what it wants of each batch (a VAE: x only).
+    data = data_lib.Batches(x, y, batch_size, fit_steps,
+                            targets=not stages.custom_step(model))
     if model.built and not model.trainable_weights:
         raise _no_weights(model)
     before = data_lib.snapshot(model)
@@ -106,8 +111,9 @@ def explain(model, x, y=None, batch_size=None, steps=50, warmup=3,
             extra = {}
             for trial in trials:
                 extra.update(trial.calls())
+            cannot_predict = _cannot_predict(programs, batches[0])
             timed = measure.measure(programs, batches, steps, warmup, seed,
-                                    extra)
+                                    extra, predict=not cannot_predict)
         finally:
             programs.finish()
             for trial in trials:
@@ -119,6 +125,8 @@ def explain(model, x, y=None, batch_size=None, steps=50, warmup=3,
         data_lib.restore(before)
     result = _explanation(model, programs, data, steps, tolerance, timed,
                           fit_summary)
+    if cannot_predict:
+        result.notes.append(cannot_predict)
     result.train_flops, result.predict_flops = flops
     if trials:
         result.variants_baseline, result.variants = variants_lib.rows(
@@ -172,14 +180,27 @@ def _short_fit(model, data, fit_steps, log_dir):
         return timer.summaries().get(schema.TRAIN, {})
 
 
+def _cannot_predict(programs, batch):
+    """None, or why the model's own predict cannot run (a VAE-style model
+    with its own `train_step` may define no `call`)."""
+    if programs.no_stages is None:
+        return None  # its stages call the model: predict runs too
+    try:
+        programs.sync(programs.predict_step(batch))
+    except Exception as e:  # the user's model: say why, time the rest
+        return ("The model's predict could not run (%s: %s), so there is "
+                "no predict step and no ratio." % (
+                    type(e).__name__, (str(e).strip().splitlines()
+                                       or [""])[0][:200]))
+    return None
+
+
 def _flops(model, batch):
-    """`(train, predict)` FLOPs of one step on `batch` from the profiler's
-    counter (None where the framework cannot tell)."""
+    """`(train, predict)` FLOPs of one step on `batch` (as `fit` feeds it)
+    from the profiler's counter (None where the framework cannot tell)."""
     from keras_timing.profiling import backends
 
     counter = backends.get()
-    # Without an absent sample weight: the counter reads every part's shape.
-    batch = tuple(part for part in batch if part is not None)
     return tuple(counter.flops(model, kind, batch)
                  for kind in ("train", "predict"))
 
@@ -187,7 +208,7 @@ def _flops(model, batch):
 def _notes(result, trained, restored, created):
     """What the reader should know besides the figures."""
     notes = []
-    if not result.sum_check_ok:
+    if result.sum_check_ok is False:
         notes.append(
             "The stage sum is %.3f ms off the model's own step, beyond the "
             "tolerance: the machine was busy, or the stage programs do not "
@@ -212,8 +233,12 @@ def _explanation(model, programs, data, steps, tolerance, timed,
     stage = {k: measure.figures(a, b, timed) for k, (a, b) in spans.items()}
     full_ms, full_p10, full_p90, full_ci = measure.figures(
         None, "train_function", timed)
-    predict = measure.figures(None, "predict_function", timed)
-    train = float(sum(f[0] for f in stage.values()))
+    predict = (measure.figures(None, "predict_function", timed)
+               if "predict_function" in timed else
+               (math.nan,) * 3 + ((math.nan, math.nan),))
+    # No stages (a custom train_step): the whole step is the model's own.
+    train = (float(sum(f[0] for f in stage.values()))
+             if stage else full_ms)
     tol_ms = max(tolerance * full_ms, ABSOLUTE_TOLERANCE_MS)
     fit_ms = float(fit_summary.get("p50_ms", math.nan))
     mean_ms = float(fit_summary.get("mean_ms", math.nan))
@@ -240,7 +265,9 @@ def _explanation(model, programs, data, steps, tolerance, timed,
         full_step_ci_ms=full_ci,
         tolerance=float(tolerance),
         tolerance_ms=tol_ms,
-        sum_check_ok=bool(abs(train - full_ms) <= tol_ms),
+        sum_check_ok=(bool(abs(train - full_ms) <= tol_ms) if stage
+                      else None),
+        no_stages=programs.no_stages,
         predict_step_ms=predict[0],
         predict_step_p10_ms=predict[1],
         predict_step_p90_ms=predict[2],

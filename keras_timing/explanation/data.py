@@ -19,6 +19,7 @@ import numpy as np
 
 import keras
 from keras_timing.explanation import stages
+from keras_timing.explanation.stages.base import pack
 from keras_timing.explanation.stages.base import unpack
 
 # Distinct batches the programs cycle through, kept on the device.
@@ -28,8 +29,11 @@ BATCHES_ON_DEVICE = 4
 class Batches:
     """The batches to time, and what to hand `fit`, from arrays or a stream.
 
-    Only batches of the first batch's size are kept: a smaller last batch
-    would make the compiled programs trace again.
+    Each batch is kept as Keras's data adapter yields it, which is what
+    `fit` hands a model's `train_step`: `(x, y)`, `(x, y, sample_weight)`,
+    or `x` alone (a model with its own `train_step`, such as a VAE, may take
+    no targets). Only batches of the first batch's size are kept: a smaller
+    last batch would make the compiled programs trace again.
 
     Args:
         x: Arrays (or a list/dict of them), or a dataset or generator of
@@ -39,9 +43,11 @@ class Batches:
             stream, whose batches set it.
         fit_steps: Steps of the short `fit`: a one-shot stream is read for
             that many batches plus one.
+        targets: Whether a training step needs targets (False for a model
+            whose own `train_step` decides what it reads).
     """
 
-    def __init__(self, x, y, batch_size, fit_steps):
+    def __init__(self, x, y, batch_size, fit_steps, targets=True):
         from keras.src.trainers.data_adapters import array_data_adapter
         from keras.src.trainers.data_adapters import get_data_adapter
 
@@ -50,7 +56,7 @@ class Batches:
         self.is_arrays = array_data_adapter.can_convert_arrays((x, y))
         self.one_shot = False
         if self.is_arrays:
-            batch_size = self._check_arrays(x, y, batch_size)
+            batch_size = self._check_arrays(x, y, batch_size, targets)
             wanted = BATCHES_ON_DEVICE
         else:
             self._check_stream(y, batch_size)
@@ -60,16 +66,15 @@ class Batches:
             wanted = max(fit_steps + 1, BATCHES_ON_DEVICE)
         adapter = get_data_adapter(x, y, batch_size=batch_size,
                                    shuffle=False)
-        batches = [unpack(b) for b in itertools.islice(
-            adapter.get_numpy_iterator(), wanted)]
+        batches = list(itertools.islice(adapter.get_numpy_iterator(),
+                                        wanted))
         if not batches:
             raise ValueError("x yields no batches")
-        if batches[0][1] is None:
+        if targets and unpack(batches[0])[1] is None:
             raise ValueError("the batches of x have no targets: yield "
                              "(x, y) tuples")
-        size = int(stages.first_tensor(batches[0][0]).shape[0])
-        batches = [b for b in batches
-                   if stages.first_tensor(b[0]).shape[0] == size]
+        size = _size(batches[0])
+        batches = [b for b in batches if _size(b) == size]
         if not self.is_arrays:
             self.fit_batches = len(batches)
             if self.fit_batches < 2:
@@ -78,8 +83,8 @@ class Batches:
         self.x, self.y, self.batch_size = x, y, size
         self.batches = batches
 
-    def _check_arrays(self, x, y, batch_size):
-        if y is None:
+    def _check_arrays(self, x, y, batch_size, targets):
+        if y is None and targets:
             raise ValueError("y is required when x is an array: a "
                              "training step needs targets")
         lengths = {}
@@ -87,7 +92,7 @@ class Batches:
             lengths[name] = sorted({int(np.shape(t)[0])
                                     for t in keras.tree.flatten(part)
                                     if t is not None})
-        if len(set(lengths["x"] + lengths["y"])) != 1:
+        if len(set(lengths["x"] + lengths["y"])) != 1 or not lengths["x"]:
             raise ValueError("x and y must have the same number of samples, "
                              "got x: %s, y: %s" % (lengths["x"],
                                                    lengths["y"]))
@@ -129,19 +134,24 @@ class Batches:
         from the same data: the arrays batched again, or a stream's kept
         batches joined and cut again."""
         if self.is_arrays:
-            return Batches(self.x, self.y, batch_size, 2).batches
-        joined = [None if part is None else keras.tree.map_structure(
+            return Batches(self.x, self.y, batch_size, 2, False).batches
+        joined = [None if part[0] is None else keras.tree.map_structure(
             lambda *t: np.concatenate(t), *part)
-            for part in zip(*self.batches)]
+            for part in zip(*map(unpack, self.batches))]
         n = int(stages.first_tensor(joined[0]).shape[0])
         if n < batch_size:
             raise ValueError("batch_size=%d needs at least that many samples;"
                              " the batches read from x hold %d"
                              % (batch_size, n))
-        return [tuple(None if part is None else keras.tree.map_structure(
+        return [pack(*(None if part is None else keras.tree.map_structure(
             lambda t: t[i * batch_size:(i + 1) * batch_size], part)
-            for part in joined)
+            for part in joined))
             for i in range(min(n // batch_size, BATCHES_ON_DEVICE))]
+
+
+def _size(batch):
+    """Samples in a batch: the leading dimension of its first input."""
+    return int(stages.first_tensor(unpack(batch)[0]).shape[0])
 
 
 def variables(model):

@@ -22,7 +22,8 @@ import numpy as np
 BOOTSTRAP = 1000
 
 
-def measure(programs, batches, steps, warmup, seed, extra=None):
+def measure(programs, batches, steps, warmup, seed, extra=None,
+            predict=True):
     """`{program: array of ms per round}`, rounds in shuffled order.
 
     Args:
@@ -35,13 +36,16 @@ def measure(programs, batches, steps, warmup, seed, extra=None):
         extra: `{name: callable}` also timed in every round (shuffled in
             with the programs): each call takes no argument, runs one call
             of its own program and returns when the device has finished.
+        predict: Whether `predict_step` runs (False: a model whose
+            predict cannot run; `predict_function` is then left out).
     """
     def run(fn):
         return lambda batch: programs.sync(fn(batch))
 
     calls = {name: run(fn) for name, fn in programs.stages}
     calls["train_function"] = run(programs.train_step)
-    calls["predict_function"] = run(programs.predict_step)
+    if predict:
+        calls["predict_function"] = run(programs.predict_step)
     for name, fn in (extra or {}).items():
         calls[name] = lambda batch, fn=fn: fn()
     for fn in calls.values():

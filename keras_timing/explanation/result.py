@@ -68,7 +68,11 @@ class Explanation:
         train_step_ms: Sum of `stages_ms`: the whole-step program's median.
         full_step_ms: The model's own `train_function`, measured alike.
         tolerance_ms: How far `train_step_ms` may be from `full_step_ms`.
-        sum_check_ok: Whether it is within `tolerance_ms`.
+        sum_check_ok: Whether it is within `tolerance_ms`; None with no
+            stages to sum.
+        no_stages: None, or why there are no stages (a model that
+            overrides `train_step`): `stages_ms` is then empty and
+            `train_step_ms` is `full_step_ms`, the whole step.
         predict_step_ms: The model's own `predict_function` on one batch.
         fit_step_ms: Median batch time inside a real `fit` (the timer's).
         input_wait_ms: Per step of that `fit`, time between steps when the
@@ -124,6 +128,7 @@ class Explanation:
     variants_baseline: dict = field(default_factory=dict)
     train_flops: float = None
     predict_flops: float = None
+    no_stages: str = None
 
     @classmethod
     def example(cls):
@@ -166,11 +171,15 @@ class Explanation:
         parts = ", ".join(
             "%s %.0f%%" % (k, 100 * s) for k, s in
             sorted(self.shares.items(), key=lambda kv: -kv[1]))
+        if self.no_stages:
+            parts = "its own train_step, timed whole (no stages)"
         return ("A training step costs %.1fx a predict step per sample: %s."
                 % (self.ratio, parts))
 
     def check_line(self):
-        """The sum check, in words."""
+        """The sum check, in words (with no stages: why there are none)."""
+        if self.no_stages:
+            return "No stages: %s." % self.no_stages
         verdict = "agrees" if self.sum_check_ok else "does NOT agree"
         return ("The stages sum to %.3f ms; the model's own train step "
                 "measured %.3f ms: %s within %.3f ms (max of %.0f%% and "
@@ -181,8 +190,9 @@ class Explanation:
     def _rows(self):
         rows = [(k, v) + tuple(self.stages_ci_ms.get(k, (None, None)))
                 + (self.shares[k],) for k, v in self.stages_ms.items()]
+        rows += [] if self.no_stages else [
+            ("train step (sum)", self.train_step_ms, None, None, 1.0)]
         return rows + [
-            ("train step (sum)", self.train_step_ms, None, None, 1.0),
             ("model.train_function", self.full_step_ms)
             + tuple(self.full_step_ci_ms) + (None,),
             ("predict step", self.predict_step_ms)
@@ -262,30 +272,27 @@ class Explanation:
         """Header, Markdown rule and one row per variant, as strings; a
         failed variant's row says why instead of its figures."""
         base = self.variants_baseline
+        def ms(v):  # ms per sample: four decimals
+            return _fmt(v, "%.4f", "n/a")
         out = [["change", "train ms/sample", "speedup", "95% low",
                 "95% high", "predict ms/sample"],
                ["---"] + ["---:"] * 5,
-               ["(unchanged clone)", _fmt4(base.get(
-                   "train_ms_per_sample")), "1.00", "", "",
-                _fmt4(base.get("predict_ms_per_sample"))]]
+               ["(unchanged clone)", ms(base.get("train_ms_per_sample")),
+                "1.00", "", "", ms(base.get("predict_ms_per_sample"))]]
         for v in self.variants:
             if v.get("error"):
                 out.append([v["change"], "failed: " + v["error"], "", "",
                             "", ""])
                 continue
-            out.append([v["change"], _fmt4(v["train_ms_per_sample"])] + [
+            out.append([v["change"], ms(v["train_ms_per_sample"])] + [
                 "%.2f" % v[k] for k in ("speedup", "speedup_low",
                                         "speedup_high")]
-                + [_fmt4(v["predict_ms_per_sample"])])
+                + [ms(v["predict_ms_per_sample"])])
         return out
 
 
-def _fmt4(v):
-    return "n/a" if v is None or math.isnan(v) else "%.4f" % v
-
-
-def _fmt(v):
-    return "" if v is None else ("n/a" if math.isnan(v) else "%.3f" % v)
+def _fmt(v, spec="%.3f", blank=""):
+    return blank if v is None else ("n/a" if math.isnan(v) else spec % v)
 
 
 def _pct(v):

@@ -1,10 +1,15 @@
 """explain() end to end: what it ran, what it left behind, what it refuses."""
 
+import re
+
 import numpy as np
 import pytest
 
 import keras
 
+from explanation.custom_steps import Autoencoder
+from explanation.custom_steps import GuideStep
+from explanation.custom_steps import NoPredict
 from explanation.models import FAST
 from explanation.models import CustomStep
 from explanation.models import Subclassed
@@ -47,7 +52,7 @@ def trained_steps(monkeypatch):
     return spy, seen
 
 
-@pytest.mark.parametrize("make, per_round", [(mlp, 3), (CustomStep, 2)])
+@pytest.mark.parametrize("make, per_round", [(mlp, 3), (CustomStep, 1)])
 def test_the_documented_step_count_is_what_explain_trains(trained_steps,
                                                           make, per_round):
     spy, seen = trained_steps
@@ -107,8 +112,8 @@ def test_the_sum_check_times_the_models_own_train_function():
 def test_a_failed_sum_check_is_noted(monkeypatch):
     real = api.measure.measure
 
-    def slow_train_function(*args):
-        timed = real(*args)
+    def slow_train_function(*args, **kwargs):
+        timed = real(*args, **kwargs)
         timed["train_function"] = timed["train_function"] * 10 + 1
         return timed
 
@@ -118,16 +123,6 @@ def test_a_failed_sum_check_is_noted(monkeypatch):
     assert not r.sum_check_ok
     assert any("off the model's own step" in n for n in r.notes)
     assert "does NOT agree" in str(r)
-
-
-def test_a_custom_train_step_is_merged_in_the_result():
-    model = CustomStep()
-    model.compile(optimizer="sgd", loss="mse")
-    x, y = arrays()
-    r = explain(model, x, y, batch_size=32, **FAST)
-    check_stages(r)
-    assert stages.CUSTOM_STEP in r.merged or any(
-        stages.CUSTOM_STEP in k for k in r.merged)
 
 
 def test_subclassed_and_multi_io_models():
@@ -202,3 +197,42 @@ def test_a_model_without_trainable_weights_is_refused():
     x, y = arrays()
     with pytest.raises(ValueError, match="no trainable weights"):
         explain(model, x, y, **FAST)
+
+
+@pytest.mark.parametrize("make, with_y", [(GuideStep, True),
+                                          (Autoencoder, False)])
+def test_a_custom_train_step_gets_the_batches_fit_gives_it(make, with_y):
+    # The Keras guide's `x, y = data`, and a VAE-style `fit(x)`: explain
+    # hands the step what fit hands it, and times it whole against predict.
+    model = make()
+    model.compile(optimizer=keras.optimizers.SGD(0.01))
+    x, y = arrays(outputs=1)
+    y = y if with_y else None
+    model.fit(x, y, batch_size=32, epochs=1, verbose=0)
+    from_fit = set(model.seen)
+    model.seen.clear()
+    r = explain(model, x, y, batch_size=32, **FAST)
+    assert set(model.seen) == from_fit == {"tuple2" if with_y else "tensor"}
+    assert r.no_stages == stages.NO_STAGES_REASON
+    assert r.stages_ms == {} and r.shares == {} and r.merged == {}
+    assert r.sum_check_ok is None
+    assert r.train_step_ms == r.full_step_ms > 0
+    assert r.predict_step_ms > 0
+    assert r.ratio == pytest.approx(r.full_step_ms / r.predict_step_ms)
+    text = str(r)
+    assert "No stages: the model overrides train_step" in text
+    assert not re.search(r"train step \(sum\) +[0-9]", text)
+    assert "its own train_step, timed whole (no stages)" in r.sentence()
+    assert r.to_dict()["no_stages"] == r.no_stages
+    assert "| model.train_function |" in r.to_markdown()
+
+
+def test_a_custom_step_whose_predict_cannot_run_is_timed_alone():
+    model = NoPredict()
+    model.compile(optimizer=keras.optimizers.SGD(0.01))
+    x, _ = arrays(inputs=8)
+    r = explain(model, x, batch_size=32, **FAST)
+    assert r.full_step_ms > 0 and r.no_stages
+    assert np.isnan(r.predict_step_ms) and np.isnan(r.ratio)
+    assert any("predict could not run (NotImplementedError: this model "
+               "only trains)" in n for n in r.notes)

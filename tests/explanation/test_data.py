@@ -14,7 +14,8 @@ from keras_timing.explanation import data
 def test_a_partial_last_batch_is_dropped_and_fit_uses_whole_epochs():
     x, y = arrays(samples=100)
     b = data.Batches(x, y, 32, fit_steps=7)
-    assert [len(bx) for bx, _, _ in b.batches] == [32, 32, 32]
+    # As fit hands them to train_step: (x, y).
+    assert [len(bx) for bx, _ in b.batches] == [32, 32, 32]
     np.testing.assert_array_equal(b.batches[1][0], x[32:64])
     args = b.fit_args(7)
     assert args["steps_per_epoch"] * args["epochs"] == 6
@@ -78,3 +79,18 @@ def test_synthetic_data_needs_known_shapes():
     model.compile(optimizer="sgd", loss="mse")
     with pytest.raises(ValueError, match="--data"):
         data.synthetic_data(model, 10)
+
+
+def test_without_targets_the_batches_are_x_alone_as_fit_feeds_them():
+    # A model with its own train_step (a VAE) is fit on x alone.
+    x, _ = arrays(samples=96)
+    with pytest.raises(ValueError, match="y is required"):
+        data.Batches(x, None, 32, 3)
+    b = data.Batches(x, None, 32, 3, targets=False)
+    assert [np.shape(bx) for bx in b.batches] == [(32, 8)] * 3
+    assert b.fit_args(3)["y"] is None
+    gen = ((x[i:i + 32],) for i in range(0, 96, 32))
+    stream = data.Batches(gen, None, None, 2, targets=False)
+    halves = stream.resized(16)
+    assert [np.shape(h) for h in halves] == [(16, 8)] * 4
+    np.testing.assert_array_equal(halves[3], x[48:64])

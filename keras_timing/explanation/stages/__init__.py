@@ -9,8 +9,8 @@ Example:
 
 >>> STAGES
 ('dispatch', 'forward', 'loss', 'backward', 'optimizer', 'metrics')
->>> CUSTOM_STEP
-'loss+backward+optimizer+metrics'
+>>> NO_STAGES_REASON.split(",")[0]
+'the model overrides train_step'
 """
 
 import keras
@@ -21,13 +21,12 @@ from keras_timing import backend as backend_lib
 # with no work inside: every step pays it once, predict too.
 STAGES = ("dispatch", "forward", "loss", "backward", "optimizer", "metrics")
 
-# What the stages after the forward pass become when the model overrides
-# `train_step`: the override is one opaque program.
-CUSTOM_STEP = "+".join(STAGES[2:])
-CUSTOM_STEP_REASON = (
-    "the model overrides train_step, so which of loss, backward, optimizer "
-    "and metrics its code runs, and in what order, is unknown; they are "
-    "measured together as (its train_step) - (forward)")
+# Why a model that overrides `train_step` gets no stages: its step is timed
+# whole, against predict.
+NO_STAGES_REASON = (
+    "the model overrides train_step, so which of forward, loss, backward, "
+    "optimizer and metrics its code runs, and in what order, is unknown: "
+    "its whole step is timed against predict, with no stages")
 
 
 def overrides(model, method, trainer_class):
@@ -43,6 +42,12 @@ def training_kwargs(model, training):
 def first_tensor(x):
     """The first tensor of a nested input: its leading dim is the batch."""
     return next(t for t in keras.tree.flatten(x) if t is not None)
+
+
+def custom_step(model):
+    """Whether `model` overrides the running backend's `train_step`."""
+    impl = backend_lib.module(__name__, what="explain")
+    return overrides(model, "train_step", impl.StagePrograms.trainer_class)
 
 
 def programs(model):

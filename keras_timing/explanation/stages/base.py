@@ -1,8 +1,8 @@
 """The shape every backend's stage programs share.
 
-`StagePrograms` builds the cumulative stage list (six stages, or the model's
-own `train_step` merged), runs the model's own train and predict functions,
-and moves batches to the device. The stage bodies here are written the way
+`StagePrograms` builds the cumulative stage list (six stages, or none for a
+model with its own `train_step`), runs the model's own train and predict
+functions, and moves batches to the device. The stage bodies here are written the way
 Keras's eager-style trainers (TensorFlow, torch) run their `train_step`;
 a backend subclass supplies only what differs: how gradients are taken and
 applied, how a program is compiled, and how to wait for the device.
@@ -21,6 +21,12 @@ def unpack(data):
     return data_adapter_utils.unpack_x_y_sample_weight(data)
 
 
+def pack(x, y=None, sample_weight=None):
+    """A batch as Keras's data adapters yield it and `fit` hands it to
+    `train_step`: `x`, `(x, y)` or `(x, y, sample_weight)`."""
+    return data_adapter_utils.pack_x_y_sample_weight(x, y, sample_weight)
+
+
 class StagePrograms:
     """Cumulative stage programs of `model` on the running backend.
 
@@ -30,7 +36,11 @@ class StagePrograms:
     Attributes:
         stages: `[(name, program)]`, cumulative: each program runs all the
             previous one runs plus its own stage; the last is a whole step.
+            Empty for a model that overrides `train_step` (see
+            `no_stages`).
         merged: `{name: reason}` for names that join several stages.
+        no_stages: Why there are no stages (`stages.NO_STAGES_REASON`), or
+            None.
         device: Where the programs run, in words.
 
     Example:
@@ -50,33 +60,32 @@ class StagePrograms:
     """
 
     # The backend's Trainer: a model class that replaces its `train_step`
-    # is measured as one opaque program.
+    # is timed as one whole step.
     trainer_class = None
 
     def __init__(self, model):
         self.model = model
         self.merged = {}
+        self.no_stages = None
         self.device = self.describe_device()
         if not model.optimizer.built:
             # The stateless optimizer programs need its variables.
             model.optimizer.build(model.trainable_variables)
         model.make_train_function()
         model.make_predict_function()
-        programs, custom_step = self.programs()
+        self.stages = []
         if stages.overrides(model, "train_step", self.trainer_class):
-            self.merged[stages.CUSTOM_STEP] = stages.CUSTOM_STEP_REASON
-            names = stages.STAGES[:2] + (stages.CUSTOM_STEP,)
-            programs = programs[:2] + [custom_step]
+            # Its code may not even call the model (a VAE calls its encoder
+            # and decoder): no program of Keras's stages would be its own.
+            self.no_stages = stages.NO_STAGES_REASON
         else:
-            names = stages.STAGES
-        self.stages = list(zip(names, programs))
+            self.stages = list(zip(stages.STAGES, self.programs()))
 
     def programs(self):
-        """The six stage programs, compiled, and the custom-step one."""
+        """The six stage programs, compiled."""
         bodies = (self.dispatch, self.forward, self.loss, self.backward,
                   self.optimizer, self.metrics)
-        return ([self.compile(fn) for fn in bodies],
-                self.compile(self.model.train_step))
+        return [self.compile(fn) for fn in bodies]
 
     # ---- what a backend supplies ------------------------------------------
 
@@ -175,8 +184,8 @@ class StagePrograms:
     # ---- several steps per call (`steps_per_execution`) --------------------
 
     def batch_source(self, batches):
-        """An endless source of numpy `batches` for `train_from`, on the
-        device, in the form `fit` hands the model's train function."""
+        """An endless source of numpy `batches` (as `fit` feeds them, see
+        `pack`) for `train_from`, on the device."""
         return itertools.cycle([self.to_device(b) for b in batches])
 
     def train_from(self, source):

@@ -28,11 +28,10 @@ class StagePrograms(base.StagePrograms):
 
     def programs(self):
         # jax.jit compiles on first call: unused programs cost nothing.
-        return ([self._reading(self._dispatch), self._reading(self._forward),
-                 self._reading(self._loss), self._reading(self._backward),
-                 self._updating(self._optimizer),
-                 self._updating(self._metrics)],
-                self._updating(self.model.train_step))
+        return [self._reading(self._dispatch), self._reading(self._forward),
+                self._reading(self._loss), self._reading(self._backward),
+                self._updating(self._optimizer),
+                self._updating(self._metrics)]
 
     # ---- compilation and state --------------------------------------------
 

@@ -58,9 +58,8 @@ class StagePrograms(base.StagePrograms):
     def batch_source(self, batches):
         # A tf.data iterator, as fit gives: Keras then runs
         # steps_per_execution steps in one program (a tf.while_loop).
-        parts = [tuple(t for t in base.unpack(b) if t is not None)
-                 for b in batches]
-        stacked = keras.tree.map_structure(lambda *t: np.stack(t), *parts)
+        # Stacked in the form fit feeds, which a custom train_step unpacks.
+        stacked = keras.tree.map_structure(lambda *t: np.stack(t), *batches)
         return iter(tf.data.Dataset.from_tensor_slices(stacked).repeat())
 
     def train_from(self, source):
