@@ -1,10 +1,12 @@
 """The verdict rules, one by one, at and around their thresholds."""
 
 import math
+import os
 
 import pytest
 
 from keras_timing.analysis import verdict as v
+from keras_timing.explanation import changes
 
 
 def run(**figures):
@@ -51,8 +53,8 @@ def test_validation_is_for_train_runs_only():
 def test_input_wait_measured():
     slow = {"p50_ms": 10.0, "ms_per_step": 10.0, "mfu": 0.2}
     assert v.verdict(run(input_wait_share=0.62, **slow))["why"] == (
-        "input wait 62% of step time, 6.2 ms per step (at least 10% and "
-        "1 ms)")
+        "measured: input wait 62% of step time, 6.2 ms per step (at least "
+        "10% and 1 ms)")
     assert v.verdict(run(input_wait_share=0.1, **slow))["bound"] == "input"
     assert v.verdict(run(input_wait_share=0.099, **slow))["bound"] == (
         "compute")
@@ -117,12 +119,141 @@ def test_no_counted_steps_gives_no_bound():
 
 def test_every_bound_has_advice_and_explain_tries_where_it_can():
     for bound in v.BOUNDS:
-        assert v.ADVICE[bound]
+        assert v.advice(bound)
     for bound in ("host", "compute"):
-        assert "keras-timing explain" in " ".join(v.ADVICE[bound])
+        assert "keras-timing explain" in " ".join(v.advice(bound))
+
+
+@pytest.mark.parametrize("bound", ["host", "compute"])
+def test_explain_advice_names_only_what_explain_runs_on_the_backend(bound):
+    # torch's trainer refuses steps_per_execution > 1, so explain cannot
+    # try it there; where the backend is unknown, TensorFlow/JAX advice.
+    slow = {"compute": dict(p50_ms=20.0, ms_per_step=20.0, mfu=0.3),
+            "host": {}}[bound]
+    for data_in_step, allowed in ((False, {"batch_size", "jit_compile"}),
+                                  (True, None), (None, None)):
+        result = v.verdict(run(**slow), data_in_step=data_in_step)
+        assert result["bound"] == bound
+        tried = [t.split("=")[0] for a in result["advice"]
+                 for t in a.split("--try ")[1:]]
+        assert tried, result["advice"]
+        assert set(tried) <= (allowed or {f.split("=")[0] for f in changes.FORMS})
+        for text in result["advice"]:
+            for change in text.split("--try ")[1:]:
+                changes.parse(change.split("`")[0].split(" ")[0])
+
+
+@pytest.mark.parametrize("name, own", [
+    ("validation", "validation_freq=5"),
+    ("validation_encoder", "validation_batch_size=128"),
+    ("evaluate", "evaluate(..., batch_size=128)")])
+@pytest.mark.parametrize("figures", [{}, dict(mfu=math.nan),
+                                     dict(p50_ms=20.0, ms_per_step=20.0,
+                                          mfu=0.3)])
+def test_validation_and_evaluate_get_advice_for_their_own_loop(
+        name, own, figures):
+    result = v.verdict(run(run=name, **figures))
+    assert result["bound"] in ("host", "compute")
+    text = " ".join(result["advice"])
+    assert own in text
+    assert "keras-timing explain" not in text  # explain times training
+
+
+def test_a_compile_bound_run_says_what_bounds_it_once_compiled():
+    short = run(first_batch_ms=700.0, p50_ms=0.3, ms_per_step=0.32)
+    result = v.verdict(short)
+    assert result["bound"] == "compile"
+    steady = result["steady"]
+    assert steady["bound"] == "host"
+    assert "median step 0.3 ms" in steady["why"]
+    assert steady["advice"] == v.advice("host")
+    assert v.line("train", result) == (
+        "train: compile-bound: " + result["why"] + "; once compiled: "
+        "host-bound: " + steady["why"] + "; try: " + result["advice"][0])
+    # The steady verdict is the counted steps' verdict without the compile.
+    assert steady == v.verdict(dict(short, first_batch_ms=0.0))
+    slow_input = v.verdict(run(first_batch_ms=900.0, input_wait_share=0.5,
+                               p50_ms=4.0, ms_per_step=4.0))
+    assert slow_input["steady"]["bound"] == "input"
+    # Only a compile verdict carries it.
+    assert "steady" not in v.verdict(run())
+    # No counted steps: no steady bound, and the line says only the compile.
+    alone = v.verdict(run(first_batch_ms=900.0, p50_ms=math.nan,
+                          ms_per_step=math.nan))
+    assert alone["steady"]["bound"] is None
+    assert "once compiled" not in v.line("train", alone)
+
+
+def test_the_data_read_inside_the_step_counts_as_input_measured():
+    # fetch_share: the step's wait for its batch inside batch_ms.
+    inside = run(p50_ms=5.4, ms_per_step=5.5, mfu=math.nan,
+                 input_wait_share=0.01, fetch_share=0.9)
+    result = v.verdict(inside)
+    assert result["bound"] == "input"
+    assert result["why"].startswith("measured: input wait 1% + data read "
+                                    "in step 90% of step time, 5 ms per step")
+    # Under 1 ms per step it is the loop's own: the step rules decide.
+    assert v.verdict(dict(inside, p50_ms=0.5, ms_per_step=0.5))[
+        "bound"] == "host"
 
 
 def test_advice_is_a_copy():
     result = v.verdict(run())
     result["advice"].clear()
     assert v.verdict(run())["advice"]
+
+
+def readme_table():
+    """The rows of the verdict table in README.md's "Why is it slow?"."""
+    path = os.path.join(os.path.dirname(__file__), "..", "..", "README.md")
+    with open(path, encoding="utf-8") as f:
+        text = f.read()
+    section = text.split("\n## Why is it slow?\n", 1)[1].split("\n## ", 1)[0]
+    return [line for line in section.splitlines() if line.startswith("|")]
+
+
+def test_the_readme_table_is_the_rules_in_the_order_the_code_applies_them():
+    rows = readme_table()
+    assert rows == v.table().splitlines()
+    cells = [[c.strip() for c in row.strip("|").split("|")]
+             for row in rows[2:]]
+    assert [c[1].strip("`") for c in cells] == [
+        rule.bound or "no verdict" for rule in v.RULES]
+    # Each threshold is written in the rows of the rules that read it, as
+    # the constant is now.
+    uses = {"COMPILE_SHARE": [1], "VALIDATION_SHARE": [2],
+            "INPUT_WAIT_SHARE": [4], "INPUT_WAIT_MS": [4],
+            "HOST_STEP_MS": [5, 6, 9, 11], "FIXED_STEP_MS": [7],
+            "COMPUTE_MFU": [7], "TINY_FLOPS_MS": [8, 10, 11]}
+    for name, numbers in uses.items():
+        value = getattr(v, name)
+        shown = "%.0f%%" % (100 * value) if name.endswith("SHARE") or (
+            name == "COMPUTE_MFU") else "%g ms" % value
+        for number in numbers:
+            assert shown in cells[number - 1][2], (name, cells[number - 1])
+
+
+def test_the_rules_apply_in_the_table_order():
+    # One run per rule that only it and the rules after it hold: each gets
+    # its row's verdict, so the order of RULES is the order applied.
+    cases = [
+        run(first_batch_ms=600.0),
+        run(run="train", first_batch_ms=0.0),  # with a validation run
+        run(p50_ms=math.nan, ms_per_step=math.nan),
+        run(input_wait_share=0.5, p50_ms=4.0, ms_per_step=4.0),
+        run(mfu=math.nan),
+        run(mfu=math.nan, p50_ms=4.0, ms_per_step=4.0),
+        run(mfu=0.3),
+        run(p50_ms=30.0, ms_per_step=30.0, mfu=0.00001),
+        run(),
+        run(p50_ms=30.0, ms_per_step=30.0, mfu=0.01),
+        run(p50_ms=30.0, ms_per_step=30.0, mfu=0.00001),
+    ]
+    validation = {"validation": {"run": "validation", "call_ms": 400.0}}
+    for i, (rule, case) in enumerate(zip(v.RULES, cases)):
+        data_in_step = i != 7
+        result = v.verdict(case, validation if i == 1 else None,
+                           data_in_step)
+        assert result["bound"] == rule.bound, (i + 1, result)
+        assert result["why"] == rule.why(v.Figures(
+            case, validation if i == 1 else None, data_in_step))

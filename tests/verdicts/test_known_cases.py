@@ -97,7 +97,10 @@ def test_dense_at_batch_32_is_host_bound(tmp_path):
                                    epochs=4, batch_size=32)
     result = verdict(summary, data_in_step=DATA_IN_STEP)
     assert result["bound"] == "host", (summary, result)
-    assert "steps_per_execution=8" in " ".join(result["advice"])
+    # Only what explain can try on the backend: torch refuses
+    # steps_per_execution > 1.
+    assert ("steps_per_execution=8" in " ".join(result["advice"])) == (
+        keras.backend.backend() != "torch")
 
 
 def test_cnn_at_batch_256_is_compute_bound(tmp_path):

@@ -1,0 +1,113 @@
+"""What to try for each verdict, for the run's own loop and backend.
+
+Advice that names `keras-timing explain --try` names only changes `explain`
+can make on that backend (torch's trainer refuses `steps_per_execution > 1`),
+and only for runs `explain` times: training and predict. A validation or
+evaluate run gets changes to its own loop (`validation_freq`,
+`validation_batch_size`, `evaluate(batch_size=...)`), since `explain` times
+a training step.
+
+>>> advice("host", "train", data_in_step=False)[0]
+'a larger batch gives each step more work: `keras-timing explain model.keras --try batch_size=128`'
+>>> advice("host", "validation")[0]
+'validate less often (`fit(..., validation_freq=5)`) or in larger batches (`fit(..., validation_batch_size=128)`)'
+"""
+
+from __future__ import annotations
+
+from keras_timing import schema
+
+EXPLAIN = "`keras-timing explain model.keras --try %s`"
+
+INPUT = [
+    "prefetch batches while the step runs: `dataset.prefetch("
+    "tf.data.AUTOTUNE)`, or a `PyDataset(workers=4, "
+    "use_multiprocessing=True)`",
+    "read in parallel (`.map(f, num_parallel_calls=tf.data.AUTOTUNE)`) "
+    "and cache what every epoch reads again (`dataset.cache()`)",
+    "measure: time the run again and compare its input wait and ms per "
+    "sample (`keras-timing report LOGDIR`)",
+]
+
+COMPILE = [
+    "fixed shapes: a sample count divisible by batch_size, or "
+    "`drop_remainder=True`, so the last partial batch does not compile "
+    "again; the same input shapes in every call",
+    "longer runs spread the first batch's compilation over more steps",
+]
+
+VALIDATION = [
+    "validate less often (`fit(..., validation_freq=5)`), on fewer "
+    "samples, or with a larger `validation_batch_size`",
+]
+
+# An epoch start that holds much of the run: the pipeline is (re)built or
+# refilled at every epoch.
+EPOCH_START = [
+    "build the input pipeline once, outside the epoch loop, and `cache()` "
+    "what every epoch reads again",
+    "a smaller shuffle buffer (`shuffle(buffer_size=...)` fills before the "
+    "first batch of every epoch), and `prefetch(tf.data.AUTOTUNE)`",
+]
+
+
+def advice(bound: str, run: str = schema.TRAIN,
+           data_in_step: bool | None = None) -> list[str]:
+    """The advice for a run of `bound`, first the change most likely to help.
+
+    Args:
+        bound: One of `verdict.BOUNDS`.
+        run: The run folder (`train`, `validation_encoder`, ...): a
+            validation or evaluate run gets advice for its own loop.
+        data_in_step: False where the backend reads the batch before the
+            step (torch, whose trainer refuses `steps_per_execution`);
+            True or None otherwise.
+
+    Returns:
+        A new list of strings.
+    """
+    kind = schema.base_run(run or "") or schema.TRAIN
+    if bound == "input":
+        return list(INPUT)
+    if bound == "compile":
+        return list(COMPILE)
+    if bound == "validation":
+        return list(VALIDATION)
+    if kind in (schema.VALIDATION, schema.EVALUATE):
+        return _own_loop(bound, kind)
+    torch = data_in_step is False
+    if bound == "host":
+        if torch:
+            return [
+                "a larger batch gives each step more work: "
+                + EXPLAIN % "batch_size=128",
+                "compile the step: " + EXPLAIN % "jit_compile=true"
+                + " (torch.compile)",
+            ]
+        return [
+            "run several steps per call and give each step more work: "
+            + EXPLAIN % "steps_per_execution=8 --try batch_size=128",
+            "compile the step where it is not: "
+            + EXPLAIN % "jit_compile=true",
+        ]
+    return [
+        "compile the step with XLA: " + EXPLAIN % "jit_compile=true",
+        "on a GPU, mixed precision: `keras.mixed_precision."
+        "set_global_policy(\"mixed_float16\")`",
+        "a larger batch keeps the device busier: "
+        + EXPLAIN % "batch_size=128",
+    ]
+
+
+def _own_loop(bound, kind):
+    """Host or compute advice for a validation or evaluate run."""
+    if kind == schema.VALIDATION:
+        fewer = ("validate less often (`fit(..., validation_freq=5)`) or in "
+                 "larger batches (`fit(..., validation_batch_size=128)`)")
+    else:
+        fewer = "a larger batch: `model.evaluate(..., batch_size=128)`"
+    if bound == "host":
+        return [fewer, "several steps per call: `model.compile(..., "
+                "steps_per_execution=8)` (TensorFlow, JAX)"]
+    return [fewer, "compile with XLA: `model.compile(..., "
+            "jit_compile=True)`"]
