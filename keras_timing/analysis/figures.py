@@ -120,6 +120,14 @@ SUMMARY: tuple[SummaryField, ...] = (
     SummaryField("data_in_step", "flag", "last"),
     SummaryField("warmup_steps", "count", "count"),
     SummaryField("profiled_steps", "count", "count"),
+    # Calls begun or ended with the machine's load above the cores the
+    # process may use, and the highest such load per core.
+    SummaryField("busy_calls", "count", "count"),
+    SummaryField("load_per_core", "load", "last"),
+    # Whose samples the per-sample figures count: 1 every process's
+    # (`samples_scope` "global"), 0 this process's ("process").
+    SummaryField("samples_global", "flag", "last"),
+    SummaryField("processes", "count", "last"),
 ) + tuple(SummaryField(f.share, "share", "share")
           for f in STEP_FIGURES if f.share)
 SUMMARY_FIELDS: tuple[str, ...] = tuple(f.name for f in SUMMARY)

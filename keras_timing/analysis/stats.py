@@ -25,6 +25,8 @@ from keras_timing.analysis.steps import StepKind
 from keras_timing.analysis.decimator import Decimator
 from keras_timing.analysis.passes import Totals
 from keras_timing.analysis.passes import later_passes_stand
+from keras_timing.analysis.ratio import PassNotes
+from keras_timing.analysis.ratio import Reservoir
 from keras_timing.analysis.sketch import Sketch
 
 BAND_WINDOW = 50
@@ -34,6 +36,12 @@ BAND_EVERY = 10
 # make ~20,000 points (~2 MB), and the statistics stay exact.
 FULL_STEPS = 10_000
 BLOCK_STEPS = 100
+# Passes described where a run has no counted step.
+PASSES_NOTED = 3
+
+
+def _nanmax(*values):
+    return max((v for v in values if v == v), default=math.nan)
 
 
 class RunStats:
@@ -68,6 +76,12 @@ class RunStats:
         self.epoch_start_total_ms = 0.0
         self._first_pass, self._later = Totals(), Totals()
         self._overlapped = Totals()   # steps whose end a compile hid
+        # A bounded sample of the counted points, for the ratio's interval.
+        self._first_sample, self._later_sample = Reservoir(), Reservoir()
+        self.pass_notes = PassNotes()  # why a run has no counted step
+        self.busy_calls = 0             # calls with the machine's load
+        self.samples_scope, self.processes = "global", 1
+        self._load = self.load_per_core = math.nan   # above its cores
         self.unknown_batch_size = False
         self.calls = 0
         self.call_total_ms = 0.0
@@ -109,6 +123,16 @@ class RunStats:
         self.call_total_ms += call_ms
         self.outside_total_ms += outside_ms
 
+    def load(self, per_core, end):
+        """The machine's load per core at a call's begin or `end`: the call
+        is busy where either is above 1 (other work on the cores)."""
+        if not end:
+            self._load = per_core
+            return
+        worst = _nanmax(per_core, self._load)
+        self.busy_calls += worst > 1
+        self.load_per_core = _nanmax(worst, self.load_per_core)
+
     def _fold(self, times):
         """Exact statistics: every step counts, decimated or not."""
         for t in times:
@@ -117,6 +141,8 @@ class RunStats:
             self.passes += bool(t.opens)
             if self.passes <= 1:
                 self.warmup_steps += n
+            if self.passes <= PASSES_NOTED:
+                self.pass_notes.add(t)
             self.epoch_start_total_ms += t.epoch_start_ms * n
             if t.samples is None:
                 self.unknown_batch_size = True
@@ -138,8 +164,19 @@ class RunStats:
                 continue
             self.batch_ms.add(t.batch_ms, n)
             (self._first_pass if self.passes <= 1 else self._later).add(t)
+            (self._first_sample if self.passes <= 1
+             else self._later_sample).add(t.interval_ms, t.samples, n)
             if t.samples and t.samples > 0:
                 self._band.append(t.interval_ms / t.samples)
+
+    def points(self, per_sample):
+        """The counted points the figures are made of (warm-up left out as
+        in `summary`), as `ratio.Points`: per sample or per step."""
+        warm = not later_passes_stand(self._first_pass.steps,
+                                      self._later.steps)
+        sample = (self._first_sample.plus(self._later_sample) if warm
+                  else self._later_sample)
+        return sample.points(per_sample)
 
     def _point(self, t):
         values = {
@@ -241,6 +278,11 @@ class RunStats:
             "first_batch_ms": (self.first_batch_ms[-1]
                                if self.first_batch_ms else math.nan),
             "recompiles": len(self.recompile_ms),
+            "busy_calls": self.busy_calls,
+            "samples_scope": self.samples_scope,
+            "samples_global": float(self.samples_scope == "global"),
+            "processes": self.processes,
+            "load_per_core": self.load_per_core,
             "recompile_ms": sum(self.recompile_ms),
             "warmup_steps": 0 if warm else self.warmup_steps,
             "profiled_steps": self.profiled_steps,

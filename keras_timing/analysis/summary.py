@@ -101,6 +101,11 @@ def lines(summary):
         for f in MEASURED if f.share and f.share in s)
     out.append("  input wait %s of step time%s; %s (batch + input wait)"
                % (_pct(s["input_wait_share"]), measured, per))
+    if (s.get("processes") or 1) > 1:
+        # Several processes: whose samples the per-sample figures count.
+        out[-1] += "; samples: %s" % (
+            "global, all %d processes'" % s["processes"]
+            if s.get("samples_scope") == "global" else "this process's alone")
     flops = figure(s, "flops_per_sample")
     memory = figure(s, "peak_memory_mb")
     extra = []
@@ -132,14 +137,31 @@ def short_line(summary):
         s["run"], s["steps"], _fmt(figure(s, "ms_per_step")))
 
 
-def ratio_line(ratio, basis="per sample"):
-    return ("fit vs predict, %s, compilation and warm-up left out: a "
-            "training step costs %sx a predict step" % (
-                basis, _fmt(ratio, ".2f")))
+def ratio_line(ratio, basis="per sample", low=math.nan, high=math.nan,
+               note=None):
+    """The fit/predict line: the ratio with its 95% interval, or why there
+    is none; a note (a wide interval, a busy machine) on the next line.
+
+    >>> ratio_line(2.13, "per sample", 1.9, 2.4)[-42:]
+    'costs 2.13x (95%: 1.9-2.4x) a predict step'
+    >>> ratio_line(math.nan, note="predict had no counted step")
+    'fit vs predict: no ratio: predict had no counted step'
+    """
+    if ratio != ratio:
+        return "fit vs predict: no ratio: %s" % (note or "no run of both")
+    ci = "" if low != low else " (95%%: %s-%sx)" % (_fmt(low, ".2g"),
+                                                   _fmt(high, ".2g"))
+    line = ("fit vs predict, %s, compilation and warm-up left out: a "
+            "training step costs %sx%s a predict step" % (
+                basis, _fmt(ratio, ".2f"), ci))
+    return line + ("\n  " + note if note else "")
 
 
-def markdown(summaries, ratio=math.nan, basis="per sample"):
-    """A Markdown table of several runs' summaries, and the ratio if known."""
+def markdown(summaries, ratio=math.nan, basis="per sample", low=math.nan,
+             high=math.nan, note=None):
+    """A Markdown table of several runs' summaries, and the ratio line
+    (with its interval and note) where the ratio is known or said missing
+    (`note`)."""
     head = ("| run | steps | p50 ms | p90 ms | p99 ms | first batch ms | "
             "recompile ms | warm-up steps | input wait | samples/s | "
             "ms/sample |\n"
@@ -152,5 +174,6 @@ def markdown(summaries, ratio=math.nan, basis="per sample"):
             s.get("warmup_steps") or 0, _pct(s["input_wait_share"]),
             _fmt(s["samples_per_sec"], ",.0f"), _fmt(s["ms_per_sample"]))
         for s in summaries)
-    tail = "" if math.isnan(ratio) else "\n" + ratio_line(ratio, basis) + "\n"
+    tail = "" if math.isnan(ratio) and not note else (
+        "\n" + ratio_line(ratio, basis, low, high, note) + "\n")
     return head + rows + tail

@@ -27,7 +27,7 @@ from keras_timing.report.runs import scan
 from keras_timing.report.text import to_json_ready
 from keras_timing.report.text import to_text
 from keras_timing.report.workers import worker_spread
-from keras_timing.analysis import summary as summary_text
+from keras_timing.analysis import ratio as ratio_lib
 from keras_timing.analysis.stats import RunStats
 from keras_timing.analysis.verdict import verdict
 
@@ -47,6 +47,7 @@ def report(log_dir):
     """
     scanned = log_dir if isinstance(log_dir, Scan) else scan(log_dir)
     launches, captures, chief_times, by_worker = {}, {}, {}, {}
+    run_stats = {}   # per launch and run: the points of the ratio interval
     for launch, run, worker, path, times, written, calls in scanned.runs:
         if worker is not None or not times:
             continue
@@ -58,6 +59,9 @@ def report(log_dir):
             stats.add_call(call_ms, outside_ms)
         summary = stats.summary()
         summary.update(written)
+        summary["samples_scope"] = ("global" if summary["samples_global"]
+                                    else "process")
+        run_stats.setdefault(launch, {})[run] = stats
         launches.setdefault(launch, {})[run] = summary
         found = list_captures(path, times)
         if found:
@@ -88,7 +92,10 @@ def report(log_dir):
         out.append({
             "launch": launch,
             "runs": runs,
-            "fit_predict_ratio": summary_text.fit_predict_ratio(runs),
+            **_ratio_fields(runs, run_stats[launch]),
+            # One scope for every run of a launch (the timer decides it at
+            # the launch's first call).
+            "samples_scope": next(iter(runs.values()))["samples_scope"],
             "captures": dict(sorted(captures.get(launch, {}).items(),
                                     key=lambda item: _run_order(item[0]))),
         })
@@ -98,6 +105,16 @@ def report(log_dir):
             out[-1]["workers"] = dict(sorted(
                 spreads.items(), key=lambda item: _run_order(item[0])))
     return out
+
+
+def _ratio_fields(runs, stats):
+    """`fit_predict_ratio` with `_low`, `_high` (its 95% interval) and
+    `_note` (why it is missing, a wide interval, a busy machine)."""
+    fp = ratio_lib.fit_predict(runs, stats)
+    return {"fit_predict_ratio": fp.ratio, "fit_predict_ratio_low": fp.low,
+            "fit_predict_ratio_high": fp.high,
+            "fit_predict_ratio_basis": fp.basis,
+            "fit_predict_ratio_note": fp.note}
 
 
 def _run_order(key):

@@ -4,9 +4,10 @@ Per run present in both launches, the time per sample of each is the total
 of (batch + input wait) over the counted points (a call's first step,
 recompiles and warm-up left out, as in the timer's summary) divided by their
 samples, per step where a side does not know its samples. The ratio B / A gets a 95%
-bootstrap interval: the counted points of each side are resampled with
-replacement and the ratio of totals recomputed, `RESAMPLES` times with a
-fixed seed, so the same folders always give the same answer. B is
+bootstrap interval (`analysis.ratio`, shared with the fit/predict ratio):
+the counted points of each side are resampled with replacement and the
+ratio of totals recomputed, `RESAMPLES` times with a fixed seed, so the same
+folders always give the same answer. B is
 "faster" when the whole interval is below 1 (B takes less time per sample),
 "slower" when it is above 1, and "no clear difference" when it holds 1.
 
@@ -25,12 +26,12 @@ from keras_timing.report import _run_order
 from keras_timing.report.runs import ReportError
 from keras_timing.report.runs import scan
 from keras_timing.analysis.passes import steady
-
-RESAMPLES = 2000
-SEED = 0
-LEVEL = 0.95
-# Fewer counted points than this give no interval worth a verdict.
-MIN_POINTS = 2
+from keras_timing.analysis.ratio import LEVEL
+from keras_timing.analysis.ratio import MIN_POINTS
+from keras_timing.analysis.ratio import RESAMPLES
+from keras_timing.analysis.ratio import SEED
+from keras_timing.analysis.ratio import Points
+from keras_timing.analysis.ratio import interval
 FASTER, SLOWER, SAME = "faster", "slower", "no clear difference"
 DIRECTION = ("ratio = B / A of ms per sample (batch + input wait; first "
              "batches, recompiles and warm-up left out); %s: B takes less "
@@ -94,19 +95,6 @@ def _knows_samples(times):
     return any(t.kind is None and (t.samples or 0) > 0 for t in times)
 
 
-def _resampled_totals(ms, per, rng, resamples):
-    """Ratio of totals (ms / per) for each bootstrap resample of the points,
-    drawn in chunks so that memory stays bounded on long runs."""
-    n = len(ms)
-    out = np.empty(resamples)
-    chunk = max(1, 2_000_000 // n)
-    for start in range(0, resamples, chunk):
-        stop = min(resamples, start + chunk)
-        picks = rng.integers(0, n, size=(stop - start, n))
-        out[start:stop] = ms[picks].sum(axis=1) / per[picks].sum(axis=1)
-    return out
-
-
 def compare_runs(a_times, b_times, resamples=RESAMPLES, seed=SEED):
     """One run's row: ms per sample of A and B, B / A, its interval, verdict.
 
@@ -126,22 +114,14 @@ def compare_runs(a_times, b_times, resamples=RESAMPLES, seed=SEED):
     (0.6, 'sample', 'faster')
     """
     per_sample = _knows_samples(a_times) and _knows_samples(b_times)
-    sides = [_counted(t, per_sample) for t in (a_times, b_times)]
-    if min(ms.size for ms, _ in sides) < MIN_POINTS:
+    a, b = (Points(*_counted(t, per_sample)) for t in (a_times, b_times))
+    found = interval(b, a, resamples, seed)
+    if found is None:
         return None
-    rng = np.random.default_rng(seed)
-    totals, draws = [], []
-    for ms, per in sides:
-        totals.append(ms.sum() / per.sum())
-        draws.append(_resampled_totals(ms, per, rng, resamples))
-    ratios = draws[1] / draws[0]
-    ratio = totals[1] / totals[0]
-    tail = (1 - LEVEL) / 2 * 100
-    low, high = (float(v) for v in np.percentile(ratios, [tail, 100 - tail]))
+    low, high = found.low, found.high
     verdict = FASTER if high < 1 else SLOWER if low > 1 else SAME
-    return {"a_ms_per_sample": float(totals[0]),
-            "b_ms_per_sample": float(totals[1]),
-            "ratio": float(ratio), "ratio_low": low, "ratio_high": high,
+    return {"a_ms_per_sample": a.total, "b_ms_per_sample": b.total,
+            "ratio": float(found.ratio), "ratio_low": low, "ratio_high": high,
             "verdict": verdict, "unit": "sample" if per_sample else "step"}
 
 

@@ -38,7 +38,7 @@ def to_text(result):
     for launch in result:
         parts.append("## %s\n" % launch["launch"])
         parts.append(summary_text.markdown(list(launch["runs"].values()),
-                                           launch["fit_predict_ratio"]))
+                                           *_ratio_args(launch)))
         found = [verdicts.line(run, s["verdict"])
                  for run, s in launch["runs"].items() if "verdict" in s]
         if found:
@@ -49,6 +49,15 @@ def to_text(result):
         for run, found in launch["captures"].items():
             parts.append(_captures_text(run, found))
     return "\n".join(parts)
+
+
+def _ratio_args(launch):
+    """The ratio, its basis, interval and note, as `markdown` takes them."""
+    return (launch["fit_predict_ratio"],
+            launch.get("fit_predict_ratio_basis", "per sample"),
+            launch.get("fit_predict_ratio_low", math.nan),
+            launch.get("fit_predict_ratio_high", math.nan),
+            launch.get("fit_predict_ratio_note"))
 
 
 def _workers_text(run, s):

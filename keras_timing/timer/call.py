@@ -145,13 +145,14 @@ class Call:
             # begun by a call that died never ends.
             launch.drain(final=True, close=not parent and not fit_running)
             profiling.attach(run, model, frame)
+            loop = loop.in_scope(launch.sample_scope(run, model))
             run.start_call(loop, t, keras_loop.steps_per_execution(model),
                            parent.recorder.current_call() if parent
                            else None)
             call = cls(launch, run, profiling, settings, model, own, frame,
                        compiles.counter(backend.name(), model, run.kind),
                        parent or None)
-            launch.call_started(frame)
+            launch.call_started(frame, run)
             return call
         except Exception as e:
             if launch is not None:
@@ -205,7 +206,7 @@ class Call:
             # A validation pass: its figures are finished with the fit's,
             # whose queued steps may still be running.
             self._guard(self._end_call, time.perf_counter())
-            self._guard(self.launch.call_ended)
+            self._guard(self.launch.call_ended, None, self.recorder)
         else:
             self._guard(self._finish)
         return NULL_CALL
@@ -246,7 +247,7 @@ class Call:
         run.end_call(time.perf_counter())
         launch.drain(final=True)
         launch.throughput.backfill(run)
-        launch.call_ended(self.frame)
+        launch.call_ended(self.frame, run)
         run.owner = None
         self.model = None
         also = schema.VALIDATION if run.run == schema.TRAIN else None

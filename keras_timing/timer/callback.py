@@ -201,6 +201,15 @@ class FitPredictTimer(keras.callbacks.Callback):
         intervals, compilation and warm-up left out); NaN until both ran."""
         return fit_predict_ratio(self.summaries())
 
+    @property
+    def fit_predict_interval(self) -> tuple:
+        """`(low, high)`: the 95% bootstrap interval of `fit_predict_ratio`
+        over the counted steps of both runs; NaNs where there is none."""
+        if self._launch is None:
+            return (float("nan"), float("nan"))
+        fp = self._launch.fit_predict()
+        return (fp.low, fp.high)
+
     def flush(self) -> None:
         """Writes every finished batch to disk now.
 

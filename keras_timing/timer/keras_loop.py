@@ -28,6 +28,53 @@ from keras_timing.profiling.flops import batch_size
 _MAX_DEPTH = 30
 
 
+GLOBAL, PROCESS = "global", "process"
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What a step's samples count: every process's (`GLOBAL`) or this
+    process's alone (`PROCESS`), and what turns each count Keras gives into
+    it: the data adapter's batch size (`adapter`) and predict's outputs
+    (`outputs`) are multiplied by the number of processes that fed a share.
+    """
+
+    name: str = GLOBAL
+    adapter: int = 1
+    outputs: int = 1
+
+
+def sample_scope(model, processes=1):
+    """The `Scope` of `model`'s steps in a job of `processes` processes.
+
+    JAX (`keras.distribution`): each process feeds its share of the batch
+    (its adapter's batch size), and predict returns the global outputs.
+    TensorFlow (`tf.distribute`): the data is batched at the global size,
+    and predict returns this worker's outputs. Several processes without a
+    distribution across them train apart: per process. Never raises.
+    """
+    if processes <= 1:
+        return Scope()
+    try:
+        keras = sys.modules["keras"]
+        if keras.backend.backend() == "jax":
+            dist = keras.distribution.distribution()
+            if dist is None:
+                return Scope(PROCESS)
+            # Data shards across processes: one per process, or one per
+            # model replica where a replica spans processes.
+            shards = min(dist.num_processes, dist.num_model_replicas)
+            return Scope(GLOBAL, adapter=max(1, int(shards)))
+        strategy = _get(model, "distribute_strategy")
+        local = len(_get(strategy.extended, "worker_devices") or ())
+        workers = int(strategy.num_replicas_in_sync) // max(local, 1)
+        if workers > 1:
+            return Scope(GLOBAL, outputs=workers)
+    except Exception:
+        pass
+    return Scope(PROCESS)
+
+
 @dataclass(frozen=True)
 class LoopInfo:
     batch_size: object = None
@@ -37,6 +84,20 @@ class LoopInfo:
     # A last batch of unknown size may end each epoch (tf.data of unknown
     # length, batched without drop_remainder).
     partial_unknown: bool = False
+    scope: Scope = Scope()
+
+    def in_scope(self, scope):
+        """This loop's sizes counted in `scope` (see `Scope`)."""
+        k = scope.adapter
+        return LoopInfo(self.batch_size and self.batch_size * k,
+                        self.num_batches,
+                        self.partial_batch_size and self.partial_batch_size
+                        * k, self.adapter, self.partial_unknown, scope)
+
+    def output_samples(self, outputs):
+        """Samples of a predict step, from its outputs, in this scope."""
+        n = batch_size(outputs)
+        return n * self.scope.outputs if n else n
 
     def samples(self, first_local, last_local):
         """Samples in local steps first..last (0-based), or None."""

@@ -20,6 +20,7 @@ from keras_timing.events.flusher import Flusher
 from keras_timing.events.writer import per_sample_layout
 from keras_timing.profiling import session
 from keras_timing.timer import keras_loop
+from keras_timing.analysis import ratio as ratio_lib
 from keras_timing.analysis import summary as summary_text
 from keras_timing.analysis import verdict as verdict_lib
 from keras_timing.analysis.figures import SUMMARY_FIELDS
@@ -73,6 +74,7 @@ class Launch:
         self._active = 0
         self._frames = []    # (frame, thread) of the running outer calls
         self._model = None
+        self._scope = None   # what samples count: decided at the first call
         self._next_wake = DRAIN_AT
         self.flusher = Flusher(self.flush, flush_secs)
         self.throughput = Throughput.for_backend()
@@ -81,6 +83,17 @@ class Launch:
         self.profiler = self.throughput.profiler
 
     # ---- runs ---------------------------------------------------------------
+
+    def sample_scope(self, run, model):
+        """The `keras_loop.Scope` every run of the launch counts samples
+        in (decided at its first call), noted on `run`'s statistics."""
+        with self.lock:
+            if self._scope is None:
+                self._scope = keras_loop.sample_scope(model,
+                                                      self.worker.count)
+        run.stats.samples_scope = self._scope.name
+        run.stats.processes = self.worker.count
+        return self._scope
 
     def is_own_model(self, model):
         """Whether `model` is the launch's model (its first one)."""
@@ -141,15 +154,20 @@ class Launch:
 
     # ---- calls ----------------------------------------------------------------
 
-    def call_started(self, frame=None):
-        """A call began; `frame`: its Keras loop's, to tell if it died."""
+    def call_started(self, frame=None, run=None):
+        """A call began; `frame`: its Keras loop's, to tell if it died;
+        `run`: its recorder, whose statistics note the machine's load."""
+        if run is not None:
+            run.stats.load(workers.load_per_core(), end=False)
         with self.lock:
             self._active += 1
             if frame is not None:
                 self._frames.append((frame, threading.get_ident()))
         self.flusher.start()
 
-    def call_ended(self, frame=None):
+    def call_ended(self, frame=None, run=None):
+        if run is not None:
+            run.stats.load(workers.load_per_core(), end=True)
         with self.lock:
             self._active = max(0, self._active - 1)
             self._frames = [f for f in self._frames if f[0] is not frame]
@@ -191,13 +209,14 @@ class Launch:
                          if r.run == also and r.name.replace(
                              also, run.run, 1) == run.name]
         summaries = self.summaries()
-        ratio, basis = summary_text.ratio_and_basis(summaries)
+        fp = self.fit_predict(summaries)
         verdicts = {r.name: verdict_lib.verdict(
             summaries[r.name], summaries, summaries[r.name]["data_in_step"]
             == 1) for r in shown}
         for r in shown:
             s = summaries[r.name]
-            text = summary_text.markdown([s], ratio, basis) + (
+            text = summary_text.markdown(
+                [s], fp.ratio, fp.basis, fp.low, fp.high, fp.note) + (
                 "\n" + verdict_lib.line(r.name, verdicts[r.name]) + "\n")
             r.writer.text(schema.SUMMARY_TEXT, r.last_step, text)
             r.writer.scalars(r.last_step, {
@@ -207,16 +226,31 @@ class Launch:
         if not verbose:
             return
         if run.last_call_steps < 5 or run.name != run.run:
-            # A tiny call, or another model's: one line at most.
+            # A tiny call, or another model's: one line at most, and why
+            # the ratio is missing where a tiny call left it so.
             print(summary_text.short_line(summaries[run.name]))
+            if fp.ratio != fp.ratio and run.name == run.run and {
+                    schema.TRAIN, schema.PREDICT} <= set(summaries):
+                print(summary_text.ratio_line(fp.ratio, note=fp.note))
             return
         out = ["", "keras_timing (%s):" % self.path]
         for r in shown:
             out += summary_text.lines(summaries[r.name])
             out.append("  " + verdict_lib.line(r.name, verdicts[r.name]))
-        if ratio == ratio:
-            out.append(summary_text.ratio_line(ratio, basis))
+        if fp.ratio == fp.ratio or {schema.TRAIN, schema.PREDICT} <= set(
+                summaries):
+            out.append(summary_text.ratio_line(fp.ratio, fp.basis, fp.low,
+                                               fp.high, fp.note))
         print("\n".join(out))
+
+    def fit_predict(self, summaries=None):
+        """The fit/predict ratio of the launch's model with its interval
+        and note (`analysis.ratio.FitPredict`)."""
+        summaries = self.summaries() if summaries is None else summaries
+        with self.lock:
+            stats = {name: r.stats for name, r in self.recorders.items()
+                     if name in (schema.TRAIN, schema.PREDICT)}
+        return ratio_lib.fit_predict(summaries, stats)
 
     # ---- writing ------------------------------------------------------------------
 

@@ -10,7 +10,6 @@ import warnings
 
 from keras_timing import schema
 from keras_timing.events.writer import RunWriter
-from keras_timing.profiling.flops import batch_size
 from keras_timing.timer import keras_loop
 from keras_timing.analysis.stats import RunStats
 
@@ -135,7 +134,7 @@ class RunRecorder:
             batch = loop.num_batches - 1
         samples = None
         if self.run == schema.PREDICT and logs and "outputs" in logs:
-            samples = batch_size(logs["outputs"])
+            samples = loop.output_samples(logs["outputs"])
         elif loop.batch_size:
             if self.steps_per_execution == 1 and (
                     loop.partial_batch_size is None
@@ -225,4 +224,3 @@ class _SamplesOf:
 
     def __call__(self, steps):
         return self.loop.samples(self.last - steps + 1, self.last)
-

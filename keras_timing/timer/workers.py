@@ -93,6 +93,26 @@ def _from_jax():
         return None
 
 
+def load_per_core():
+    """The machine's load (1-minute average of runnable processes) over the
+    cores this process may run on; NaN where the system does not say.
+
+    Above 1, other work competes with the run for the cores, and its steps
+    may hold that wait.
+
+    >>> load_per_core() >= 0 or load_per_core() != load_per_core()
+    True
+    """
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        cores = os.cpu_count() or 1
+    try:
+        return os.getloadavg()[0] / max(cores, 1)
+    except (AttributeError, OSError):
+        return float("nan")
+
+
 def worker_info(backend=None, environ=None):
     """This process's place in a multi-worker job; single process if none.
 

@@ -106,8 +106,13 @@ def test_short_and_ratio_lines():
     assert summary.ratio_line(2.0, "per step") == (
         "fit vs predict, per step, compilation and warm-up left out: a "
         "training step costs 2.00x a predict step")
-    assert summary.ratio_line(NAN).startswith("fit vs predict, per sample,")
-    assert summary.ratio_line(NAN).endswith("costs n/ax a predict step")
+    # A missing ratio says why, never "n/ax".
+    assert summary.ratio_line(NAN) == "fit vs predict: no ratio: no run of both"
+    assert summary.ratio_line(NAN, note="predict had no counted step") == (
+        "fit vs predict: no ratio: predict had no counted step")
+    assert summary.ratio_line(2.134, "per sample", 1.9, 2.4, "a note") == (
+        "fit vs predict, per sample, compilation and warm-up left out: a "
+        "training step costs 2.13x (95%: 1.9-2.4x) a predict step\n  a note")
 
 
 def test_markdown_table_and_ratio():

@@ -1,0 +1,338 @@
+"""A ratio of two runs' time per sample, with a 95% bootstrap interval.
+
+Shared by `keras-timing compare` (B over A) and the fit/predict ratio (train
+over predict). Each side is the counted points of a run: their whole
+intervals (batch + input wait) and their samples (or steps, where a batch
+size is unknown). The points of each side are resampled with replacement and
+the ratio of totals recomputed `RESAMPLES` times with a fixed seed, so the
+same points always give the same interval.
+
+A live run keeps a bounded `Reservoir` of its counted points, not every
+step: where it holds `n` of `seen` points, each resampled total's distance
+from the sample's own total is shrunk by sqrt(n / seen), the spread a
+bootstrap of all `seen` points would have (the variance of a total of
+independent points falls as 1 / points).
+
+Example:
+
+>>> import numpy as np
+>>> ms = np.array([1.0, 1.2, 0.9, 1.1, 1.0, 1.05])
+>>> r = interval(Points(2 * ms, np.full(6, 32.0)), Points(ms, np.full(6, 32.0)))
+>>> round(r.ratio, 3), r.low < 2 < r.high
+(2.0, True)
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from dataclasses import dataclass
+
+import numpy as np
+
+RESAMPLES = 2000
+SEED = 0
+LEVEL = 0.95
+# Fewer counted points than this on a side give no interval.
+MIN_POINTS = 2
+# Points a run keeps for its interval: 2 x 4,096 x 3 float64, 200 kB a run.
+CAPACITY = 4096
+
+
+@dataclass(frozen=True)
+class Points:
+    """One side: per point its whole interval (ms) and its samples (or
+    steps); `seen`: how many points these stand for (default: all here)."""
+
+    ms: np.ndarray
+    per: np.ndarray
+    seen: int | None = None
+
+    @property
+    def count(self) -> int:
+        return int(self.ms.size)
+
+    @property
+    def total(self) -> float:
+        """ms per sample (or step) over the points."""
+        return float(self.ms.sum() / self.per.sum())
+
+
+@dataclass(frozen=True)
+class Interval:
+    """`ratio` = top / bottom total, its 95% interval, and each side's own
+    relative half-width (`spread`: top's, bottom's), to tell which side
+    makes the interval wide."""
+
+    ratio: float
+    low: float
+    high: float
+    spread: tuple = (math.nan, math.nan)
+
+
+def _resampled_totals(ms, per, rng, resamples):
+    """Ratio of totals (ms / per) for each bootstrap resample of the points,
+    drawn in chunks so that memory stays bounded on long runs."""
+    n = len(ms)
+    out = np.empty(resamples)
+    chunk = max(1, 2_000_000 // n)
+    for start in range(0, resamples, chunk):
+        stop = min(resamples, start + chunk)
+        picks = rng.integers(0, n, size=(stop - start, n))
+        out[start:stop] = ms[picks].sum(axis=1) / per[picks].sum(axis=1)
+    return out
+
+
+def _draws(side, rng, resamples):
+    total = side.total
+    draws = _resampled_totals(side.ms, side.per, rng, resamples)
+    seen = side.seen or side.count
+    if seen > side.count:
+        draws = total + (draws - total) * math.sqrt(side.count / seen)
+    return draws
+
+
+def interval(top: Points, bottom: Points, resamples: int = RESAMPLES,
+             seed: int = SEED, level: float = LEVEL) -> Interval | None:
+    """`top.total / bottom.total` with its bootstrap interval.
+
+    Args:
+        top: The numerator's points (B in compare, train in fit/predict).
+        bottom: The denominator's points.
+        resamples: Bootstrap resamples.
+        seed: Seed of the resampling, fixed so answers repeat.
+        level: Coverage of the interval.
+
+    Returns None where a side has fewer than `MIN_POINTS` points.
+    """
+    if min(top.count, bottom.count) < MIN_POINTS:
+        return None
+    rng = np.random.default_rng(seed)
+    # The bottom side first: compare drew A before B, and keeps its answers.
+    low_draws = _draws(bottom, rng, resamples)
+    top_draws = _draws(top, rng, resamples)
+    tail = (1 - level) / 2 * 100
+    low, high = (float(v) for v in np.percentile(top_draws / low_draws,
+                                                 [tail, 100 - tail]))
+    spread = tuple(
+        float(np.diff(np.percentile(d, [tail, 100 - tail]))[0] / 2 / s.total)
+        for d, s in ((top_draws, top), (low_draws, bottom)))
+    return Interval(top.total / bottom.total, low, high, spread)
+
+
+class Reservoir:
+    """A uniform sample of at most `capacity` points of a run (interval ms,
+    samples, steps), in bounded memory however long the run (Li's
+    Algorithm L: the random skips cost nothing on most points).
+
+    Args:
+        capacity: Points kept.
+        seed: Seed of the choice, so a run's interval repeats.
+
+    >>> r = Reservoir(capacity=3)
+    >>> for i in range(10):
+    ...     r.add(float(i), 32, 1)
+    >>> r.seen, r.points(per_sample=True).count
+    (10, 3)
+    """
+
+    def __init__(self, capacity: int = CAPACITY, seed: int = SEED):
+        self.capacity = capacity
+        self.seen = 0
+        self._rows = np.empty((min(capacity, 64), 3))
+        self._random = random.Random(seed)
+        self._w = math.exp(math.log(self._random.random()) / capacity)
+        self._next = capacity + self._skip()
+
+    def _skip(self):
+        return int(math.log(self._random.random())
+                   / math.log(1 - self._w)) + 1
+
+    def add(self, ms: float, samples: float, steps: int) -> None:
+        """One counted point; `samples` <= 0 or None: not known."""
+        i = self.seen
+        self.seen += 1
+        if i < self.capacity:
+            if i == len(self._rows):
+                grown = np.empty((min(2 * i, self.capacity), 3))
+                grown[:i] = self._rows
+                self._rows = grown
+            self._rows[i] = ms, samples or 0, steps
+            return
+        if self.seen < self._next:
+            return
+        self._rows[self._random.randrange(self.capacity)] = (
+            ms, samples or 0, steps)
+        self._w *= math.exp(math.log(self._random.random()) / self.capacity)
+        self._next += self._skip()
+
+    def rows(self):
+        return self._rows[:min(self.seen, self.capacity)]
+
+    def plus(self, other: "Reservoir") -> "Reservoir":
+        """The union of two runs' passes: each keeps its share of the
+        points in proportion to the points it saw."""
+        out = Reservoir(self.capacity)
+        seen = self.seen + other.seen
+        parts = []
+        for r in (self, other):
+            rows = r.rows()
+            keep = len(rows) if seen <= self.capacity else min(
+                len(rows), round(self.capacity * r.seen / seen))
+            if keep < len(rows):
+                picks = np.random.default_rng(SEED).choice(
+                    len(rows), keep, replace=False)
+                rows = rows[np.sort(picks)]
+            parts.append(rows)
+        out._rows = np.concatenate(parts).reshape(-1, 3)
+        out.capacity = max(len(out._rows), 1)
+        out.seen = seen
+        return out
+
+    def points(self, per_sample: bool) -> Points:
+        """The kept points per sample (those of known size) or per step."""
+        rows = self.rows()
+        if per_sample:
+            known = rows[:, 1] > 0
+            share = known.mean() if len(rows) else 0.0
+            return Points(rows[known, 0], rows[known, 1],
+                          round(self.seen * share))
+        return Points(rows[:, 0], rows[:, 2], self.seen)
+
+
+_ORDINALS = ("first", "second", "third")
+
+
+class PassNotes:
+    """The first passes of a run (epochs of train, calls of the others):
+    steps, counted steps, the positions that compiled again, steps a compile
+    hid and profiled steps; bounded (the caller stops after a few passes).
+
+    >>> from keras_timing.analysis.steps import StepTime
+    >>> notes = PassNotes()
+    >>> for s, kind in ((1, "first"), (2, "first"), (3, "recompile")):
+    ...     notes.add(StepTime(s, s, 1.0, 0.0, 0.0, kind, opens=s < 3))
+    >>> notes.why("predict").split(": ")
+    ['predict had no step that did not compile', 'a call of 1 step, a call \
+of 2 steps whose second recompiled']
+    """
+
+    def __init__(self):
+        self.passes = []
+
+    def add(self, t) -> None:
+        if t.opens or not self.passes:
+            self.passes.append([0, 0, [], 0, 0])
+        p = self.passes[-1]
+        if t.kind == "recompile" and len(p[2]) < 3:
+            p[2].append(p[0] + 1)
+        n = t.steps
+        p[0] += n
+        p[1] += n * (t.kind is None)
+        p[3] += n * (t.kind == "overlap")
+        p[4] += n * (t.kind == "profiled")
+
+    def why(self, run: str) -> str:
+        """Why `run` has no counted step, pass by pass."""
+        hidden = any(p[3] or p[4] for p in self.passes)
+        word = "epoch" if run == "train" else "call"
+        parts = []
+        for steps, _, compiled, overlap, profiled in self.passes:
+            text = "a %s of %d step%s" % (word, steps, "s" * (steps != 1))
+            said = [("%s recompiled" % " and ".join(
+                _ORDINALS[i - 1] if i <= 3 else "step %d" % i
+                for i in compiled))] if compiled else []
+            if overlap:
+                said.append("%d a compile hid" % overlap)
+            if profiled:
+                said.append("%d profiled" % profiled)
+            parts.append(text + (" whose " + ", ".join(said) if said else ""))
+        return "%s had no %s: %s" % (
+            run, "counted step" if hidden else "step that did not compile",
+            ", ".join(parts) or "no step")
+
+
+# An interval wider than this either side of the ratio asks for more steps.
+WIDE = 0.25
+
+
+@dataclass(frozen=True)
+class FitPredict:
+    """The fit/predict ratio of a launch, its interval and what to say.
+
+    `note`: why the ratio is missing, or what to know about it (a wide
+    interval, a busy machine); None when there is nothing to say.
+    """
+
+    ratio: float
+    low: float = math.nan
+    high: float = math.nan
+    basis: str = "per sample"
+    note: str | None = None
+
+
+def fit_predict(summaries: dict, stats: dict, resamples: int = RESAMPLES,
+                seed: int = SEED) -> FitPredict:
+    """Train over predict time per sample, with its interval and notes.
+
+    Args:
+        summaries: Summary dicts per run (`RunStats.summary`); `ratio` and
+            `basis` as `summary.ratio_and_basis` gives them.
+        stats: The `RunStats` of `train` and `predict` (their points and
+            passes), where they exist.
+        resamples: Bootstrap resamples.
+        seed: Seed of the resampling.
+    """
+    from keras_timing.analysis.summary import ratio_and_basis
+
+    value, basis = ratio_and_basis(summaries)
+    runs = ("train", "predict")
+    missing = [r for r in runs if r not in summaries or r not in stats]
+    if missing:
+        return FitPredict(value, basis=basis, note="no %s of the launch's "
+                          "model" % " and no ".join(
+                              "fit" if r == "train" else r for r in missing))
+    if value != value:
+        why = [stats[r].pass_notes.why(r) for r in runs
+               if not stats[r].points(False).count]
+        return FitPredict(value, basis=basis,
+                          note="; ".join(why) or "a run's time is zero")
+    per_sample = basis == "per sample"
+    sides = [stats[r].points(per_sample) for r in runs]
+    found = interval(*sides, resamples=resamples, seed=seed)
+    notes = []
+    if found is None:
+        notes.append("too few counted steps for an interval: %s" % ", ".join(
+            "%s has %d" % (r, s.seen or s.count) for r, s in zip(runs, sides)
+            if s.count < MIN_POINTS))
+        low = high = math.nan
+    else:
+        # The interval is the resampled one around the exact totals.
+        scale = value / found.ratio
+        low, high = found.low * scale, found.high * scale
+        if high > value * (1 + WIDE) or low < value * (1 - WIDE):
+            worse = int(found.spread[1] > found.spread[0])
+            notes.append(
+                "the interval is wider than +-%d%%: %s needs more steps "
+                "(%d counted, +-%d%% on its own)" % (
+                    WIDE * 100, runs[worse], sides[worse].seen or
+                    sides[worse].count, round(100 * found.spread[worse])))
+    busy = busy_note(summaries)
+    if busy:
+        notes.append(busy)
+    return FitPredict(value, low, high, basis, "; ".join(notes) or None)
+
+
+def busy_note(summaries: dict) -> str | None:
+    """What the machine's load says of the train and predict calls, or
+    None: a call is busy when the load (at its begin or end) was above the
+    cores this process may use."""
+    busy = [(r, summaries[r]) for r in ("train", "predict")
+            if (summaries.get(r) or {}).get("busy_calls")]
+    if not busy:
+        return None
+    return "the machine was busy (load above the cores this process may " \
+        "use) during %s: other work may be in these figures" % ", ".join(
+            "%d %s call%s (load %.1f per core)" % (
+                s["busy_calls"], r, "s" * (s["busy_calls"] > 1),
+                s.get("load_per_core", math.nan)) for r, s in busy)
