@@ -24,6 +24,7 @@ from tensorboard.plugins.image import metadata as image_metadata
 from tensorboard.plugins.text import metadata as text_metadata
 from tensorboard.util import tensor_util
 
+from keras_timing import paths
 from keras_timing import schema
 from keras_timing.analysis.stats import BAND_WINDOW
 from keras_timing.events import records
@@ -35,14 +36,10 @@ _file_ids = itertools.count()
 def _open_event_file(folder):
     """A new event file, created exclusively: never truncates another."""
     os.makedirs(folder, exist_ok=True)
-    while True:
-        path = os.path.join(folder, "events.out.tfevents.%010d.%s.%d.%d%s" % (
-            time.time(), socket.gethostname(), os.getpid(), next(_file_ids),
-            schema.EVENT_FILE_SUFFIX))
-        try:
-            return path, open(path, "xb")
-        except FileExistsError:
-            continue
+    names = (os.path.join(folder, "events.out.tfevents.%010d.%s.%d.%d%s" % (
+        time.time(), socket.gethostname(), os.getpid(), next(_file_ids),
+        schema.EVENT_FILE_SUFFIX)) for _ in itertools.count())
+    return paths.first_free(names, lambda path: open(path, "xb"))
 
 
 class RunWriter:
@@ -100,9 +97,7 @@ class RunWriter:
         Args as for `scalars`.
         """
         now = time.time() if wall_time is None else wall_time
-        encode, frame = self._encoder.encode, records.frame
-        data = b"".join([frame(encode(now, step, values))
-                         for step, values in rows])
+        data = self._encoder.encode_block(now, rows)
         if data:
             with self._lock:
                 self._write(data)

@@ -23,6 +23,7 @@ import os
 import threading
 import warnings
 
+from keras_timing import paths
 from keras_timing import schema
 from keras_timing.profiling import backends
 
@@ -90,28 +91,10 @@ def new_session(run_dir, profiler):
     ('elsewhere', ['elsewhere'])
     """
     folder = getattr(profiler, "session_folder", None)
-    for _ in range(1000):
-        made = backends.new_session_dir(run_dir)
-        if folder is None:
-            return made
-        # The session keeps the unique, time-ordered name new_session_dir
-        # gave it, and the (then empty) Profile-tab folders go.
-        os.rmdir(made)
-        for empty in (os.path.dirname(made),
-                      os.path.dirname(os.path.dirname(made))):
-            try:
-                os.rmdir(empty)
-            except OSError:
-                break
-        path = os.path.join(os.fspath(run_dir), folder,
-                            os.path.basename(made))
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        try:
-            os.mkdir(path)
-            return path
-        except FileExistsError:
-            continue
-    raise FileExistsError("no free session folder under %r" % run_dir)
+    if folder is None:
+        return backends.new_session_dir(run_dir)
+    return paths.new_folder(os.path.join(os.fspath(run_dir), folder),
+                            backends.session_name(), "_", "session folder")
 
 
 class Capture:

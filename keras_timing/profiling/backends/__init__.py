@@ -51,6 +51,7 @@ import threading
 import time
 
 from keras_timing import backend as backend_lib
+from keras_timing import paths
 from keras_timing.profiling.backends.base import ProfilerBusy  # noqa: F401
 
 _warmed_up = set()
@@ -102,18 +103,18 @@ def new_session_dir(run_dir):
     True
     """
     root = os.path.join(os.fspath(run_dir), "plugins", "profile")
-    os.makedirs(root, exist_ok=True)
+    return paths.new_folder(root, session_name(), "_", "session folder")
+
+
+def session_name():
+    """A profiler session's name: the local time to the microsecond.
+
+    >>> len(session_name()) == len("2026_12_04_18_35_25_000001")
+    True
+    """
     t = time.time()
-    base = time.strftime("%Y_%m_%d_%H_%M_%S", time.localtime(t))
-    base += "_%06d" % (int(t * 1e6) % 1000000)
-    for i in range(1000):
-        path = os.path.join(root, base if i == 0 else "%s_%d" % (base, i))
-        try:
-            os.makedirs(path)
-            return path
-        except FileExistsError:
-            continue
-    raise FileExistsError("no free session folder under %r" % root)
+    return "%s_%06d" % (time.strftime("%Y_%m_%d_%H_%M_%S", time.localtime(t)),
+                        int(t * 1e6) % 1000000)
 
 
 def host_name():
