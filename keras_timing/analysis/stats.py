@@ -25,7 +25,7 @@ from keras_timing.analysis.steps import StepKind
 from keras_timing.analysis.decimator import Decimator
 from keras_timing.analysis.passes import Totals
 from keras_timing.analysis.passes import later_passes_stand
-from keras_timing.analysis.ratio import PassNotes
+from keras_timing.analysis.fit_predict import PassNotes
 from keras_timing.analysis.ratio import Reservoir
 from keras_timing.analysis.sketch import Sketch
 

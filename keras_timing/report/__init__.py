@@ -27,7 +27,7 @@ from keras_timing.report.runs import scan
 from keras_timing.report.text import to_json_ready
 from keras_timing.report.text import to_text
 from keras_timing.report.workers import worker_spread
-from keras_timing.analysis import ratio as ratio_lib
+from keras_timing.analysis import fit_predict as ratio_lib
 from keras_timing.analysis.stats import RunStats
 from keras_timing.analysis.verdict import verdict
 

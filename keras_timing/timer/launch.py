@@ -20,7 +20,7 @@ from keras_timing.events.flusher import Flusher
 from keras_timing.events.writer import per_sample_layout
 from keras_timing.profiling import session
 from keras_timing.timer import keras_loop
-from keras_timing.analysis import ratio as ratio_lib
+from keras_timing.analysis import fit_predict as ratio_lib
 from keras_timing.analysis import summary as summary_text
 from keras_timing.analysis import verdict as verdict_lib
 from keras_timing.analysis.figures import SUMMARY_FIELDS

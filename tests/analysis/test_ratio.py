@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from scipy import stats as scipy_stats
 
+from keras_timing.analysis import fit_predict
 from keras_timing.analysis import ratio
 from keras_timing.analysis.stats import RunStats
 from keras_timing.analysis.steps import StepTime
@@ -109,11 +110,11 @@ def test_a_missing_ratio_says_why():
                               0.0, k, 32, opens=i == 1)
                      for i, k in enumerate(kinds, start=1)], final=True)
     runs = {"train": train.summary(), "predict": predict.summary()}
-    fp = ratio.fit_predict(runs, {"train": train, "predict": predict})
+    fp = fit_predict.fit_predict(runs, {"train": train, "predict": predict})
     assert math.isnan(fp.ratio)
     assert fp.note == ("predict had no step that did not compile: a call of "
                        "1 step, a call of 2 steps whose second recompiled")
-    fp = ratio.fit_predict({"train": runs["train"]}, {"train": train})
+    fp = fit_predict.fit_predict({"train": runs["train"]}, {"train": train})
     assert fp.note == "no predict of the launch's model"
 
 
@@ -125,7 +126,7 @@ def test_a_wide_interval_names_the_run_that_needs_more_steps():
                           "first" if i == 1 else None, 32, opens=i == 1)
                  for i in range(1, 6)], final=True)
     runs = {"train": train.summary(), "predict": predict.summary()}
-    fp = ratio.fit_predict(runs, {"train": train, "predict": predict})
+    fp = fit_predict.fit_predict(runs, {"train": train, "predict": predict})
     assert fp.low <= fp.ratio <= fp.high
     assert fp.high > 1.25 * fp.ratio or fp.low < 0.75 * fp.ratio
     assert fp.note.startswith("the interval is wider than +-25%: predict "
@@ -142,7 +143,7 @@ def test_a_busy_machine_is_said():
     assert (train.busy_calls, predict.busy_calls) == (1, 0)
     runs = {"train": train.summary(), "predict": predict.summary()}
     assert runs["train"]["load_per_core"] == 3.0
-    fp = ratio.fit_predict(runs, {"train": train, "predict": predict})
+    fp = fit_predict.fit_predict(runs, {"train": train, "predict": predict})
     assert "the machine was busy" in fp.note
     assert "1 train call (load 3.0 per core)" in fp.note
     assert "predict call" not in fp.note
