@@ -31,12 +31,6 @@ _lock = threading.RLock()
 _active = []
 
 
-def active_captures():
-    """The captures of this process whose profiler session is running."""
-    with _lock:
-        return list(_active)
-
-
 def stop_orphans():
     """Stops and saves every running capture whose `alive()` is False.
 
