@@ -16,6 +16,7 @@ import tempfile
 
 import jax
 
+from keras_timing.profiling import fetch
 from keras_timing.profiling.backends.base import Profiler
 from keras_timing.profiling.backends.base import ProfilerBusy
 
@@ -92,6 +93,14 @@ class JaxProfiler(Profiler):
         marker = jax.profiler.StepTraceAnnotation(name, step_num=step_num)
         marker.__enter__()
         return marker
+
+    def step_meters(self, model, kind, loop):
+        """`fetch_ms`: Keras's `iterator_step` calls `next()` on the data
+        adapter's JAX iterator inside the step, for arrays, `tf.data`, a
+        `PyDataset` (with workers: the wait on their queue) and generators
+        alike (see `profiling.fetch`)."""
+        clock = fetch.clock_of(loop.adapter, ("get_jax_iterator",))
+        return (("fetch_ms", clock.meter()),) if clock else ()
 
     def sync(self, model, loop_frame=None):
         """Waits until the model's last dispatched step has finished.

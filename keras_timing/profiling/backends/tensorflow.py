@@ -14,10 +14,20 @@ import re
 
 import tensorflow as tf
 
+from keras_timing.profiling import fetch
 from keras_timing.profiling.backends import quiet
 
 from keras_timing.profiling.backends.base import Profiler
 from keras_timing.profiling.backends.base import ProfilerBusy
+
+
+# The Python generators behind Keras's `from_generator` datasets, looked up
+# on the adapter when each epoch's iterator is made: the PyDataset
+# adapter's (without and with an enqueuer of workers) and the generator
+# adapter's.
+_PRODUCERS = ("_finite_generator", "_infinite_generator",
+              "_finite_enqueuer_generator", "_infinite_enqueuer_generator",
+              "generator")
 
 
 class TensorFlowProfiler(Profiler):
@@ -55,6 +65,17 @@ class TensorFlowProfiler(Profiler):
             with _quiet_tf():
                 tf.profiler.experimental.stop(save=False)
         return True
+
+    def step_meters(self, model, kind, loop):
+        """`fetch_ms` where Keras reads the batch through Python: a
+        `PyDataset`'s generator (with workers, its wait on their queue) or
+        the user's generator, called by `tf.data.Dataset.from_generator`'s
+        producer that the step's `GetNext` waits on. Without workers Keras
+        prefetches after that producer, so the time is the producer's, which
+        the step waits for only when the data paces the run. `tf.data` and
+        arrays are read inside TensorFlow's graph: nothing to time here."""
+        clock = fetch.clock_of(loop.adapter, _PRODUCERS)
+        return (("fetch_ms", clock.meter()),) if clock else ()
 
     def open_step(self, name, step_num):
         trace = tf.profiler.experimental.Trace(name, step_num=step_num, _r=1)
