@@ -69,6 +69,9 @@ class Timeline:
         self._run, self._call, self._first, self._last = [], [], [], []
         self._begin, self._end, self._anchor = [], [], []
         self._kind, self._samples, self._state = [], [], []
+        # Whether the step compiled (its compile counter moved while it
+        # ran), not just was first: only a compile can hide an end.
+        self._compiled = []
         self._values = []    # measured step figures (figures.MEASURED)
         self._open = {}      # run -> (firsts, rows) begun, not yet ended
         self._anchors = {}   # run -> (time, first_of_call)
@@ -113,6 +116,7 @@ class Timeline:
             self._anchor.append(None if anchor is None else anchor[0])
             self._kind.append(FIRST if anchor is not None and anchor[1]
                               else None)
+            self._compiled.append(False)
             self._samples.append(None)
             self._values.append(None)
             self._state.append(_OPEN)
@@ -147,6 +151,8 @@ class Timeline:
             # A compile outranks the profiler: the step counts as one.
             if compiled and self._kind[i] in (None, PROFILED):
                 self._kind[i] = RECOMPILE
+            if compiled:
+                self._compiled[i] = True
             if self._state[i] == _OPEN and not hold:
                 self._state[i] = _SETTLED
 
@@ -265,6 +271,7 @@ class Timeline:
                 for column in (self._run, self._call, self._first,
                                self._last, self._begin, self._end,
                                self._anchor, self._kind, self._samples,
+                               self._compiled,
                                self._values,
                                self._state):
                     del column[:i]
@@ -275,10 +282,11 @@ class Timeline:
         begins = [self._begin[k] for k in done]
         anchors = [self._anchor[k] for k in done]
         kinds = [self._kind[k] for k in done]
+        compiled = [self._compiled[k] for k in done]
         ends = intervals.bound_ends(begins, [self._end[k] for k in done],
-                                    kinds)
+                                    kinds, compiled)
         prevs, self._prev_end = intervals.spread(begins, anchors, ends,
-                                                 kinds, self._prev_end)
+                                                 compiled, self._prev_end)
         out = []
         append = out.append
         first, last, samples_ = self._first, self._last, self._samples

@@ -7,50 +7,69 @@ steps' hook times in begin order, as lists.
 
 from keras_timing.analysis.steps import StepKind
 
-COMPILED = (StepKind.FIRST, StepKind.RECOMPILE)
 OVERLAP = StepKind.OVERLAP
 
 
-def bound_ends(begins, ends, kinds):
+def bound_ends(begins, ends, kinds, compiled):
     """Each step's end, bounded by later evidence; a new list.
 
-    Steps end on the device in order: a later end bounds an earlier one. A
-    compile holds the host, and the end hooks with it: no step before a
-    compiling one (`kinds[i]` set) is taken to end after that one began.
-    Such a step's true end is hidden by the compile (the device may have
-    run it during the compile, or before): its kind becomes "overlap" in
-    `kinds`, and it is left out of the figures like the compile itself.
+    Steps end on the device in order, whatever order their end hooks ran
+    in: a later end bounds an earlier one. A step's hook is its end while
+    a later step compiles (`compiled[i]`, seen by the compile counter): the
+    device runs the queued steps meanwhile and their hooks come as each
+    finishes (measured on JAX, benchmarks/README.md "Compiles and
+    overlap"), so a compile, or a first step that compiled nothing, takes
+    nothing from them. Only a step whose end nothing bounds but the hook of
+    a step that compiled, or of one after it, may have ended during that
+    compile: its end is hidden. Its kind becomes "overlap" in `kinds`, its
+    end the compiling step's begin, and it is left out of the figures like
+    the compile itself.
 
-    >>> bound_ends([0.0, 1.0, 2.0], [5.0, 3.0, 4.0], [None, None, None])
+    >>> bound_ends([0.0, 1.0, 2.0], [5.0, 3.0, 4.0], [None] * 3, [False] * 3)
     [3.0, 3.0, 4.0]
     >>> kinds = [None, None, "first"]
-    >>> bound_ends([0.0, 1.0, 2.0], [2.9, 2.95, 4.0], kinds), kinds
+    >>> bound_ends([0.0, 1.0, 2.0], [2.9, 2.95, 4.0], kinds,
+    ...            [False, False, True]), kinds
+    ([2.9, 2.95, 4.0], [None, None, 'first'])
+    >>> bound_ends([0.0, 1.0, 2.0], [4.5, 4.2, 4.0], kinds,
+    ...            [False, False, True]), kinds
     ([2.0, 2.0, 4.0], ['overlap', 'overlap', 'first'])
     """
-    ends = list(ends)
-    low = cap = ends[-1] if ends else None
-    for i in range(len(ends) - 1, -1, -1):
-        compiled = kinds[i] in COMPILED
-        if ends[i] > cap and kinds[i] is None:
-            kinds[i] = OVERLAP
-        bound = low if low < cap else cap
-        if ends[i] > bound:
-            ends[i] = bound if bound > begins[i] else begins[i]
-        low = ends[i]
-        if compiled and begins[i] < cap:
-            cap = begins[i]
-    return ends
+    inf = float("inf")
+    out = list(ends)
+    # `low`: the earliest bounded end of a later step; `free`: the
+    # earliest hook of a later step before the next compiling one; `cap`:
+    # the earliest begin of a later compiling step.
+    low = free = cap = inf
+    for i in range(len(out) - 1, -1, -1):
+        own = ends[i] if ends[i] <= free else (
+            free if free > begins[i] else begins[i])
+        if own <= low:
+            out[i] = own
+        else:
+            if kinds[i] is None:
+                kinds[i] = OVERLAP
+            bound = low if low < cap else cap
+            out[i] = bound if bound > begins[i] else begins[i]
+        low = out[i]
+        if ends[i] < free:
+            free = ends[i]
+        if compiled[i]:
+            free = inf
+            if begins[i] < cap:
+                cap = begins[i]
+    return out
 
 
-def spread(begins, anchors, ends, kinds, prev):
+def spread(begins, anchors, ends, compiled, prev):
     """Sets `ends` in place; returns each step's `prev` and the last end.
 
     A clump (end hooks that came after the next step's begin, no
     further apart than the steps began) only says it was done by its
     last end. The host stalls every hook while it compiles, so steps
-    before a compiling step in a clump last until the next began, and
-    the compiling step keeps the rest; after it, the time is spread
-    evenly, each step lasting at least until the next began.
+    before a step that compiled (`compiled[k]`) in a clump last until the
+    next began, and the compiling step keeps the rest; after it, the time
+    is spread evenly, each step lasting at least until the next began.
     """
     prevs = []
     i, n = 0, len(begins)
@@ -67,8 +86,7 @@ def spread(begins, anchors, ends, kinds, prev):
         prevs.append(prev)
         # No step ends before the one before it: the intervals telescope.
         ends[j] = max(ends[j], prev)
-        c = max([k for k in range(i, j + 1) if kinds[k] in COMPILED]
-                or [i])
+        c = max([k for k in range(i, j + 1) if compiled[k]] or [i])
         for k in range(i, c):
             ends[k] = min(max(begins[k + 1], ends[k - 1] if k > i
                               else prev), ends[j])

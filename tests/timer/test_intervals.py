@@ -15,7 +15,7 @@ T, V = "train", "validation"
 
 
 def test_no_steps_give_no_ends_and_keep_prev():
-    assert bound_ends([], [], []) == []
+    assert bound_ends([], [], [], []) == []
     assert spread([], [], [], [], 4.0) == ([], 4.0)
 
 
@@ -23,23 +23,54 @@ def test_a_later_end_bounds_every_earlier_one():
     # Step 1's hook ran late (5.0) but step 2 was done by 3.0, so step 1
     # was too; step 3's 4.0 bounds nothing that is already below it.
     assert bound_ends([0.0, 1.0, 2.0], [5.0, 3.0, 4.0],
-                      [N, N, N]) == [3.0, 3.0, 4.0]
+                      [N, N, N], [False] * 3) == [3.0, 3.0, 4.0]
 
 
 def test_an_end_is_never_moved_before_its_own_begin():
     # Step 2's 2.0 would bound step 1 below its begin 2.5: 2.5 instead.
-    assert bound_ends([2.5, 3.0], [5.0, 2.0], [N, N]) == [2.5, 2.0]
+    assert bound_ends([2.5, 3.0], [5.0, 2.0], [N, N],
+                      [False] * 2) == [2.5, 2.0]
 
 
-def test_steps_before_a_compile_end_by_its_begin_unless_ended_earlier():
-    # Step 3 compiles from its begin 2.0 and holds the end hooks of 1 and 2
-    # (2.9, 2.95): both are taken to end at 2.0.
-    assert bound_ends([0.0, 1.0, 2.0], [2.9, 2.95, 4.0],
-                      [N, N, "recompile"]) == [2.0, 2.0, 4.0]
-    # Step 2 ended at 1.5, before step 3 compiled from 2.0: the lower of
-    # the two bounds wins, 1.5 for steps 1 and 2.
-    assert bound_ends([0.0, 1.0, 2.0, 3.0], [2.5, 1.5, 3.5, 4.0],
-                      [N, N, "recompile", N]) == [1.5, 1.5, 3.5, 4.0]
+def test_hooks_of_steps_queued_before_a_compile_are_their_ends():
+    # Step 3 compiles from its begin 2.0; steps 1 and 2 ran on the device
+    # meanwhile and their hooks came as each finished (2.9, 2.95): those
+    # are their ends, counted.
+    kinds = [N, N, "recompile"]
+    assert bound_ends([0.0, 1.0, 2.0], [2.9, 2.95, 4.0], kinds,
+                      [False, False, True]) == [2.9, 2.95, 4.0]
+    assert kinds == [N, N, "recompile"]
+    # Step 1's hook came late (2.5), after step 2's (1.5): step 1 was done
+    # by 1.5 too, before the compile began.
+    kinds = [N, N, "recompile", N]
+    assert bound_ends([0.0, 1.0, 2.0, 3.0], [2.5, 1.5, 3.5, 4.0], kinds,
+                      [False, False, True, False]) == [1.5, 1.5, 3.5, 4.0]
+    assert kinds == [N, N, "recompile", N]
+
+
+def test_a_step_bounded_only_by_a_compiling_step_has_its_end_hidden():
+    # Steps 1 and 2's hooks (4.5, 4.2) came after step 3's (4.0), which
+    # compiled from 2.0: they ended by 4.0, perhaps during the compile.
+    # Both are overlap and end where the compile began; a step after the
+    # compile that bounds an earlier one hides it the same way.
+    kinds = [N, N, "recompile"]
+    assert bound_ends([0.0, 1.0, 2.0], [4.5, 4.2, 4.0], kinds,
+                      [False, False, True]) == [2.0, 2.0, 4.0]
+    assert kinds == ["overlap", "overlap", "recompile"]
+    kinds = [N, "recompile", N]
+    assert bound_ends([0.0, 1.0, 1.5], [3.0, 2.5, 2.0], kinds,
+                      [False, True, False]) == [1.0, 2.0, 2.0]
+    assert kinds == ["overlap", "recompile", N]
+
+
+def test_a_first_step_that_did_not_compile_holds_no_earlier_step():
+    # Validation's first step of a later epoch begins at 2.0 while train's
+    # steps 1 and 2 are queued; it compiled nothing, and the late hooks
+    # are in order: no overlap.
+    kinds = [N, N, "first"]
+    assert bound_ends([0.0, 1.0, 2.0], [4.5, 4.2, 4.0], kinds,
+                      [False, False, False]) == [4.0, 4.0, 4.0]
+    assert kinds == [N, N, "first"]
 
 
 def test_an_anchor_starts_a_new_clump_and_never_before_the_previous_end():
@@ -51,7 +82,7 @@ def test_an_anchor_starts_a_new_clump_and_never_before_the_previous_end():
     # (0.25) lies before step 2's end (1.001): the device was busy, so step
     # 3 starts at 1.001, not at its anchor, and keeps its own 1 ms.
     ends = [1.0, 1.001, 1.002]
-    prevs, last = spread([0.1, 0.2, 0.3], [0.0, N, 0.25], ends, [N, N, N],
+    prevs, last = spread([0.1, 0.2, 0.3], [0.0, N, 0.25], ends, [False] * 3,
                          None)
     assert prevs == pytest.approx([0.0, 0.5505, 1.001])
     assert ends == pytest.approx([0.5505, 1.001, 1.002])
@@ -63,7 +94,7 @@ def test_a_clump_is_spread_evenly_from_its_first_begin():
     # from 0.2 to 1.305, 1.105 s over 5 steps, 0.221 s each.
     ends = [1.301, 1.302, 1.303, 1.304, 1.305]
     prevs, last = spread([0.2, 0.4, 0.6, 0.8, 1.0], [0.0, N, N, N, N], ends,
-                         [N] * 5, None)
+                         [False] * 5, None)
     assert ends == pytest.approx([0.421, 0.642, 0.863, 1.084, 1.305])
     assert prevs == pytest.approx([0.0, 0.421, 0.642, 0.863, 1.084])
     assert last == 1.305
@@ -73,7 +104,8 @@ def test_a_step_of_a_clump_lasts_at_least_until_the_next_began():
     # Clump 0.0 -> 0.61 over 3 steps: even shares end at 0.2033 and 0.4067,
     # but step 3 only began at 0.5, so step 2 lasts until 0.5.
     ends = [0.6, 0.6, 0.61]
-    prevs, last = spread([0.0, 0.01, 0.5], [0.0, N, N], ends, [N] * 3, None)
+    prevs, last = spread([0.0, 0.01, 0.5], [0.0, N, N], ends, [False] * 3,
+                         None)
     assert ends == pytest.approx([0.61 / 3, 0.5, 0.61])
     assert prevs == pytest.approx([0.0, 0.61 / 3, 0.5])
 
@@ -86,7 +118,7 @@ def test_steps_before_a_compiling_step_of_a_clump_last_until_the_next_began():
     # spread over steps 3 and 4: 0.0775 s each, step 3 ends at 0.2775.
     ends = [0.2, 0.2, 0.35, 0.355]
     prevs, last = spread([0.0, 0.01, 0.2, 0.21], [0.0, N, N, N], ends,
-                         [N, N, "recompile", N], None)
+                         [False, False, True, False], None)
     assert ends == pytest.approx([0.01, 0.2, 0.2775, 0.355])
     assert prevs == pytest.approx([0.0, 0.01, 0.2, 0.2775])
     assert last == 0.355
@@ -96,10 +128,10 @@ def test_a_step_without_anchor_starts_from_the_previous_drain():
     # The previous drain ended at 2.5; this step began at 2.0 (the host ran
     # ahead), so the device started on it at 2.5.
     ends = [3.0]
-    assert spread([2.0], [N], ends, [N], 2.5) == ([2.5], 3.0)
+    assert spread([2.0], [N], ends, [False], 2.5) == ([2.5], 3.0)
     # With nothing before it and no anchor, it starts at its own begin.
     ends = [3.0]
-    assert spread([2.0], [N], ends, [N], None) == ([2.0], 3.0)
+    assert spread([2.0], [N], ends, [False], None) == ([2.0], 3.0)
 
 
 def test_out_of_order_ends_are_bounded_by_later_ends():
@@ -141,18 +173,40 @@ def test_a_run_cannot_start_before_the_previous_runs_last_step_ended():
     line.anchor(V, 1.0, first_of_call=True)
     line.begin(V, 1, t=1.1)
     line.end(V, 1, t=1.7)
-    line.settle(V)
+    line.settle(V, compiled=True)
     assert line.drain()[0].run == T   # step 2 of train blocks the rest
     line.end(T, 2, t=1.5)
     line.settle(T)
     train2, val1 = line.drain()
     assert (train2.run, val1.run) == (T, V)
-    # Validation's first step compiles on the host from its begin at 1.1,
-    # which holds every end hook: train's step 2 is taken to end there,
-    # and the left-out first step keeps the rest.
-    assert train2.batch_ms == pytest.approx(500)
-    assert val1.batch_ms == pytest.approx(600) and val1.is_first
+    # Validation's first step compiles on the host from its begin at 1.1;
+    # the device runs train's queued step 2 meanwhile, to its hook at 1.5:
+    # counted, 0.6 -> 1.5. Validation's step starts when the device is
+    # free, 1.5 -> 1.7.
+    assert (train2.kind, train2.batch_ms) == (None, pytest.approx(900))
+    assert val1.batch_ms == pytest.approx(200) and val1.is_first
     assert val1.epoch_start_ms == pytest.approx(0)
+    assert train2.interval_ms + val1.interval_ms == pytest.approx(1200)
+
+
+def test_a_first_step_that_did_not_compile_leaves_queued_steps_their_end():
+    # The same hooks in a later epoch: validation's first step compiled
+    # nothing, so train's step 2 ran to its own end hook (1.5), counted,
+    # and validation's step waited for it: 1.5 -> 1.7.
+    line = Timeline()
+    line.anchor(T, 0.0, first_of_call=True)
+    line.begin(T, 1, t=0.0)
+    line.end(T, 1, t=0.5)
+    line.begin(T, 2, t=0.6)
+    line.anchor(V, 1.0, first_of_call=True)
+    line.begin(V, 1, t=1.1)
+    line.end(V, 1, t=1.7)
+    line.settle(V, compiled=False)
+    line.end(T, 2, t=1.5)
+    line.settle(T)
+    one, train2, val1 = line.drain()
+    assert (train2.kind, train2.batch_ms) == (None, pytest.approx(900))
+    assert (val1.kind, val1.batch_ms) == ("first", pytest.approx(200))
     assert train2.interval_ms + val1.interval_ms == pytest.approx(1200)
 
 
@@ -247,19 +301,21 @@ def test_an_ended_step_waits_for_a_later_open_step_behind_a_settled_one():
     line.end(T, 4, t=1.7)
     line.settle(T)
     one, two, three, four = line.drain()
-    # Step 3's compile from 0.2 held the hooks of 1 and 2: both end by 0.2,
-    # one clump 0.0 -> 0.2 over two steps, 100 ms each; step 3 keeps
-    # 0.2 -> 1.5; step 4 waits 1.5 -> 1.6 and runs 1.6 -> 1.7.
-    assert [one.batch_ms, two.batch_ms] == pytest.approx([100, 100])
-    assert (three.kind, three.batch_ms) == ("recompile", pytest.approx(1300))
+    # Steps 1 and 2 ran on the device while step 3 compiled: their hooks
+    # (0.5, 0.6) are their ends. They are one clump (hooks after the next
+    # begin, 0.1 s apart as the begins): 0.0 -> 0.6 shared, 300 ms each.
+    # Step 3 keeps 0.6 -> 1.5; step 4 waits 1.5 -> 1.6 and runs to 1.7.
+    assert [one.kind, two.kind] == [None, None]
+    assert [one.batch_ms, two.batch_ms] == pytest.approx([300, 300])
+    assert (three.kind, three.batch_ms) == ("recompile", pytest.approx(900))
     assert (four.input_wait_ms, four.batch_ms) == pytest.approx((100, 100))
 
 
 def test_steps_whose_end_a_compile_hid_are_left_out_of_the_figures():
-    """JAX, device-bound: steps 2-3 were queued and ran on the device while
-    the host compiled step 4 (0.4 s to 1.4 s); their end hooks only ran
-    after it. When they ended is unknown: they are timed but not counted."""
-    from keras_timing.timer.clock import Timeline
+    """Out-of-order hooks around a compile: steps 2-3 were queued while the
+    host compiled step 4 (from 0.4 s); their hooks (1.53, 1.54) came after
+    step 4's own (1.52), which bounds them, and that bound holds the
+    compile: when they ended is unknown. They are timed, not counted."""
     from keras_timing.analysis.stats import RunStats
 
     line = Timeline()
@@ -267,21 +323,26 @@ def test_steps_whose_end_a_compile_hid_are_left_out_of_the_figures():
     for step, t in ((1, 0.0), (2, 0.2), (3, 0.3), (4, 0.4)):
         line.begin("t", step, t=t)
     line.end("t", 1, t=0.2, samples=32)
-    for step, t in ((2, 1.41), (3, 1.42)):
-        line.end("t", step, t=t, samples=32)
     line.begin("t", 5, t=1.5, compiled=True)   # step 4 compiled
-    line.end("t", 4, t=1.45, samples=32)
-    line.begin("t", 6, t=1.6)
-    line.end("t", 5, t=1.55, samples=32)
-    line.end("t", 6, t=1.7, samples=32)
+    line.end("t", 4, t=1.52, samples=32)
+    for step, t in ((2, 1.53), (3, 1.54)):
+        line.end("t", step, t=t, samples=32)
+    line.end("t", 5, t=1.8, samples=32)
+    line.begin("t", 6, t=1.85)
+    line.end("t", 6, t=2.0, samples=32)
     line.settle("t")
     times = line.drain()
     assert [t.kind for t in times] == ["first", "overlap", "overlap",
                                        "recompile", None, None]
+    # Steps 2-3 end by step 4's begin (0.4); with step 1 they are a clump
+    # (hooks no further apart than the begins), each lasting until the
+    # next began: 0.3, 0.4. Steps 4-5 are a clump (4's hook after 5 began):
+    # step 4 lasts until 5 began (1.5), step 5 runs 1.5 -> 1.8; step 6
+    # waits 50 ms and runs 150 ms. Counted: 5 and 6, 300 + 200 ms over 64
+    # samples.
+    assert [t.end_time for t in times[1:4]] == pytest.approx([0.3, 0.4, 1.5])
     stats = RunStats("t")
     stats.add(times, final=True)
     summary = stats.summary()
-    # Counted: step 5 (from step 4's end at 1.45: 50 ms wait, 50 ms batch)
-    # and step 6 (from 1.55: 50 ms wait, 100 ms batch), 64 samples.
     assert summary["steps"] == 6
-    assert summary["ms_per_sample"] == pytest.approx((100 + 150) / 64)
+    assert summary["ms_per_sample"] == pytest.approx((300 + 200) / 64)

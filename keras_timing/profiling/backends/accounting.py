@@ -37,6 +37,91 @@ def null_counter():
     return lambda: 0
 
 
+class CompileTally:
+    """Compiles per function, matched by identity, not by name.
+
+    A framework's compile hook calls `record(frame)` on the thread that
+    compiles; the innermost frame running `codes` (the framework's own
+    wrapper, which holds the function being compiled in its variable
+    `local`) whose function is watched gets the compile. Functions are
+    held weakly.
+
+    Args:
+        local: The name of the wrapper frame's variable holding the
+            function.
+
+    Example:
+
+    >>> import sys
+    >>> tally = CompileTally("fun")
+    >>> def compile_(fun):   # a framework's wrapper that compiles `fun`
+    ...     tally.record(sys._getframe())
+    >>> tally.codes.add(compile_.__code__)
+    >>> def step():
+    ...     pass
+    >>> _ = tally.watch([step])
+    >>> compile_(step); compile_(print); tally.count([step])
+    1
+    """
+
+    def __init__(self, local):
+        self.local = local
+        self.codes = set()
+        self._watched = {}    # id(function) -> weak reference to it
+        self._counts = {}     # id(function) -> its compiles so far
+
+    def watch(self, funs):
+        """Starts counting `funs`; returns them as a list."""
+        funs = list(funs)
+        for fun in funs:
+            key = id(fun)
+            if key not in self._watched:
+                self._watched[key] = weakref.ref(
+                    fun, lambda _, key=key: self._forget(key))
+        return funs
+
+    def _forget(self, key):
+        self._watched.pop(key, None)
+        self._counts.pop(key, None)
+
+    def count(self, funs):
+        """The compiles of `funs` so far."""
+        return sum(self._counts.get(id(fun), 0) for fun in funs)
+
+    def record(self, frame):
+        """One compile, for the innermost watched function on the stack
+        from `frame` up; nothing if none is."""
+        while frame is not None and self._watched:
+            if frame.f_code in self.codes:
+                fun = frame.f_locals.get(self.local)
+                ref = self._watched.get(id(fun))
+                if ref is not None and ref() is fun:
+                    self._counts[id(fun)] = self._counts.get(id(fun), 0) + 1
+                    return
+            frame = frame.f_back
+
+    def counter(self, find, model, attr):
+        """A no-argument counter of the compiles of the functions that
+        `find(model.<attr>)` yields; `find` runs again when Keras makes
+        `model.<attr>` anew (a recompiled model)."""
+        return _StepCompiles(self, find, model, attr)
+
+
+class _StepCompiles:
+    __slots__ = ("tally", "find", "model", "attr", "function", "funs")
+
+    def __init__(self, tally, find, model, attr):
+        self.tally, self.find, self.model, self.attr = tally, find, model, attr
+        self.function, self.funs = None, ()
+
+    def __call__(self):
+        function = getattr(self.model, self.attr, None)
+        if function is not self.function:
+            self.function = function
+            self.funs = self.tally.watch(self.find(function))
+        return self.tally.count(self.funs)
+
+
 class Accounting:
     """FLOPs, memory, compiles and peak FLOP/s of one framework."""
 

@@ -10,13 +10,16 @@ On the JAX backend `keras_timing.profiling.backends.get()` returns
 `[".../<host>.trace.json.gz", ".../<host>.xplane.pb"]`.
 """
 
-import itertools
+import inspect
 import shutil
+import sys
 import tempfile
 
 import jax
+from jax._src import dispatch
 
 from keras_timing.profiling import fetch
+from keras_timing.profiling.backends.accounting import CompileTally
 from keras_timing.profiling.backends.base import Profiler
 from keras_timing.profiling.backends.base import ProfilerBusy
 
@@ -174,30 +177,52 @@ class JaxProfiler(Profiler):
         return stats.get("peak_bytes_in_use") if stats else None
 
     def _compile_counter(self, model, kind):
-        """Counts the compile-duration events JAX records for every backend
-        compile, for Keras's jitted step functions only (`jit(train_step)`
-        and their multi-step forms; not the small eager ops that metrics
-        compile at an epoch's end). One listener per process, registered
-        at the first call."""
+        """Counts JAX's backend compiles of the functions that Keras jitted
+        for `model`'s `kind` step: those reachable from
+        `model.<kind>_function` (`jit(train_step)`, and predict's jitted
+        concatenation with `steps_per_execution`). A compile is matched to
+        its function by identity, from the `cache_miss` frame that JAX runs
+        it in, so neither the function's name nor another step's compile
+        (validation's `test_step` inside a fit) nor the eager ops that
+        metrics compile at an epoch's end count. One listener per process,
+        registered at the first call."""
         global _listening
         if not _listening:
-            from jax._src import dispatch
-
-            event = dispatch.BACKEND_COMPILE_EVENT
-
-            def listen(name, duration, **kwargs):
-                global _compiled
-                fun_name = str(kwargs.get("fun_name", ""))
-                if name == event and not _own_compile and "step" in fun_name:
-                    _compiled = next(_compiles) + 1
-
-            jax.monitoring.register_event_duration_secs_listener(listen)
+            jax.monitoring.register_event_duration_secs_listener(_listen)
             _listening = True
-        return lambda: _compiled
+        return _TALLY.counter(_jitted, model, kind + "_function")
 
 
-_compiles = itertools.count()
-_compiled = 0
+def _jitted(function, depth=3):
+    """The Python functions of the `jax.jit` wrappers in `function`'s
+    closures (Keras nests them two deep: predict's step function holds the
+    multi-step iterator, which holds `jit(predict_step)`)."""
+    if function is None or depth < 0:
+        return
+    if hasattr(function, "_cache_miss") and hasattr(function, "_fun"):
+        yield function._fun
+        return
+    for cell in getattr(function, "__closure__", None) or ():
+        try:
+            inner = cell.cell_contents
+        except ValueError:  # an empty cell
+            continue
+        if callable(inner):
+            yield from _jitted(inner, depth - 1)
+
+
+def _listen(name, duration, **kwargs):
+    # Runs on the thread that compiles, inside the `cache_miss` of the
+    # jitted function being compiled (eager ops compile through their own
+    # `cache_miss`, whose function is not watched).
+    if name == dispatch.BACKEND_COMPILE_EVENT and not _own_compile:
+        _TALLY.record(sys._getframe(1))
+
+
+# JAX's `cache_miss` closure, which holds the jitted Python function in
+# its variable `fun`.
+_TALLY = CompileTally("fun")
+_TALLY.codes.add(inspect.unwrap(jax.jit(abs)._cache_miss).__code__)
 _listening = False
 _own_compile = False
 

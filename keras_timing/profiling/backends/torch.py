@@ -20,6 +20,7 @@ On the torch backend `keras_timing.profiling.backends.get()` returns
 """
 
 import os
+import sys
 
 import torch
 from torch.profiler import ProfilerActivity
@@ -29,6 +30,7 @@ from torch.profiler import record_function
 from keras_timing.profiling import flops as flops_lib
 from keras_timing.profiling.backends import host_name
 from keras_timing.profiling.backends import quiet
+from keras_timing.profiling.backends.accounting import CompileTally
 from keras_timing.profiling.backends.base import Profiler
 
 
@@ -188,12 +190,37 @@ class TorchProfiler(Profiler):
 
     def _compile_counter(self, model, kind):
         """Steps run eagerly and never compile, unless `jit_compile=True`
-        (`torch.compile`), whose graph count dynamo keeps."""
+        (`torch.compile`): then dynamo's compiles (and the backward graphs
+        it compiles lazily) of the function behind
+        `model.<kind>_function`, matched by identity from dynamo's
+        `compile_wrapper` frame that runs it: validation's compiles are not
+        train's. One compile-start callback per process."""
         if not getattr(model, "jit_compile", False):
             return None
-        from torch._dynamo.utils import counters
+        global _listening
+        if not _listening:
+            from torch._dynamo.callback import callback_handler
 
-        return lambda: counters["stats"]["unique_graphs"]
+            callback_handler.register_start_callback(_on_compile)
+            _listening = True
+        return _TALLY.counter(_compiled_function, model, kind + "_function")
 
+
+def _compiled_function(function):
+    """The function `torch.compile` wrapped, and the wrapper's code (the
+    frame the compiles run under, `fn` its variable)."""
+    fn = getattr(function, "_torchdynamo_orig_callable", None)
+    if fn is None:
+        return []
+    _TALLY.codes.add(function.__code__)
+    return [fn]
+
+
+def _on_compile(args):
+    _TALLY.record(sys._getframe(1))
+
+
+_TALLY = CompileTally("fn")
+_listening = False
 
 profiler = TorchProfiler()
