@@ -61,11 +61,6 @@ class Profiler(Accounting):
         self._capture = None
         self._thread = None
 
-    @property
-    def __name__(self):
-        # Profilers used to be modules; their module name still keys them.
-        return type(self).__module__
-
     def __repr__(self):
         return "<%s profiler>" % self.name
 
