@@ -9,6 +9,8 @@ count: 1 µs to 1 hour at a = 0.5% is under 2,300 buckets.
 
 import math
 
+import numpy as np
+
 DEFAULT_RELATIVE_ERROR = 0.005
 
 
@@ -53,6 +55,37 @@ class Sketch:
             return
         key = math.ceil(math.log(value) / self._log_gamma)
         self._buckets[key] = self._buckets.get(key, 0) + weight
+
+    def add_many(self, values, weights=None):
+        """Adds a block of values at once (numpy over the block): the same
+        sketch as `add` of each, for the writer's bulk work.
+
+        Args:
+            values: Sequence or array of values.
+            weights: Their weights (positive ints), 1 each if None.
+
+        >>> s = Sketch()
+        >>> s.add_many([1.0, 2.0, 3.0], [1, 1, 3])
+        >>> s.count, round(s.quantile(0.5), 1)
+        (5, 3.0)
+        """
+        values = np.asarray(values, dtype=np.float64)
+        if not values.size:
+            return
+        weights = (np.ones(values.shape, np.int64) if weights is None
+                   else np.asarray(weights, dtype=np.int64))
+        self.count += int(weights.sum())
+        self.total += float(values @ weights)
+        self.min = min(self.min, float(values.min()))
+        self.max = max(self.max, float(values.max()))
+        positive = values > 0
+        self._zeros += int(weights[~positive].sum())
+        keys = np.ceil(np.log(values[positive]) / self._log_gamma)
+        keys, where = np.unique(keys.astype(np.int64), return_inverse=True)
+        counts = np.bincount(where, weights[positive])
+        buckets = self._buckets
+        for key, count in zip(keys.tolist(), counts.tolist()):
+            buckets[key] = buckets.get(key, 0) + int(count)
 
     def quantile(self, q):
         """Value at quantile `q` (0..1); NaN when empty."""

@@ -20,7 +20,7 @@ from tensorboard.compat.tensorflow_stub import pywrap_tensorflow as _stub
 
 _LENGTH = struct.Struct("<Q")
 _CRC = struct.Struct("<I")
-_MASK_DELTA = 0xA282EAD8
+_MASK_DELTA = MASK_DELTA = 0xA282EAD8
 
 
 if google_crc32c is not None and google_crc32c.implementation == "c":
@@ -45,6 +45,25 @@ def masked_crc32c(data, crc=None):
     return (((x >> 15) | (x << 17)) + _MASK_DELTA) & 0xFFFFFFFF
 
 
+def header(length):
+    """A record's length and its masked CRC, remembered per length (a
+    writer's records come in few lengths).
+
+    >>> header(3) == frame(b"abc")[:12]
+    True
+    """
+    framed = _HEADERS.get(length)
+    if framed is None:
+        packed = _LENGTH.pack(length)
+        framed = _HEADERS[length] = packed + _CRC.pack(masked_crc32c(packed))
+        if len(_HEADERS) > 4096:
+            _HEADERS.clear()
+    return framed
+
+
+_HEADERS = {}
+
+
 def frame(data):
     """`data` framed as one record, ready to append to an event file.
 
@@ -54,8 +73,7 @@ def frame(data):
     >>> len(frame(b"abc"))
     19
     """
-    header = _LENGTH.pack(len(data))
-    return b"".join((header, _CRC.pack(masked_crc32c(header)), data,
+    return b"".join((header(len(data)), data,
                      _CRC.pack(masked_crc32c(data))))
 
 

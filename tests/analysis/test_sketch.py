@@ -2,6 +2,9 @@
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import settings
+from hypothesis import strategies as st
 
 from keras_timing.analysis.sketch import Sketch
 
@@ -83,3 +86,29 @@ def test_relative_error_must_lie_strictly_between_zero_and_one():
             Sketch(relative_error=bad)
         assert str(err.value) == (
             "relative_error must be in (0, 1), got %r" % (bad,))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.floats(0, 1e4), st.integers(1, 50)),
+                min_size=1, max_size=60))
+def test_a_block_added_at_once_is_the_sketch_of_each_added(rows):
+    # The writer folds a block of steps with add_many: the same counts,
+    # extremes, zeros and quantiles as the per-step add.
+    one, block = Sketch(), Sketch()
+    for v, w in rows:
+        one.add(v, w)
+    block.add_many([v for v, _ in rows], [w for _, w in rows])
+    assert (block.count, block.min, block.max, block._zeros) == (
+        one.count, one.min, one.max, one._zeros)
+    assert block.total == pytest.approx(one.total, rel=1e-12, abs=1e-9)
+    values = np.repeat([v for v, _ in rows], [w for _, w in rows])
+    for q in (0.0, 0.1, 0.5, 0.9, 0.99, 1.0):
+        lo = np.quantile(values, q, method="lower")
+        hi = np.quantile(values, q, method="higher")
+        assert lo * (1 - 0.005) <= block.quantile(q) <= hi * (1 + 0.005)
+
+
+def test_an_empty_block_changes_nothing():
+    s = Sketch()
+    s.add_many([])
+    assert (s.count, len(s)) == (0, 0) and np.isnan(s.quantile(0.5))

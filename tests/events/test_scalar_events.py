@@ -7,10 +7,14 @@ import struct
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import settings
+from hypothesis import strategies as st
 from tbparse import SummaryReader
 from tensorboard.backend.event_processing import event_accumulator
 from tensorboard.compat.proto import event_pb2
 
+from keras_timing.events import records
 from keras_timing.events.scalar_events import ScalarEncoder
 from keras_timing.events.scalar_events import proto_event
 from keras_timing.events.scalar_events import varint
@@ -80,3 +84,41 @@ def test_readers_get_back_tags_steps_values_and_wall_times(tmp_path):
         assert np.allclose(rows.wall_time, [p[0] for p in points],
                            rtol=0, atol=1e-6)
     assert not math.isnan(df.value.sum())
+
+
+_ODD = [float("inf"), -float("inf"), float("nan"), 1e40, -1e39, 1e-46,
+        3.4028235e38, 0.0, -0.0, 7, True]
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.floats(-2e9, 2e9), st.lists(st.tuples(
+    st.one_of(st.integers(-2**63, 2**63 - 1), st.integers(0, 10**7)),
+    st.sampled_from([TAGS, TAGS[:1], TAGS[1:], ("é/ünï", "x" * 200), ()]),
+    st.lists(st.one_of(st.floats(-1e6, 1e6), st.sampled_from(_ODD)),
+             min_size=3, max_size=3)), max_size=40))
+def test_a_block_is_byte_for_byte_the_records_of_each_row(wall, rows):
+    # The writer encodes a drain's points in one block (numpy over rows
+    # sharing tags and a step length): the same bytes, in the same order,
+    # as protobuf's event of each row, framed one by one.
+    rows = [(step, dict(zip(tags, values))) for step, tags, values in rows]
+    got = ScalarEncoder().encode_block(wall, rows)
+    assert got == b"".join(records.frame(proto_event(wall, step, values))
+                           for step, values in rows)
+
+
+def test_a_block_of_points_reads_back_in_order(tmp_path):
+    # Interleaved tag lists (a band every third point): tbparse gets every
+    # point back at its step, in step order per tag.
+    rows = [(step, {TAGS[0]: step / 8, **({TAGS[2]: -step / 4}
+                                         if step % 3 == 0 else {})})
+            for step in range(1, 400)]
+    writer = RunWriter(str(tmp_path))
+    writer.scalar_rows(rows)
+    writer.close()
+    df = SummaryReader(str(tmp_path)).scalars
+    first = df[df.tag == TAGS[0]]
+    assert first.step.tolist() == list(range(1, 400))
+    assert first.value.tolist() == [s / 8 for s in range(1, 400)]
+    third = df[df.tag == TAGS[2]]
+    assert third.step.tolist() == list(range(3, 400, 3))
+    assert third.value.tolist() == [-s / 4 for s in range(3, 400, 3)]

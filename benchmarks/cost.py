@@ -1,0 +1,293 @@
+"""Per-step cost of FitPredictTimer near the limit (issue 20), per backend.
+
+Each backend runs in a process of its own, and four things are measured:
+
+1. CPU per step, all threads: a synthetic driver calls the timer's hooks
+   back to back (`on_train_begin`, per epoch of 1,000 steps
+   `on_epoch_begin`, per step `on_train_batch_begin` /
+   `on_train_batch_end`, `on_epoch_end`, then `on_train_end`), with a real
+   model attached and its batch size known. `time.process_time()` over the
+   whole process (the training thread, the writer thread and any thread a
+   framework started) divided by the steps, the call's end included.
+2. Each hook on the training thread: the same driver, every hook call timed
+   with `perf_counter_ns`; p50 and p99 per hook over the per-step hooks (the
+   clock's own cost, measured on an empty function, is given beside them).
+3. The end of a call: `on_train_end` of a 1,000-step call (the summary,
+   the last drain and writes; `count_flops` at its default), wall and CPU
+   milliseconds, median over calls.
+4. The article's dense model (10 -> 64 -> 1, batch 32, 256 steps an epoch):
+   4-epoch and 1-epoch fits with no callback and with `FitPredictTimer()`,
+   interleaved in a shuffled order each round, the median wall ms per step
+   of each configuration and its ratio to no callback.
+
+    python benchmarks/cost.py                       # all three backends
+    python benchmarks/cost.py --backends jax --rounds 5 --repeats 1
+"""
+
+import argparse
+import json
+import os
+import platform
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+
+CPU_TARGET_US = 4.0
+P50_TARGET_US, P99_TARGET_US = 1.0, 20.0
+END_TARGET_MS = 5.0
+FIT_TARGET = {"jax": 1.03, "tensorflow": 1.03, "torch": 1.02}
+STEP_HOOKS = ("on_train_batch_begin", "on_train_batch_end")
+EPOCH_HOOKS = ("on_epoch_begin", "on_epoch_end")
+
+
+def _timer(keras, log_dir, steps, per_epoch):
+    from keras_timing import FitPredictTimer
+    from keras_timing import demo
+
+    model, _, _ = demo.dense_example(keras, samples=32)
+    timer = FitPredictTimer(log_dir=log_dir, verbose=0, batch_size=32)
+    timer.set_model(model)
+    timer.set_params({"epochs": max(1, steps // per_epoch),
+                      "steps": per_epoch, "verbose": 0})
+    return timer
+
+
+def drive(timer, steps, per_epoch, record=None):
+    """One call of `steps` back-to-back steps; `record(name, ns)` gets each
+    hook's duration where given. Returns the end hook's (wall, CPU) s."""
+    logs = {"loss": 0.5}
+    clock = time.perf_counter_ns
+    hooks = {name: getattr(timer, name) for name in
+             ("on_train_begin", "on_epoch_begin", "on_train_batch_begin",
+              "on_train_batch_end", "on_epoch_end", "on_train_end")}
+    if record is None:
+        call = lambda name, *a: hooks[name](*a)  # noqa: E731
+    else:
+        def call(name, *a):
+            t0 = clock()
+            hooks[name](*a)
+            record(name, clock() - t0)
+    call("on_train_begin")
+    begin, end = hooks["on_train_batch_begin"], hooks["on_train_batch_end"]
+    for epoch in range(max(1, steps // per_epoch)):
+        call("on_epoch_begin", epoch)
+        if record is None:
+            for batch in range(min(per_epoch, steps)):
+                begin(batch)
+                end(batch, logs)
+        else:
+            for batch in range(min(per_epoch, steps)):
+                call("on_train_batch_begin", batch)
+                call("on_train_batch_end", batch, logs)
+        call("on_epoch_end", epoch, logs)
+    wall, cpu = time.perf_counter(), time.process_time()
+    hooks["on_train_end"](logs)
+    return time.perf_counter() - wall, time.process_time() - cpu
+
+
+def cpu_us_per_step(keras, steps, per_epoch=1000):
+    """Process CPU µs per step, every thread, the call's end included."""
+    log_dir = tempfile.mkdtemp(prefix="keras_timing_cost_")
+    try:
+        timer = _timer(keras, log_dir, steps, per_epoch)
+        cpu = time.process_time()
+        drive(timer, steps, per_epoch)
+        return (time.process_time() - cpu) / steps * 1e6
+    finally:
+        shutil.rmtree(log_dir, ignore_errors=True)
+
+
+def hook_us(keras, steps, per_epoch=1000):
+    """{hook: (p50 µs, p99 µs, calls)} on the driving thread, and the
+    clock's own p50 µs."""
+    log_dir = tempfile.mkdtemp(prefix="keras_timing_cost_")
+    durations = {name: [] for name in STEP_HOOKS + EPOCH_HOOKS}
+    try:
+        timer = _timer(keras, log_dir, steps, per_epoch)
+        drive(timer, steps, per_epoch,
+              lambda name, ns: name in durations
+              and durations[name].append(ns))
+    finally:
+        shutil.rmtree(log_dir, ignore_errors=True)
+    empty = []
+    clock = time.perf_counter_ns
+    noop = lambda *a: None  # noqa: E731
+    for _ in range(steps):
+        t0 = clock()
+        noop(1)
+        empty.append(clock() - t0)
+    out = {name: (float(np.percentile(v, 50)) / 1e3,
+                  float(np.percentile(v, 99)) / 1e3, len(v))
+           for name, v in durations.items()}
+    return out, float(np.percentile(empty, 50)) / 1e3
+
+
+def end_of_call_ms(keras, calls, steps=1000):
+    """Median (wall ms, CPU ms) of `on_train_end` after a `steps` call; a
+    new timer and launch per call, as a user's fit has."""
+    walls, cpus = [], []
+    for _ in range(calls):
+        log_dir = tempfile.mkdtemp(prefix="keras_timing_end_")
+        try:
+            wall, cpu = drive(_timer(keras, log_dir, steps, steps), steps,
+                              steps)
+        finally:
+            shutil.rmtree(log_dir, ignore_errors=True)
+        walls.append(wall * 1e3)
+        cpus.append(cpu * 1e3)
+    return statistics.median(walls), statistics.median(cpus)
+
+
+def fit_ms_per_step(keras, rounds, samples, epochs_list=(4, 1)):
+    """{epochs: {configuration: median wall ms per step}}."""
+    from keras_timing import FitPredictTimer
+    from keras_timing import demo
+
+    model, x, y = demo.dense_example(keras, samples=samples)
+    log_root = tempfile.mkdtemp(prefix="keras_timing_fit_")
+    configs = {
+        "no callback": lambda: [],
+        "FitPredictTimer()": lambda: [FitPredictTimer(
+            log_dir=tempfile.mkdtemp(dir=log_root), verbose=0)],
+    }
+    per_step = {e: {name: [] for name in configs} for e in epochs_list}
+    try:
+        model.fit(x, y, batch_size=32, epochs=1, verbose=0)  # compile
+        model.fit(x, y, batch_size=32, epochs=1, verbose=0,
+                  callbacks=configs["FitPredictTimer()"]())
+        for _ in range(rounds):
+            order = [(e, name) for e in epochs_list for name in configs]
+            random.shuffle(order)
+            for epochs, name in order:
+                callbacks = configs[name]()
+                start = time.perf_counter()
+                model.fit(x, y, batch_size=32, epochs=epochs, verbose=0,
+                          callbacks=callbacks)
+                steps = -(-samples // 32) * epochs
+                per_step[epochs][name].append(
+                    (time.perf_counter() - start) * 1e3 / steps)
+    finally:
+        shutil.rmtree(log_root, ignore_errors=True)
+    return {e: {name: statistics.median(v) for name, v in d.items()}
+            for e, d in per_step.items()}
+
+
+def one_backend(args):
+    """Runs in a child process with KERAS_BACKEND set; prints JSON."""
+    import keras
+
+    out = {"backend": keras.backend.backend(), "keras": keras.__version__}
+    if "cpu" in args.parts:
+        out["cpu_us"] = [cpu_us_per_step(keras, args.steps)
+                         for _ in range(args.repeats)]
+    if "hooks" in args.parts:
+        out["hooks"], out["clock_us"] = hook_us(keras, args.steps)
+    if "end" in args.parts:
+        out["end_ms"] = end_of_call_ms(keras, args.end_calls)
+    if "fit" in args.parts:
+        out["fit_ms"] = fit_ms_per_step(keras, args.rounds, args.samples)
+    print(json.dumps(out))
+
+
+def verdict(ok):
+    return "met" if ok else "**missed**"
+
+
+def report(results, args, load):
+    print("%s, %s, %d cores; keras %s; load average before/after: %s / %s"
+          % (platform.machine(), platform.processor() or platform.platform(),
+             os.cpu_count(), results[0]["keras"] if results else "?",
+             *load))
+    if any("cpu_us" in r for r in results):
+        print("\n1. Hooks and writer, %d back-to-back steps, process CPU "
+              "(all threads) per step, %d repeats:\n" % (args.steps,
+                                                        args.repeats))
+        print("| backend | CPU µs per step (each repeat) | median | target |")
+        print("|---|---|---:|---|")
+        for r in results:
+            cpu = r["cpu_us"]
+            print("| %s | %s | %.2f | <= %.0f: %s |" % (
+                r["backend"], " / ".join("%.2f" % v for v in cpu),
+                statistics.median(cpu), CPU_TARGET_US,
+                verdict(statistics.median(cpu) <= CPU_TARGET_US)))
+    if any("hooks" in r for r in results):
+        print("\n2. Each hook on the driving (training) thread, µs, %d "
+              "steps:\n" % args.steps)
+        print("| backend | hook | calls | p50 | p99 | target p50 <= 1, "
+              "p99 <= 20 |")
+        print("|---|---|---:|---:|---:|---|")
+        for r in results:
+            for name, (p50, p99, n) in r["hooks"].items():
+                print("| %s | %s | %d | %.2f | %.2f | %s |" % (
+                    r["backend"], name, n, p50, p99,
+                    verdict(p50 <= P50_TARGET_US and p99 <= P99_TARGET_US)
+                    if name in STEP_HOOKS else "(per epoch)"))
+            print("| %s | (the clock itself, an empty call) | | %.2f | | |"
+                  % (r["backend"], r["clock_us"]))
+    if any("end_ms" in r for r in results):
+        print("\n3. The end of a 1,000-step call (`on_train_end`), median "
+              "of %d calls:\n" % args.end_calls)
+        print("| backend | wall ms | CPU ms (all threads) | target |")
+        print("|---|---:|---:|---|")
+        for r in results:
+            wall, cpu = r["end_ms"]
+            print("| %s | %.2f | %.2f | <= %.0f ms: %s |" % (
+                r["backend"], wall, cpu, END_TARGET_MS,
+                verdict(wall <= END_TARGET_MS)))
+    if any("fit_ms" in r for r in results):
+        print("\n4. Dense model fit, %d steps an epoch, batch 32, median of "
+              "%d interleaved rounds:\n" % (-(-args.samples // 32),
+                                            args.rounds))
+        print("| backend | epochs | no callback ms/step | FitPredictTimer() "
+              "ms/step | ratio | target |")
+        print("|---|---:|---:|---:|---:|---|")
+        for r in results:
+            target = FIT_TARGET.get(r["backend"], 1.03)
+            for epochs, fit in sorted(r["fit_ms"].items(), reverse=True):
+                base, timed = fit["no callback"], fit["FitPredictTimer()"]
+                print("| %s | %s | %.4f | %.4f | %.3fx | <= %.2fx: %s |" % (
+                    r["backend"], epochs, base, timed, timed / base, target,
+                    verdict(timed / base <= target)))
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--backends", default="jax,tensorflow,torch")
+    parser.add_argument("--parts", default="cpu,hooks,end,fit",
+                        help="any of cpu,hooks,end,fit")
+    parser.add_argument("--steps", type=int, default=20000,
+                        help="back-to-back hook steps")
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--end-calls", type=int, default=7)
+    parser.add_argument("--rounds", type=int, default=11)
+    parser.add_argument("--samples", type=int, default=8192,
+                        help="samples of the fit (256 steps an epoch)")
+    parser.add_argument("--one", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.one:
+        return one_backend(args)
+
+    load = [" ".join("%.1f" % v for v in os.getloadavg())]
+    results = []
+    for backend in args.backends.split(","):
+        env = dict(os.environ, KERAS_BACKEND=backend,
+                   TF_CPP_MIN_LOG_LEVEL="3")
+        out = subprocess.run(
+            [sys.executable, __file__, "--one"] + sys.argv[1:],
+            env=env, capture_output=True, text=True)
+        if out.returncode:
+            print("%s: failed\n%s" % (backend, out.stderr[-3000:]))
+            continue
+        results.append(json.loads(out.stdout.strip().splitlines()[-1]))
+    load.append(" ".join("%.1f" % v for v in os.getloadavg()))
+    report(results, args, load)
+
+
+if __name__ == "__main__":
+    main()
