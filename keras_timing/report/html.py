@@ -125,6 +125,9 @@ def launch_table(launch):
 
     Args:
         launch: One entry of `report()`'s result (or `timer_launch`'s).
+
+    >>> print(launch_table({"launch": "l", "runs": {}})[:10])
+    <h2>l</h2>
     """
     runs = launch["runs"]
     parts = ["<h2>%s</h2>" % html.escape(str(launch["launch"])),
@@ -158,6 +161,9 @@ def launch_section(launch, times=None):
     Args:
         launch: One entry of `report()`'s result.
         times: `{run: [StepTime]}` of the launch, for the step charts.
+
+    >>> launch_section({"launch": "l", "runs": {}}).count("<svg")
+    1
     """
     parts = ['<section data-launch="%s">' % html.escape(launch["launch"]),
              launch_table(launch),
@@ -214,6 +220,11 @@ def write(path, result, scanned=None):
         path: The HTML file to write.
         result: What `report()` returned.
         scanned: Its `Scan`, for the step charts.
+
+    >>> import os, tempfile
+    >>> path = os.path.join(tempfile.mkdtemp(), "report.html")
+    >>> write(path, []); open(path).read().startswith("<!DOCTYPE html>")
+    True
     """
     with open(path, "w", encoding="utf-8") as f:
         f.write(page(result, scanned))
@@ -222,7 +233,11 @@ def write(path, result, scanned=None):
 def timer_launch(timer):
     """A live timer's launch in `report()`'s shape: its runs' summaries,
     each with its verdict, and the ratio (with its interval where the timer
-    has one)."""
+    has one).
+
+    Args:
+        timer: A `FitPredictTimer` (see `timer_html`).
+    """
     runs = timer.summaries()
     for s in runs.values():
         s["verdict"] = verdicts.verdict(s, runs, s.get("data_in_step") == 1)
@@ -241,10 +256,16 @@ def timer_html(timer):
     Args:
         timer: A `FitPredictTimer` (anything with `summaries()` and
             `launch_dir`).
+
+    >>> class Idle:
+    ...     launch_dir = None
+    ...     def summaries(self):
+    ...         return {}
+    >>> timer_html(Idle())
+    '<p>keras_timing: no call timed yet</p>'
     """
     launch = timer_launch(timer)
     if not launch["runs"]:
-        return "<p>keras_timing: no call timed yet (%s)</p>" % html.escape(
-            launch["launch"])
+        return "<p>keras_timing: no call timed yet</p>"
     return ('<div class="keras_timing">%s<p class="note">%s</p></div>'
             % (launch_table(launch), html.escape(PER_SAMPLE_NOTE)))
