@@ -15,6 +15,7 @@ its `verdict` (see `keras_timing.analysis.verdict`).
 """
 
 import math
+import os
 
 from keras_timing import schema
 from keras_timing.report.captures import list_captures
@@ -48,6 +49,9 @@ def report(log_dir):
     scanned = log_dir if isinstance(log_dir, Scan) else scan(log_dir)
     launches, captures, chief_times, by_worker = {}, {}, {}, {}
     run_stats = {}   # per launch and run: the points of the ratio interval
+    # A run with a damaged event file holds only what was read before the
+    # damage: its figures are marked partial, and so is a ratio over it.
+    cut = {os.path.dirname(p) for p, _ in scanned.damaged}
     for launch, run, worker, path, times, written, calls in scanned.runs:
         if worker is not None or not times:
             continue
@@ -62,6 +66,7 @@ def report(log_dir):
         summary["samples_scope"] = ("global" if summary["samples_global"]
                                     else "process")
         run_stats.setdefault(launch, {})[run] = stats
+        summary["partial"] = path in cut
         launches.setdefault(launch, {})[run] = summary
         found = list_captures(path, times)
         if found:
@@ -96,6 +101,9 @@ def report(log_dir):
             # One scope for every run of a launch (the timer decides it at
             # the launch's first call).
             "samples_scope": next(iter(runs.values()))["samples_scope"],
+            "fit_predict_ratio_partial": any(
+                runs[r]["partial"] for r in (schema.TRAIN, schema.PREDICT)
+                if r in runs),
             "captures": dict(sorted(captures.get(launch, {}).items(),
                                     key=lambda item: _run_order(item[0]))),
         })

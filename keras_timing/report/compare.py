@@ -23,6 +23,7 @@ import sys
 import numpy as np
 
 from keras_timing.report import _run_order
+from keras_timing.report import guard
 from keras_timing.report.runs import ReportError
 from keras_timing.report.runs import scan
 from keras_timing.analysis.passes import steady
@@ -204,6 +205,11 @@ def _arguments(p):
                              "launch): the baseline")
     p.add_argument("b", help="launch folder B: is it faster than A?")
     p.add_argument("--json", action="store_true", help="print JSON")
+    p.add_argument("--fail-if-slower", metavar="PCT",
+                   help="exit 1 when a run of B is slower per sample than "
+                        "A's by more than PCT percent with 95%% confidence "
+                        "(its interval wholly above 1 + PCT/100); one line "
+                        "per run on stderr says why")
     p.set_defaults(func=run)
 
 
@@ -219,7 +225,14 @@ def add_parser(subparsers):
 
 
 def run(args):
-    """Runs `compare` for parsed arguments; the exit code (2: an error)."""
+    """Runs `compare` for parsed arguments; the exit code (2: an error;
+    1: `--fail-if-slower` failed)."""
+    limit = getattr(args, "fail_if_slower", None)
+    try:
+        pct = None if limit is None else guard.threshold(limit)
+    except ValueError as e:
+        print("keras-timing compare: %s" % e, file=sys.stderr)
+        return 2
     try:
         rows, left_out = compare(args.a, args.b)
     except CompareError as e:
@@ -233,7 +246,13 @@ def run(args):
     else:
         print(to_text(rows, left_out, os.path.normpath(args.a),
                       os.path.normpath(args.b)))
-    return 0
+    if pct is None:
+        return 0
+    code, lines = guard.check(rows, pct)
+    for line in lines:
+        print("keras-timing compare: --fail-if-slower %g: %s" % (pct, line),
+              file=sys.stderr)
+    return code
 
 
 def main(argv=None):

@@ -37,8 +37,12 @@ def to_text(result):
     parts = []
     for launch in result:
         parts.append("## %s\n" % launch["launch"])
-        parts.append(summary_text.markdown(list(launch["runs"].values()),
-                                           *_ratio_args(launch)))
+        parts.append(summary_text.markdown(
+            [_marked(s) for s in launch["runs"].values()],
+            *_ratio_args(launch)))
+        cut = [run for run, s in launch["runs"].items() if s.get("partial")]
+        if cut:
+            parts.append(partial_note(launch, cut) + "\n")
         found = [verdicts.line(run, s["verdict"])
                  for run, s in launch["runs"].items() if "verdict" in s]
         if found:
@@ -49,6 +53,27 @@ def to_text(result):
         for run, found in launch["captures"].items():
             parts.append(_captures_text(run, found))
     return "\n".join(parts)
+
+
+def _marked(summary):
+    """The summary with "(partial)" after its run's name where an event
+    file of the run was damaged."""
+    if not summary.get("partial"):
+        return summary
+    return dict(summary, run="%s (partial)" % summary["run"])
+
+
+def partial_note(launch, cut):
+    """What the partial runs `cut` of `launch` mean for its figures.
+
+    >>> partial_note({"fit_predict_ratio_partial": True}, ["train"])[:40]
+    'partial: train: an event file is damaged'
+    """
+    text = ("partial: %s: an event file is damaged; the figures hold only "
+            "the steps read before the damage" % ", ".join(cut))
+    if launch.get("fit_predict_ratio_partial"):
+        text += "; the fit vs predict ratio rests on a partial run"
+    return text
 
 
 def _ratio_args(launch):

@@ -223,3 +223,10 @@ class FitPredictTimer(keras.callbacks.Callback):
     def profile_sessions(self) -> list:
         """Session folders of the profiler captures saved so far."""
         return self._profiling.sessions
+
+    def _repr_html_(self) -> str:
+        """The launch as an HTML table, for a notebook cell ending in the
+        timer: runs, figures, verdicts, the ratio (`report.html`)."""
+        from keras_timing.report import html
+
+        return html.timer_html(self)
