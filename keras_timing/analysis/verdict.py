@@ -6,17 +6,11 @@ rules are `RULES`, applied in that order; the first that holds wins. Each
 rule's `when` is the README's table row ("Why is it slow?"), written from
 the constants below, and a test checks that the README says the same.
 
-Why the thresholds: a wait under INPUT_WAIT_MS per step is the loop's own
-Python between steps; Keras's fixed per-step overhead around the compiled
-step is 0.1-1 ms on a CPU (FIXED_STEP_MS), up to HOST_STEP_MS loaded. MFU
-alone cannot tell compute from host (the article's CNN at batch 256 and its
-dense step both run at a few % of a CPU's peak or less), but their FLOPs at
-peak differ 1000-fold. FLOPs under TINY_FLOPS_MS cannot make a step longer
-than HOST_STEP_MS: the time is the data read inside the step (TensorFlow,
-JAX), or eager per-op overhead where the batch is read before it (torch).
-
-A compile-bound run also gets `steady`: the verdict of its counted steps
-(the rules after `compile` and `validation`).
+Why: a wait under INPUT_WAIT_MS per step is the loop's own Python; Keras's
+fixed per-step overhead is 0.1-1 ms on a CPU (FIXED_STEP_MS), up to
+HOST_STEP_MS loaded; MFU alone cannot tell compute from host, FLOPs at peak
+can (1000-fold apart for the article's CNN and dense model). A
+compile-bound run also gets `steady`: its counted steps' verdict.
 
 >>> r = verdict({"run": "train", "call_ms": 1000.0, "first_batch_ms": 80.0,
 ...              "input_wait_share": 0.62, "p50_ms": 9.0,
@@ -75,6 +69,15 @@ class Figures:
         self.mfu = get("mfu")
         self.at_peak = self.mfu * self.step
         self.data_in_step = data_in_step is not False
+        # On a machine loaded above its cores (busy_calls), the host's
+        # per-step work stretches by the load per core; sleeps do not.
+        load = get("load_per_core")
+        self.load = load if get("busy_calls") > 0 and load > 1 else 1.0
+        self.host_ms = HOST_STEP_MS * self.load
+
+    def bound(self):  # the host bound, as the why says it
+        return "%.3g ms%s" % (self.host_ms, "" if self.load == 1 else
+                              ", %.3g ms x the load per core" % HOST_STEP_MS)
 
     def flops(self):
         """What the FLOPs say, quoted by the step rules' `why`."""
@@ -82,8 +85,7 @@ class Figures:
                 % (_pct(self.mfu), self.at_peak, self.step))
 
     def reads(self):
-        """The read figures: input wait, and the read inside the step
-        where it was measured."""
+        """Input wait, and the read inside the step where measured."""
         text = "input wait %s" % _pct(self.wait)
         if self.fetch > 0:
             text += " + data read in step %s" % _pct(self.fetch)
@@ -121,12 +123,12 @@ def _input_measured(f):
 
 def _unknown_flops(bound):
     def rule(f):
-        if math.isnan(f.mfu) and (f.p50 <= HOST_STEP_MS) == (
+        if math.isnan(f.mfu) and (f.p50 <= f.host_ms) == (
                 bound == "host"):
-            return ("median step %.3g ms, %s %.3g ms; FLOPs not counted for "
+            return ("median step %.3g ms, %s %s; FLOPs not counted for "
                     "this run, so the step time alone decides" % (
                         f.p50, "at most" if bound == "host" else "above",
-                        HOST_STEP_MS))
+                        f.bound()))
     return rule
 
 
@@ -136,33 +138,34 @@ def _compute(f):
             f.flops(), FIXED_STEP_MS, _pct(COMPUTE_MFU))
 
 
-def _host_eager(f):
-    if not f.data_in_step and f.at_peak < TINY_FLOPS_MS:
-        return ("%s; median step %.3g ms: framework overhead of eager ops "
-                "(the batch is read before the step, and input wait is %s)"
-                % (f.flops(), f.p50, _pct(f.wait)))
+def _host_measured(f):
+    measured = not f.data_in_step or f.fetch > 0
+    if measured and f.at_peak < TINY_FLOPS_MS:
+        return ("%s; median step %.3g ms: framework overhead, not data "
+                "(%s, measured)" % (f.flops(), f.p50, f.reads()))
 
 
 def _host(f):
-    if f.p50 <= HOST_STEP_MS:
+    if f.p50 <= f.host_ms:
         return ("%s; median step %.3g ms, the size of Keras's fixed per-step "
-                "overhead (at most %.3g ms)" % (f.flops(), f.p50,
-                                                HOST_STEP_MS))
+                "overhead (at most %s)" % (f.flops(), f.p50, f.bound()))
 
 
 def _slow_kernels(f):
     if f.at_peak >= TINY_FLOPS_MS:
         return ("%s; median step %.3g ms, above the fixed per-step overhead "
-                "(%.3g ms): the compiled step's kernels run at a low "
-                "efficiency" % (f.flops(), f.p50, HOST_STEP_MS))
+                "(%s): the compiled step's kernels run at a low "
+                "efficiency" % (f.flops(), f.p50, f.bound()))
 
 
 def _input_inferred(f):
     return ("inferred: %s; median step %.3g ms, above the fixed per-step "
-            "overhead (%.3g ms) with %s: time inside the step that is "
-            "neither FLOPs nor overhead, as when Keras reads a PyDataset or "
-            "generator inside the step (TensorFlow, JAX)"
-            % (f.flops(), f.p50, HOST_STEP_MS, f.reads()))
+            "overhead (%s) with %s: time inside the step that is "
+            "neither FLOPs nor overhead, as when TensorFlow reads a tf.data "
+            "pipeline inside its graph, where it is not timed. To measure it: "
+            "the input-pipeline page of a capture in TensorBoard's Profile "
+            "tab (FitPredictTimer(profile_steps=(10, 15)))"
+            % (f.flops(), f.p50, f.bound(), f.reads()))
 
 
 @dataclass(frozen=True)
@@ -192,24 +195,27 @@ RULES: tuple[Rule, ...] = (
          "share`) >= %s of step time and >= %.3g ms per step"
          % (_pct(INPUT_WAIT_SHARE), INPUT_WAIT_MS), _input_measured),
     Rule("host", "no FLOPs counted (`mfu` unknown) and the median step <= "
-         "%.3g ms" % HOST_STEP_MS, _unknown_flops("host")),
+         "%.3g ms (on a busy machine: x its load per core, as in rules 6, 9 "
+         "and 11)" % HOST_STEP_MS, _unknown_flops("host")),
     Rule("compute", "no FLOPs counted and the median step > %.3g ms"
          % HOST_STEP_MS, _unknown_flops("compute")),
     Rule("compute", "the step's FLOPs at the device's peak (`mfu` x mean "
          "step) need >= %.3g ms, or `mfu` >= %s" % (FIXED_STEP_MS,
                                                   _pct(COMPUTE_MFU)), _compute),
-    Rule("host", "the batch is read before the step (torch) and its FLOPs "
-         "need < %.3g ms" % TINY_FLOPS_MS, _host_eager),
+    Rule("host", "its FLOPs need < %.3g ms and the data read was measured "
+         "(torch reads before the step; `fetch_share` > 0) and is below rule "
+         "4" % TINY_FLOPS_MS, _host_measured),
     Rule("host", "the median step <= %.3g ms (Keras's fixed per-step "
          "overhead)" % HOST_STEP_MS, _host),
     Rule("compute", "the FLOPs need >= %.3g ms: kernels at a low efficiency"
          % TINY_FLOPS_MS, _slow_kernels),
     Rule("input", "inferred, otherwise: a median step > %.3g ms whose FLOPs "
-         "need < %.3g ms (the batch read inside the step, TensorFlow, JAX)"
-         % (HOST_STEP_MS, TINY_FLOPS_MS), _input_inferred),
+         "need < %.3g ms, its read not measured (TensorFlow's `tf.data` and "
+         "arrays are read in its graph); the why names the Profile tab's "
+         "input-pipeline page" % (HOST_STEP_MS, TINY_FLOPS_MS),
+         _input_inferred),
 )
-# The rules of the counted steps alone: `steady` of a compile-bound run.
-STEADY = RULES[2:]
+STEADY = RULES[2:]  # the counted steps' rules: a compile verdict's steady
 
 
 def verdict(run_summary: dict | None, summaries: dict | None = None,
@@ -230,15 +236,14 @@ def verdict(run_summary: dict | None, summaries: dict | None = None,
         `bound` is None when the run has no timed steps. A compile-bound
         run also has `"steady"`: the same three keys for its counted steps.
     """
-    s = run_summary or {}
-    f = Figures(s, summaries, data_in_step)
+    f = Figures(run_summary or {}, summaries, data_in_step)
     result = _first(RULES, f, data_in_step)
     if result["bound"] == "compile":
         result["steady"] = _first(STEADY, f, data_in_step)
     return result
 
 
-def _first(rules, f, data_in_step):
+def _first(rules, f, data_in_step):  # the first rule that holds
     for rule in rules:
         why = rule.why(f)
         if why is not None:
@@ -249,8 +254,7 @@ def _first(rules, f, data_in_step):
 
 
 def _validation_run(s, summaries):
-    """The validation run of a train run (`train_encoder` ->
-    `validation_encoder`), or None."""
+    """A train run's validation run (`train_x` -> `validation_x`), or None."""
     name = s.get("run") or ""
     if not summaries or schema.base_run(name) != schema.TRAIN:
         return None
@@ -258,17 +262,15 @@ def _validation_run(s, summaries):
 
 
 def line(run: str, result: dict) -> str:
-    """The verdict as one line of text (with the steady state behind a
+    """The verdict as one line of text (and the steady state behind a
     compile).
 
     >>> line("train", {"bound": "host", "why": "median step 0.6 ms",
     ...                "advice": ["try X"]})
     'train: host-bound: median step 0.6 ms; try: try X'
     >>> line("train", {"bound": "compile", "why": "first batch 90%",
-    ...                "advice": ["fixed shapes"], "steady": {
-    ...                "bound": "host", "why": "median step 0.3 ms",
-    ...                "advice": ["try X"]}})
-    'train: compile-bound: first batch 90%; once compiled: host-bound: median step 0.3 ms; try: fixed shapes'
+    ...     "advice": ["A"], "steady": {"bound": "host", "why": "p50 0.3"}})
+    'train: compile-bound: first batch 90%; once compiled: host-bound: p50 0.3; try: A'
     """
     if result["bound"] is None:
         return "%s: no verdict: %s" % (run, result["why"])

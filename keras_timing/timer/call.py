@@ -239,6 +239,9 @@ class Call:
         self._settle()
         launch.timeline.close()
         self.profiling.finish(run)
+        if settings.count_flops == "auto":
+            # The call's steps into its stats: "auto" reads their median.
+            launch.drain()
         if throughput.worth_counting(settings.count_flops, run):
             # After the call's last step, inside the call: counting
             # compiles or traces the step once more, and no step should

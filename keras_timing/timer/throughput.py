@@ -14,6 +14,7 @@ import time
 import warnings
 
 from keras_timing import schema
+from keras_timing.analysis import verdict
 from keras_timing.profiling.flops import batch_size as samples_in
 from keras_timing.timer import keras_loop
 
@@ -27,6 +28,12 @@ AUTO_MIN_CALL_S = 20.0
 def worth_counting(count_flops, run, now=time.perf_counter):
     """Whether to count the FLOPs of `run`'s steps at its call's end.
 
+    "auto" also counts where the verdict needs the FLOPs: a median step
+    above `verdict.HOST_STEP_MS` is compute or data read inside the step,
+    and only the FLOPs tell which where the read is not measured (TensorFlow
+    reads `tf.data` and arrays in its graph); such steps make the count's
+    cost small beside the call.
+
     >>> class Run:
     ...     calls = []
     >>> worth_counting(True, Run()), worth_counting("auto", Run())
@@ -35,7 +42,12 @@ def worth_counting(count_flops, run, now=time.perf_counter):
     if count_flops != "auto":
         return bool(count_flops)
     call = run.calls[-1] if run.calls else None
-    return call is not None and now() - call.begin >= AUTO_MIN_CALL_S
+    if call is None:
+        return False
+    stats = getattr(run, "stats", None)
+    slow = stats is not None and stats.batch_ms.quantile(0.5) > (
+        verdict.HOST_STEP_MS)
+    return slow or now() - call.begin >= AUTO_MIN_CALL_S
 
 
 class Throughput:

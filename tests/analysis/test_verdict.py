@@ -76,7 +76,11 @@ def test_a_long_tiny_step_is_host_where_data_is_read_before_the_step():
     assert v.verdict(long_step, data_in_step=True)["bound"] == "input"
     torch = v.verdict(long_step, data_in_step=False)
     assert torch["bound"] == "host"
-    assert "read before the step" in torch["why"]
+    assert "framework overhead, not data" in torch["why"]
+    assert "measured" in torch["why"]
+    # JAX with its read inside the step measured (fetch_share) alike.
+    jax = v.verdict(dict(long_step, fetch_share=0.01), data_in_step=True)
+    assert jax["bound"] == "host" and "data read in step 1%" in jax["why"]
     # Real FLOPs keep their verdict whatever the backend.
     assert v.verdict(run(p50_ms=30.0, ms_per_step=30.0, mfu=0.05),
                      data_in_step=False)["bound"] == "compute"
@@ -257,3 +261,16 @@ def test_the_rules_apply_in_the_table_order():
         assert result["bound"] == rule.bound, (i + 1, result)
         assert result["why"] == rule.why(v.Figures(
             case, validation if i == 1 else None, data_in_step))
+
+
+def test_on_a_busy_machine_the_host_bound_stretches_with_the_load():
+    # A 4.9 ms dense step with the machine loaded 3 per core: host work
+    # stretched by the load, not data; said so in the why.
+    busy = run(p50_ms=4.9, ms_per_step=5.0, mfu=0.0003, busy_calls=1.0,
+               load_per_core=3.0)
+    result = v.verdict(busy)
+    assert result["bound"] == "host"
+    assert "at most 9 ms, 3 ms x the load per core" in result["why"]
+    quiet = v.verdict(dict(busy, busy_calls=0.0))
+    assert quiet["bound"] == "input" and "(3 ms)" in quiet["why"]
+    assert v.verdict(dict(busy, p50_ms=9.5))["bound"] == "input"
