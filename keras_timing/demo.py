@@ -6,41 +6,9 @@ Synthetic data as in the article; the same model definitions, with
 
 import time
 
-import numpy as np
-
-
-def dense_example(keras, samples=1000):
-    """Example 1: `Dense(64, relu) -> Dense(1)` on 10 features, MSE, Adam."""
-    x = np.random.rand(samples, 10).astype("float32")
-    y = np.random.rand(samples, 1).astype("float32")
-    model = keras.Sequential([
-        keras.Input((10,)),
-        keras.layers.Dense(64, activation="relu"),
-        keras.layers.Dense(1),
-    ])
-    model.compile(optimizer="adam", loss="mse")
-    return model, x, y
-
-
-def cnn_example(keras, samples=1000, num_classes=10):
-    """Example 2: Conv2D(32) -> MaxPool -> Dense(10) on 28x28x1 images."""
-    x = np.random.rand(samples, 28, 28, 1).astype("float32")
-    y = keras.utils.to_categorical(
-        np.random.randint(0, num_classes, samples), num_classes=num_classes)
-    model = keras.Sequential([
-        keras.Input((28, 28, 1)),
-        keras.layers.Conv2D(32, (3, 3), activation="relu"),
-        keras.layers.MaxPooling2D((2, 2)),
-        keras.layers.Flatten(),
-        keras.layers.Dense(num_classes, activation="softmax"),
-    ])
-    model.compile(optimizer="adam", loss="categorical_crossentropy",
-                  metrics=["accuracy"])
-    return model, x, y
-
-
-EXAMPLES = {"dense": dense_example, "cnn": cnn_example}
-
+from keras_timing.examples import EXAMPLES
+from keras_timing.examples import cnn_example  # noqa: F401 (tests, users)
+from keras_timing.examples import dense_example  # noqa: F401
 
 # The demo's profiler captures: a train window in the second epoch (after
 # compilation) and a predict window; the Profile tab shows both.

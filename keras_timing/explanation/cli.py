@@ -1,6 +1,6 @@
 """`keras-timing explain [MODEL.keras]`: the measured fit-vs-predict answer.
 
-Without a model file it explains the article's two examples (`demo`); with
+Without a model file it explains the article's two examples (`examples`); with
 one it loads the model and makes synthetic inputs and targets from its
 input and output shapes, unless `--data FILE.npz` (arrays `x` and `y`) is
 given. `--log-dir` writes the table as TensorBoard text and the stage shares
@@ -150,7 +150,7 @@ def _jobs(args, largest_batch):
         _check_model_file(args.model)
     import keras
 
-    from keras_timing import demo
+    from keras_timing import examples
     from keras_timing.explanation.data import synthetic_data
 
     if args.model is None:
@@ -158,7 +158,7 @@ def _jobs(args, largest_batch):
             raise ValueError("--data needs a MODEL file")
         samples = max(1000, 4 * largest_batch)
         return [(name, lambda fn=fn: fn(keras, samples=samples))
-                for name, fn in demo.EXAMPLES.items()]
+                for name, fn in examples.EXAMPLES.items()]
     label = os.path.basename(args.model)
     if not args.data:
         print("keras-timing explain: no --data: timing synthetic data "
