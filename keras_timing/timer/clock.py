@@ -1,34 +1,28 @@
 """Device-paced step times on one timeline for all the runs of a launch.
 
 Keras calls the begin hook on the training thread, before it dispatches a
-step. On the JAX and torch backends it runs the end hook later, in a thread
-pool, once the step's logs reached the host, that is once the device has
-finished the step; on TensorFlow it runs it synchronously after the same
-copy. Either way the end time is "results ready", but with asynchronous
-dispatch the begin of step n+1 may come *before* the end of step n: the host
-runs ahead of the device. So a step is timed from whichever is later, its own
-begin or the previous step's end (when the device could start on it), to its
-own end. What lies between the previous end and a later begin is input wait:
-the device sat idle waiting for the host.
+step; on JAX and torch it runs the end hook later, in a thread pool, once
+the step's logs reached the host (the device finished it), on TensorFlow
+synchronously. With asynchronous dispatch step n+1 may begin before step n
+ends, so a step is timed from the later of its begin and the previous end
+to its own end; a gap from the previous end to a later begin is input wait.
 
-The runs of a launch share the device, so they share one timeline: a
-validation step that Keras begins while queued train steps still run cannot
-start before they end, and train + validation never add up to more than the
-wall time. The first step after an anchor (a call's or an epoch's begin) is
-timed from the anchor; the gap before it (iterator creation, the first fetch)
-is that step's `epoch_start_ms`, not input wait. Summed over a call, `batch` +
-`wait` + `epoch_start` telescope to the wall time from the anchors to the
-last end.
+The runs of a launch share the device and one timeline: a validation step
+begun while queued train steps run starts when they end. A step after an
+anchor (a call's or epoch's begin) is timed from it (`epoch_start_ms`).
+`batch` + `wait` + `epoch_start` telescope to the wall time from the
+anchors to the last end: no time is counted twice.
 
-End hooks can run late and out of order in the thread pool. Steps finish on
-the device in order, so a step's true end is no later than any later step's
-end (a suffix minimum); a clump of late ends is spread over its steps.
+End hooks can run late and out of order. Steps finish on the device in
+order, so a step's end is no later than any later step's (a suffix
+minimum); a clump of late ends is spread over its steps. Only a compile (a
+step that moved its compile counter) can hide an earlier step's end
+(`intervals.bound_ends`).
 """
 
 import bisect
 import threading
 import time
-from dataclasses import dataclass
 
 from keras_timing.analysis.steps import UNKNOWN_SAMPLES
 from keras_timing.analysis.steps import StepKind
@@ -69,9 +63,7 @@ class Timeline:
         self._run, self._call, self._first, self._last = [], [], [], []
         self._begin, self._end, self._anchor = [], [], []
         self._kind, self._samples, self._state = [], [], []
-        # Whether the step compiled (its compile counter moved while it
-        # ran), not just was first: only a compile can hide an end.
-        self._compiled = []
+        self._compiled = []  # it compiled (not just was first)
         self._values = []    # measured step figures (figures.MEASURED)
         self._open = {}      # run -> (firsts, rows) begun, not yet ended
         self._anchors = {}   # run -> (time, first_of_call)
@@ -148,11 +140,10 @@ class Timeline:
             i = row - self._base
             if values:
                 self._values[i] = values
+            self._compiled[i] = self._compiled[i] or compiled
             # A compile outranks the profiler: the step counts as one.
             if compiled and self._kind[i] in (None, PROFILED):
                 self._kind[i] = RECOMPILE
-            if compiled:
-                self._compiled[i] = True
             if self._state[i] == _OPEN and not hold:
                 self._state[i] = _SETTLED
 
@@ -271,9 +262,7 @@ class Timeline:
                 for column in (self._run, self._call, self._first,
                                self._last, self._begin, self._end,
                                self._anchor, self._kind, self._samples,
-                               self._compiled,
-                               self._values,
-                               self._state):
+                               self._compiled, self._values, self._state):
                     del column[:i]
                 self._base += i
             return out

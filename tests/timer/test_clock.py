@@ -298,3 +298,50 @@ def test_pending_steps_are_those_not_yet_drained_after_drains():
     # Call 1 is fully drained; call 2's step 1 has not ended.
     assert not line.has_pending(T, 1)
     assert line.has_pending(T, 2)
+
+
+def test_validation_begun_over_queued_train_steps_is_not_counted_twice(
+        tmp_path):
+    """Survivor (e): validation begins (1.0) while train's step 2 still runs
+    on the device (to 1.5). Its call starts when its first step could, and
+    the fit's time outside its steps leaves out what validation counted;
+    read back from the event files."""
+    from conftest import read_scalars
+
+    from keras_timing import schema
+    from keras_timing.timer.keras_loop import LoopInfo
+    from keras_timing.timer.recorder import RunRecorder
+
+    line = Timeline()
+    train = RunRecorder(T, str(tmp_path / T), line)
+    val = RunRecorder(V, str(tmp_path / V), line)
+    train.start_call(LoopInfo(32, 2), 0.0)
+    train.begin(0, 0.1)
+    train.end(0, 0.5, None)
+    train.begin(1, 0.6)
+    val.start_call(LoopInfo(32, 1), 1.0, parent=train.current_call())
+    val.begin(0, 1.1)
+    val.end(0, 1.7, None)
+    val.settle(False)
+    val.end_call(1.8)
+    train.end(1, 1.5, None)
+    train.settle(False)
+    line.close()
+    train.end_call(2.0)
+    times = line.drain()
+    for recorder in (train, val):
+        recorder.take([t for t in times if t.run is recorder], final=True)
+    assert val.finish_calls() and train.finish_calls()   # validation first
+    train.close(), val.close()
+
+    # Train: step 1 0.1 -> 0.5 after 100 ms of epoch start, step 2 waits
+    # 0.5 -> 0.6 and runs to 1.5: 1400 ms of steps. Validation's step can
+    # start only at 1.5 and runs to 1.7; its call is 1.5 -> 1.8, 300 ms,
+    # 100 of them outside its step. The fit, 0.0 -> 2.0, holds 1400 ms of
+    # steps and 300 of validation: 300 outside (epoch start, the end).
+    val_points = read_scalars(str(tmp_path / V))
+    train_points = read_scalars(str(tmp_path / T))
+    assert val_points[schema.CALL_MS][0][1] == pytest.approx(300)
+    assert val_points[schema.OUTSIDE_STEPS_MS][0][1] == pytest.approx(100)
+    assert train_points[schema.CALL_MS][0][1] == pytest.approx(2000)
+    assert train_points[schema.OUTSIDE_STEPS_MS][0][1] == pytest.approx(300)
