@@ -69,15 +69,15 @@ class Figures:
         self.mfu = get("mfu")
         self.at_peak = self.mfu * self.step
         self.data_in_step = data_in_step is not False
-        # On a machine loaded above its cores (busy_calls), the host's
-        # per-step work stretches by the load per core; sleeps do not.
+        # Busy machine: the fixed per-step work stretches by the load.
         load = get("load_per_core")
         self.load = load if get("busy_calls") > 0 and load > 1 else 1.0
-        self.host_ms = HOST_STEP_MS * self.load
+        self.host_ms = max(HOST_STEP_MS, FIXED_STEP_MS * self.load)
 
-    def bound(self):  # the host bound, as the why says it
-        return "%.3g ms%s" % (self.host_ms, "" if self.load == 1 else
-                              ", %.3g ms x the load per core" % HOST_STEP_MS)
+    def bound(self):  # the host bound in words
+        return "%.3g ms" % self.host_ms + ("" if self.host_ms == HOST_STEP_MS
+                                          else ": %g ms x the load per core"
+                                          % FIXED_STEP_MS)
 
     def flops(self):
         """What the FLOPs say, quoted by the step rules' `why`."""
@@ -195,8 +195,9 @@ RULES: tuple[Rule, ...] = (
          "share`) >= %s of step time and >= %.3g ms per step"
          % (_pct(INPUT_WAIT_SHARE), INPUT_WAIT_MS), _input_measured),
     Rule("host", "no FLOPs counted (`mfu` unknown) and the median step <= "
-         "%.3g ms (on a busy machine: x its load per core, as in rules 6, 9 "
-         "and 11)" % HOST_STEP_MS, _unknown_flops("host")),
+         "%.3g ms (on a busy machine, or %.3g ms x its load per core if more;"
+         " as in rules 6, 9 and 11)" % (HOST_STEP_MS, FIXED_STEP_MS),
+         _unknown_flops("host")),
     Rule("compute", "no FLOPs counted and the median step > %.3g ms"
          % HOST_STEP_MS, _unknown_flops("compute")),
     Rule("compute", "the step's FLOPs at the device's peak (`mfu` x mean "
@@ -243,14 +244,10 @@ def verdict(run_summary: dict | None, summaries: dict | None = None,
     return result
 
 
-def _first(rules, f, data_in_step):  # the first rule that holds
-    for rule in rules:
-        why = rule.why(f)
-        if why is not None:
-            return {"bound": rule.bound, "why": why,
-                    "advice": advice(rule.bound, f.run, data_in_step)
-                    if rule.bound else []}
-    raise AssertionError("the last rule always holds")
+def _first(rules, f, data_in_step):  # the last rule always holds
+    rule, why = next((r, w) for r in rules if (w := r.why(f)) is not None)
+    return {"bound": rule.bound, "why": why, "advice": advice(
+        rule.bound, f.run, data_in_step) if rule.bound else []}
 
 
 def _validation_run(s, summaries):

@@ -264,13 +264,15 @@ def test_the_rules_apply_in_the_table_order():
 
 
 def test_on_a_busy_machine_the_host_bound_stretches_with_the_load():
-    # A 4.9 ms dense step with the machine loaded 3 per core: host work
-    # stretched by the load, not data; said so in the why.
+    # A 4.9 ms dense step with the machine loaded 6 per core: the fixed
+    # per-step work stretched by the load, not data; said so in the why.
     busy = run(p50_ms=4.9, ms_per_step=5.0, mfu=0.0003, busy_calls=1.0,
-               load_per_core=3.0)
+               load_per_core=6.0)
     result = v.verdict(busy)
     assert result["bound"] == "host"
-    assert "at most 9 ms, 3 ms x the load per core" in result["why"]
+    assert "at most 6 ms: 1 ms x the load per core" in result["why"]
     quiet = v.verdict(dict(busy, busy_calls=0.0))
     assert quiet["bound"] == "input" and "(3 ms)" in quiet["why"]
-    assert v.verdict(dict(busy, p50_ms=9.5))["bound"] == "input"
+    assert v.verdict(dict(busy, p50_ms=6.5))["bound"] == "input"
+    # Loaded 2 per core: the bound stays HOST_STEP_MS (a 5 ms wait shows).
+    assert v.verdict(dict(busy, load_per_core=2.0))["bound"] == "input"
