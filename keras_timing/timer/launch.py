@@ -15,6 +15,7 @@ import time
 import warnings
 import weakref
 
+from keras_timing import paths
 from keras_timing import schema
 from keras_timing.events.flusher import Flusher
 from keras_timing.events.writer import per_sample_layout
@@ -141,16 +142,7 @@ class Launch:
             os.makedirs(path, exist_ok=True)
             return path
         base = self.launch_name or time.strftime("%Y%m%d-%H%M%S")
-        os.makedirs(self.log_dir, exist_ok=True)
-        for i in range(1000):
-            path = os.path.join(self.log_dir,
-                                base if i == 0 else "%s-%d" % (base, i))
-            try:
-                os.makedirs(path)
-                return path
-            except FileExistsError:
-                continue
-        raise FileExistsError("no free launch folder under %r" % self.log_dir)
+        return paths.new_folder(self.log_dir, base, "-", "launch folder")
 
     # ---- calls ----------------------------------------------------------------
 
