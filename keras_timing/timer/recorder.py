@@ -75,8 +75,7 @@ class RunRecorder:
         self.capture = NullCapture()
         self.slow = NullSlowSteps()
         self.owner = None     # the timer whose call runs now
-        self.kind = {schema.TRAIN: "train", schema.PREDICT: "predict"}.get(
-            self.run, "test")
+        self.kind = schema.STEP_FUNCTIONS.get(self.run, "test")
         self.last_call_steps = 0
         self.hold = False
         self.call_first_step = 1
