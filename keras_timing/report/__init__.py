@@ -16,6 +16,10 @@ its `verdict` (see `keras_timing.analysis.verdict`).
 
 import math
 import os
+from typing import Any
+from typing import Dict
+from typing import List
+from typing import Union
 
 from keras_timing import schema
 from keras_timing.report.captures import list_captures
@@ -37,7 +41,7 @@ __all__ = ["report", "scan", "Scan", "ReportError", "damaged_files",
            "to_json_ready", "list_captures"]
 
 
-def report(log_dir):
+def report(log_dir: Union[str, Scan]) -> List[Dict[str, Any]]:
     """Summaries per launch: `[{"launch", "runs": {run: summary}, ...}]`.
 
     Args:

@@ -19,6 +19,12 @@ import argparse
 import json
 import os
 import sys
+from typing import Any
+from typing import Dict
+from typing import List
+from typing import Optional
+from typing import Sequence
+from typing import Tuple
 
 import numpy as np
 
@@ -33,6 +39,7 @@ from keras_timing.analysis.ratio import RESAMPLES
 from keras_timing.analysis.ratio import SEED
 from keras_timing.analysis.ratio import Points
 from keras_timing.analysis.ratio import interval
+from keras_timing.analysis.steps import StepTime
 FASTER, SLOWER, SAME = "faster", "slower", "no clear difference"
 DIRECTION = ("ratio = B / A of ms per sample (batch + input wait; first "
              "batches, recompiles and warm-up left out); %s: B takes less "
@@ -46,7 +53,8 @@ class CompareError(ReportError):
     common or no counted steps."""
 
 
-def launch_runs(folder, name="A"):
+def launch_runs(folder: str,
+                name: str = "A") -> Dict[str, List[StepTime]]:
     """The runs of the one launch in `folder`: `{run: [StepTime]}`.
 
     Args:
@@ -96,7 +104,9 @@ def _knows_samples(times):
     return any(t.kind is None and (t.samples or 0) > 0 for t in times)
 
 
-def compare_runs(a_times, b_times, resamples=RESAMPLES, seed=SEED):
+def compare_runs(a_times: Sequence[StepTime], b_times: Sequence[StepTime],
+                 resamples: int = RESAMPLES,
+                 seed: int = SEED) -> Optional[Dict[str, Any]]:
     """One run's row: ms per sample of A and B, B / A, its interval, verdict.
 
     Args:
@@ -126,7 +136,8 @@ def compare_runs(a_times, b_times, resamples=RESAMPLES, seed=SEED):
             "verdict": verdict, "unit": "sample" if per_sample else "step"}
 
 
-def compare(a, b, resamples=RESAMPLES, seed=SEED):
+def compare(a: str, b: str, resamples: int = RESAMPLES, seed: int = SEED
+            ) -> Tuple[List[Dict[str, Any]], List[str]]:
     """Rows per run present in both launches, in the report's run order.
 
     Args:
@@ -168,7 +179,8 @@ def compare(a, b, resamples=RESAMPLES, seed=SEED):
     return rows, left_out
 
 
-def to_text(rows, left_out=(), a="A", b="B"):
+def to_text(rows: Sequence[Dict[str, Any]], left_out: Sequence[str] = (),
+            a: str = "A", b: str = "B") -> str:
     """The rows as a markdown table, with the direction of the verdict.
 
     Args:
@@ -213,7 +225,7 @@ def _arguments(p):
     p.set_defaults(func=run)
 
 
-def add_parser(subparsers):
+def add_parser(subparsers: Any) -> None:
     """Registers `compare` on the `keras-timing` sub-commands.
 
     Args:
@@ -224,7 +236,7 @@ def add_parser(subparsers):
         description=DIRECTION))
 
 
-def run(args):
+def run(args: argparse.Namespace) -> int:
     """Runs `compare` for parsed arguments; the exit code (2: an error;
     1: `--fail-if-slower` failed)."""
     limit = getattr(args, "fail_if_slower", None)
@@ -255,7 +267,7 @@ def run(args):
     return code
 
 
-def main(argv=None):
+def main(argv: Optional[Sequence[str]] = None) -> int:
     """`keras-timing compare` alone: `main(["A", "B", "--json"])`."""
     p = argparse.ArgumentParser(prog="keras-timing compare",
                                 description=DIRECTION)

@@ -6,6 +6,12 @@ report and the damage check both use the one `Scan`.
 """
 
 import os
+from typing import Any
+from typing import Dict
+from typing import List
+from typing import Optional
+from typing import Tuple
+from typing import Union
 
 from keras_timing import schema
 from keras_timing.events import reader
@@ -15,6 +21,10 @@ from keras_timing.analysis.steps import StepKind
 from keras_timing.analysis.steps import StepTime
 
 _FIELDS = {f.name: f for f in SUMMARY}
+
+# One run folder read: (launch, run, worker, path, times, summary, calls).
+RunFolder = Tuple[str, str, Optional[str], str, List[StepTime],
+                  Dict[str, Any], List[Tuple[float, float]]]
 
 
 class ReportError(Exception):
@@ -33,7 +43,8 @@ class Scan:
         damaged: `(path, reason)` of each truncated or corrupt event file.
     """
 
-    def __init__(self, log_dir, runs, damaged):
+    def __init__(self, log_dir: str, runs: List[RunFolder],
+                 damaged: List[Tuple[str, str]]):
         self.log_dir = log_dir
         self.runs = runs
         self.damaged = damaged
@@ -46,7 +57,7 @@ def _launch_name(folder, log_dir):
     return os.path.basename(os.path.abspath(log_dir)) if name == "." else name
 
 
-def run_folders(log_dir):
+def run_folders(log_dir: str) -> List[Tuple[str, str, Optional[str], str]]:
     """`(launch, run, worker, folder)` of every run folder under `log_dir`
     (`worker` is None, or `worker_<k>` for a non-chief worker's points).
 
@@ -74,7 +85,7 @@ def run_folders(log_dir):
     return found
 
 
-def scan(log_dir):
+def scan(log_dir: str) -> "Scan":
     """Walks `log_dir` once and reads every run folder in it.
 
     Args:
@@ -146,7 +157,7 @@ def _load(path):
     return times, summary, calls, damaged
 
 
-def load_run(path):
+def load_run(path: str) -> Tuple[List[StepTime], Dict[str, Any]]:
     """A run folder's points as `StepTime`s in step order, and the timer's
     last end-of-call summary scalars (`{}` if it wrote none).
 
@@ -159,7 +170,7 @@ def load_run(path):
     return _load(path)[:2]
 
 
-def read_run(path):
+def read_run(path: str) -> List[StepTime]:
     """The run's points as `StepTime`s, in step order.
 
     >>> read_run("/no/such/run")
@@ -168,7 +179,7 @@ def read_run(path):
     return _load(path)[0]
 
 
-def damaged_files(log_dir):
+def damaged_files(log_dir: Union[str, "Scan"]) -> List[Tuple[str, str]]:
     """`(path, reason)` of every truncated or corrupt event file of the
     timer's run folders (chief and workers) under `log_dir`.
 
