@@ -68,9 +68,23 @@ def _si(value):
     return "%s " % format(value, ".3g")
 
 
-def _pct(value):
-    return "n/a" if value is None or math.isnan(value) else (
-        "%.1f%%" % (100 * value))
+def percent(share, spec=".1f", missing="n/a"):
+    """A share as a percentage, for every text the package prints.
+
+    Args:
+        share: A fraction (0.125 is 12.5%), or None or NaN: not known.
+        spec: The percentage's format; None: whole percent from 1% up, two
+            significant digits below (the verdicts' "62%", "0.05%").
+        missing: The text of a share not known.
+
+    >>> percent(0.125), percent(None), percent(0.62, None), percent(5e-4, None)
+    ('12.5%', 'n/a', '62%', '0.05%')
+    """
+    if share is None or math.isnan(share):
+        return missing
+    if spec is None:
+        spec = ".0f" if share >= 0.01 else ".2g"
+    return format(100 * share, spec) + "%"
 
 
 def lines(summary):
@@ -97,10 +111,10 @@ def lines(summary):
         per = "%s samples/s; %s ms per sample" % (
             _fmt(s["samples_per_sec"], ",.0f"), _fmt(s["ms_per_sample"]))
     measured = "".join(
-        "; %s %s" % (f.label, _pct(figure(s, f.share)))
+        "; %s %s" % (f.label, percent(figure(s, f.share)))
         for f in MEASURED if f.share and f.share in s)
     out.append("  input wait %s of step time%s; %s (batch + input wait)"
-               % (_pct(s["input_wait_share"]), measured, per))
+               % (percent(s["input_wait_share"]), measured, per))
     if (s.get("processes") or 1) > 1:
         # Several processes: whose samples the per-sample figures count.
         out[-1] += "; samples: %s" % (
@@ -113,7 +127,7 @@ def lines(summary):
         extra.append("%sFLOP per sample, %sFLOP/s" % (
             _si(flops), _si(figure(s, "tflops_per_sec") * 1e12)))
         if not math.isnan(figure(s, "mfu")):
-            extra[-1] += " (%s %s)" % (_pct(s["mfu"]), s.get(
+            extra[-1] += " (%s %s)" % (percent(s["mfu"]), s.get(
                 "peak_label") or "of peak")
     if not math.isnan(memory):
         extra.append("peak memory %s MB" % _fmt(memory, ",.0f"))
@@ -124,7 +138,7 @@ def lines(summary):
         outside = figure(s, "outside_steps_ms")
         out.append("  steps hold %s of the %s ms the calls took; outside "
                    "steps %s ms (epoch starts %s ms)" % (
-                       _pct(1 - outside / call) if call > 0 else "n/a",
+                       percent(1 - outside / call) if call > 0 else "n/a",
                        _fmt(call, ",.0f"), _fmt(outside, ",.0f"),
                        _fmt(figure(s, "epoch_start_ms"), ",.0f")))
     return out
@@ -171,7 +185,7 @@ def markdown(summaries, ratio=math.nan, basis="per sample", low=math.nan,
             s["run"], s["steps"], _fmt(s["p50_ms"]), _fmt(s["p90_ms"]),
             _fmt(s["p99_ms"]), _fmt(s["first_batch_ms"], ".4g"),
             _fmt(figure(s, "recompile_ms"), ".4g"),
-            s.get("warmup_steps") or 0, _pct(s["input_wait_share"]),
+            s.get("warmup_steps") or 0, percent(s["input_wait_share"]),
             _fmt(s["samples_per_sec"], ",.0f"), _fmt(s["ms_per_sample"]))
         for s in summaries)
     tail = "" if math.isnan(ratio) and not note else (

@@ -23,11 +23,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import partial
 from typing import Callable
 
 from keras_timing import schema
 from keras_timing.analysis.advice import advice
 from keras_timing.analysis.summary import figure
+from keras_timing.analysis.summary import percent
 
 COMPILE_SHARE = 0.5
 VALIDATION_SHARE = 0.3
@@ -41,9 +43,8 @@ HOST_STEP_MS = 3.0
 BOUNDS = ("input", "host", "compute", "compile", "validation")
 
 
-def _pct(share):
-    return "%.0f%%" % (100 * share) if share >= 0.01 else "%.2g%%" % (
-        100 * share)
+# The verdicts' percentages: whole from 1% up, two significant digits below.
+_pct = partial(percent, spec=None)
 
 
 class Figures:

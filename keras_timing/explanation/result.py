@@ -16,6 +16,8 @@ from dataclasses import asdict
 from dataclasses import dataclass
 from dataclasses import field
 
+from keras_timing.analysis.summary import percent
+
 # Below this the sum check cannot tell a real gap from timer resolution and
 # the Python call around each program.
 ABSOLUTE_TOLERANCE_MS = 0.05
@@ -217,7 +219,8 @@ class Explanation:
                "|---|---:|---:|---:|---:|"]
         for name, v, lo, hi, share in self._rows():
             out.append("| %s | %s | %s | %s | %s |" % (
-                name, _fmt(v), _fmt(lo), _fmt(hi), _pct(share)))
+                name, _fmt(v), _fmt(lo), _fmt(hi),
+                percent(share, missing="")))
         out += [""] + ["*%s*" % line for line in LEGEND]
         out += ["", self.sentence(), ""]
         if self.variants:
@@ -243,7 +246,8 @@ class Explanation:
                                            "95% low", "95% high", "share")]
         for name, v, lo, hi, share in self._rows():
             out.append("  %-*s %9s %9s %9s %7s" % (
-                width, name, _fmt(v), _fmt(lo), _fmt(hi), _pct(share)))
+                width, name, _fmt(v), _fmt(lo), _fmt(hi),
+                percent(share, missing="")))
         for line in LEGEND:
             out += textwrap.wrap(line, 78, initial_indent="  ",
                                  subsequent_indent="    ")
@@ -293,7 +297,3 @@ class Explanation:
 
 def _fmt(v, spec="%.3f", blank=""):
     return blank if v is None else ("n/a" if math.isnan(v) else spec % v)
-
-
-def _pct(v):
-    return "" if v is None or math.isnan(v) else "%.1f%%" % (100 * v)
