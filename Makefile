@@ -29,6 +29,6 @@ mutation:
 	rm -rf $(MUTATION_DIR) && mkdir -p $(MUTATION_DIR)
 	git archive HEAD keras_timing setup.cfg tests README.md | tar -x -C $(MUTATION_DIR)
 	cd $(MUTATION_DIR) && KERAS_BACKEND=numpy nice -n 10 mutmut run \
-	  --max-children 1 $(if $(MUTANTS),'$(MUTANTS)'); \
+	  --max-children 1 $(if $(MUTANTS),'$(MUTANTS)') && \
 	  mutmut export-cicd-stats && cat mutants/mutmut-cicd-stats.json && \
 	  mutmut results
