@@ -23,6 +23,9 @@ ValueError: model must be a keras.Model, got str
 
 import math
 import tempfile
+from typing import Any
+from typing import Optional
+from typing import Sequence
 
 import keras
 from keras_timing import schema
@@ -39,9 +42,11 @@ from keras_timing.timer.callback import FitPredictTimer
 __all__ = ["explain", "Explanation"]
 
 
-def explain(model, x, y=None, batch_size=None, steps=50, warmup=3,
-            fit_steps=20, tolerance=0.15, log_dir=None, seed=0,
-            variants=None):
+def explain(model: "keras.Model", x: Any, y: Any = None,
+            batch_size: Optional[int] = None, steps: int = 50,
+            warmup: int = 3, fit_steps: int = 20, tolerance: float = 0.15,
+            log_dir: Optional[str] = None, seed: int = 0,
+            variants: Optional[Sequence[str]] = None) -> Explanation:
     """Measures where a training step of `model` goes, against predict.
 
     Args:

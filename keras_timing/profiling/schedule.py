@@ -17,6 +17,7 @@ Pure Python, run in the hook of every batch: `window()` is a bisection
 import bisect
 import numbers
 from typing import NamedTuple
+from typing import Optional
 
 
 class Window(NamedTuple):
@@ -81,7 +82,8 @@ class ProfileSchedule(_Keyed):
     True
     """
 
-    def __init__(self, wait, warmup, active, repeat=0, skip_first=0):
+    def __init__(self, wait: int, warmup: int, active: int, repeat: int = 0,
+                 skip_first: int = 0):
         args = dict(wait=wait, warmup=warmup, active=active, repeat=repeat,
                     skip_first=skip_first)
         for arg, value in args.items():
@@ -124,7 +126,7 @@ class ProfileSchedule(_Keyed):
         self._cached = (c, w)
         return w
 
-    def window(self, first, last):
+    def window(self, first: int, last: int) -> Optional[Window]:
         """The capture whose steps `start..last` overlap `first..last`.
 
         Returns the earliest such `Window`, merged with any later ones the
@@ -193,7 +195,7 @@ class StepWindows(_Keyed):
         self._begin = starts[0] if starts else 1
         self._end = lasts[-1] if lasts else 0
 
-    def window(self, first, last):
+    def window(self, first: int, last: int) -> Optional[Window]:
         """The capture whose steps `start..last` overlap `first..last`.
 
         Returns the earliest such `Window`, merged with any later ones the
