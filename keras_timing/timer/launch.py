@@ -31,10 +31,11 @@ from keras_timing.timer.recorder import RunRecorder
 from keras_timing.timer.throughput import Throughput
 
 # The writer thread is woken each time this many more steps wait in the
-# timeline; past MAX_WAITING the end hook writes them itself. Memory stays
-# flat however fast the steps come.
-DRAIN_AT = 2048
-MAX_WAITING = 8 * DRAIN_AT
+# timeline, so that a call's end finds few left to write (its end is on the
+# user's critical path); past MAX_WAITING the end hook writes them itself.
+# Memory stays flat however fast the steps come.
+DRAIN_AT = 256
+MAX_WAITING = 16384
 
 _shared = {}
 _shared_lock = threading.Lock()
