@@ -120,7 +120,7 @@ class Call:
             if launch is None:
                 launch = launch_lib.for_timer(settings.log_dir,
                                               settings.launch_name,
-                                              settings.flush_secs)
+                                              settings.flush_secs, model)
             if run_name == schema.VALIDATION:
                 loop, frame = keras_loop.validation_info(model), None
             else:

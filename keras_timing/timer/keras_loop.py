@@ -263,6 +263,31 @@ def still_running(frame, thread_id):
     return False
 
 
+def is_part_of(part, whole, depth=_MAX_DEPTH):
+    """Whether the model `part` is a layer of `whole`, at any depth (its
+    public `layers`). Never raises.
+
+    >>> import types
+    >>> enc = types.SimpleNamespace(layers=[])
+    >>> is_part_of(enc, types.SimpleNamespace(layers=[enc])), is_part_of(
+    ...     enc, types.SimpleNamespace(layers=[]))
+    (True, False)
+    """
+    try:
+        todo, seen = [(whole, 0)], set()
+        while todo:
+            layer, level = todo.pop()
+            for child in getattr(layer, "layers", None) or ():
+                if child is part:
+                    return True
+                if level < depth and id(child) not in seen:
+                    seen.add(id(child))
+                    todo.append((child, level + 1))
+    except Exception:
+        pass
+    return False
+
+
 def model_name(model):
     """A folder-safe name of `model`."""
     name = str(_get(model, "name") or "model")

@@ -41,15 +41,19 @@ _shared = {}
 _shared_lock = threading.Lock()
 
 
-def for_timer(log_dir, launch_name, flush_secs):
-    """The launch a new timer writes to: the process's shared one for
-    `log_dir` when `launch_name` is None (a broken one is replaced)."""
+def for_timer(log_dir, launch_name, flush_secs, model=None):
+    """The launch a new timer writes to, at its first call (on `model`):
+    the process's shared one for `log_dir` when `launch_name` is None and
+    the launch takes `model` (its own model or a part of it); else a new
+    shared one (a notebook cell run again on a new model: its own numbers).
+    A broken one is replaced."""
     if launch_name is not None:
         return Launch(log_dir, launch_name, flush_secs)
     key = os.path.abspath(log_dir)
     with _shared_lock:
         launch = _shared.get(key)
-        if launch is None or launch.broken:
+        if launch is None or launch.broken or (
+                model is not None and not launch.takes(model)):
             launch = _shared[key] = Launch(log_dir, None, flush_secs)
         return launch
 
@@ -96,6 +100,18 @@ class Launch:
         run.stats.samples_scope = self._scope.name
         run.stats.processes = self.worker.count
         return self._scope
+
+    def takes(self, model):
+        """Whether a new timer's first call on `model` belongs here: the
+        launch has no model yet, or `model` is its model or a part of it
+        (the encoder of the VAE it fit). A model that was collected is not
+        the launch's any more."""
+        with self.lock:
+            if self._model is None:
+                return True
+            own = self._model()
+        return own is not None and (own is model or keras_loop.is_part_of(
+            model, own))
 
     def is_own_model(self, model):
         """Whether `model` is the launch's model (its first one)."""

@@ -1,6 +1,8 @@
-"""Scripts with several models or several timers: two models in one script,
-the article's pattern (a new timer per call), and a VAE-like script that
-predicts with its encoder and decoder after fitting the whole model."""
+"""Scripts with several models or several timers: two models in one script
+(new timers on a second model: a launch of its own, issue 18 item 7), the
+article's pattern (a new timer per call), and a VAE-like script that
+predicts with its encoder and decoder (parts of the model it fit) after
+fitting the whole model."""
 
 import math
 import os
@@ -46,24 +48,28 @@ def test_two_models_in_one_script_with_inline_timers(tmp_path, capsys):
                                   callbacks=[timer_b, counter])
     timer_b.flush()
 
-    assert readback.only_launch(tmp_path) == launch
-    assert readback.run_folders(launch) == [
-        "predict", "predict_model_b", "train", "train_model_b"]
+    # New timers whose first call is on model B, not a part of A: B's own
+    # launch, with its own runs and ratio.
+    launch_b = timer_b.launch_dir
+    assert sorted(os.listdir(tmp_path)) == sorted(
+        os.path.basename(p) for p in (launch, launch_b))
+    assert readback.run_folders(launch) == ["predict", "train"]
+    assert readback.run_folders(launch_b) == ["predict", "train"]
     readback.assert_steps(launch, schema.TRAIN, 10)
     readback.assert_steps(launch, schema.PREDICT, 5)
-    readback.assert_steps(launch, "train_model_b", 20)
-    readback.assert_steps(launch, "predict_model_b", 10)
+    readback.assert_steps(launch_b, schema.TRAIN, 20)
+    readback.assert_steps(launch_b, schema.PREDICT, 10)
     readback.assert_fit_accounted(launch, fit_a, validation=False)
     readback.assert_within_wall(
-        readback.assert_calls_add_up(launch, "train_model_b"), [fit_b])
+        readback.assert_calls_add_up(launch_b, schema.TRAIN), [fit_b])
     readback.assert_predict_accounted(launch, predict_a)
-    readback.assert_predict_accounted(launch, predict_b, counter,
-                                      run="predict_model_b")
+    readback.assert_predict_accounted(launch_b, predict_b, counter)
     readback.assert_ratio_present(launch, timer_a)
+    readback.assert_ratio_present(launch_b, timer_b)
     # B's calls leave A's runs and ratio as they were.
     after = _launch_snapshot(launch)
     assert {r: after[r] for r in before} == before
-    assert timer_b.fit_predict_ratio == ratio_a
+    assert timer_a.fit_predict_ratio == ratio_a
 
 
 def test_article_pattern_new_timer_per_call(tmp_path, capsys):
