@@ -16,6 +16,9 @@ INPUT_WAIT_MS = "timing/input_wait_ms"
 # The step's wait for its batch inside the step (JAX, TensorFlow's Python
 # data): part of batch_ms.
 FETCH_MS = "timing/fetch_ms"
+# Its part in the first read of each epoch's iterator (a shuffle buffer
+# filling, workers starting): inside fetch_ms.
+EPOCH_FETCH_MS = "timing/epoch_fetch_ms"
 SAMPLES_PER_SEC = "timing/samples_per_sec"
 STEPS = "timing/steps"
 FIRST_BATCH_MS = "timing/first_batch_ms"

@@ -51,6 +51,44 @@ EPOCH_START = [
 ]
 
 
+# An epoch start (the gap before each epoch's first step, and that step's
+# first read) holding at least this share of the run is named.
+EPOCH_START_SHARE = 0.1
+
+
+def epoch_start(get) -> dict | None:
+    """The epoch starts' share of the run, where it is at least
+    EPOCH_START_SHARE: `{"share", "why", "advice"}`, else None.
+
+    The share is `epoch_start_ms` (before each epoch's first step) plus the
+    first read of each epoch inside the steps (`epoch_fetch_share`, measured
+    on JAX, of the steps' time `call_ms - outside_steps_ms`), over `call_ms`.
+
+    Args:
+        get: `summary field -> float` (NaN where missing).
+
+    >>> fields = {"call_ms": 1000.0, "outside_steps_ms": 100.0,
+    ...           "epoch_start_ms": 20.0, "epoch_fetch_share": 0.2}
+    >>> epoch_start(lambda k: fields.get(k, float("nan")))["why"]
+    'epoch starts hold 20% of the run: 20 ms before their first steps and 180 ms in their first reads (at least 10%)'
+    """
+    call = get("call_ms")
+    steps_ms = call - (get("outside_steps_ms") if get("outside_steps_ms")
+                       == get("outside_steps_ms") else 0.0)
+    gap = get("epoch_start_ms")
+    gap = gap if gap == gap else 0.0
+    first = get("epoch_fetch_share")
+    first = first * steps_ms if first == first else 0.0
+    if not call > 0 or (gap + first) / call < EPOCH_START_SHARE:
+        return None
+    return {"share": (gap + first) / call,
+            "why": "epoch starts hold %.0f%% of the run: %.0f ms before their"
+                   " first steps and %.0f ms in their first reads (at least "
+                   "%.0f%%)" % (100 * (gap + first) / call, gap, first,
+                                100 * EPOCH_START_SHARE),
+            "advice": list(EPOCH_START)}
+
+
 def advice(bound: str, run: str = schema.TRAIN,
            data_in_step: bool | None = None) -> list[str]:
     """The advice for a run of `bound`, first the change most likely to help.

@@ -74,7 +74,13 @@ INPUT_WAIT = StepFigure("input_wait_ms", schema.INPUT_WAIT_MS, "ms",
 # through Python (profiling/backends: each framework's `step_meters`).
 FETCH = StepFigure("fetch_ms", schema.FETCH_MS, "ms", "data read in step",
                    share="fetch_share", inside_batch=True, measured=True)
-STEP_FIGURES: tuple[StepFigure, ...] = (BATCH, INPUT_WAIT, FETCH)
+# The part of it that is the first read of each epoch (JAX).
+EPOCH_FETCH = StepFigure("epoch_fetch_ms", schema.EPOCH_FETCH_MS, "ms",
+                         "first read of each epoch",
+                         share="epoch_fetch_share", inside_batch=True,
+                         measured=True)
+STEP_FIGURES: tuple[StepFigure, ...] = (BATCH, INPUT_WAIT, FETCH,
+                                        EPOCH_FETCH)
 # The step figures a backend's meter measures (StepTime.values).
 MEASURED: tuple[StepFigure, ...] = tuple(
     f for f in STEP_FIGURES if f.measured)

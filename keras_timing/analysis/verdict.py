@@ -28,6 +28,7 @@ from typing import Callable
 
 from keras_timing import schema
 from keras_timing.analysis.advice import advice
+from keras_timing.analysis.advice import epoch_start
 from keras_timing.analysis.summary import figure
 from keras_timing.analysis.summary import percent
 
@@ -171,17 +172,11 @@ def _input_inferred(f):
 
 @dataclass(frozen=True)
 class Rule:
-    """One row of the verdict table.
+    """One row of the verdict table."""
 
-    Args:
-        bound: The verdict it gives (None: no verdict).
-        when: When it holds, in words, its thresholds written in.
-        why: `Figures -> why text`, or None where the rule does not hold.
-    """
-
-    bound: str | None
-    when: str
-    why: Callable[[Figures], str | None]
+    bound: str | None  # the verdict it gives (None: no verdict)
+    when: str  # when it holds, in words, its thresholds written in
+    why: Callable[[Figures], str | None]  # None where it does not hold
 
 
 RULES: tuple[Rule, ...] = (
@@ -236,12 +231,16 @@ def verdict(run_summary: dict | None, summaries: dict | None = None,
     Returns:
         `{"bound": one of BOUNDS or None, "why": str, "advice": [str]}`;
         `bound` is None when the run has no timed steps. A compile-bound
-        run also has `"steady"`: the same three keys for its counted steps.
+        run also has `"steady"`: the same three keys for its counted steps;
+        where epoch starts hold much of the run, `"epoch_start"`: `{"share",
+        "why", "advice"}` (see `advice.epoch_start`).
     """
     f = Figures(run_summary or {}, summaries, data_in_step)
     result = _first(RULES, f, data_in_step)
     if result["bound"] == "compile":
         result["steady"] = _first(STEADY, f, data_in_step)
+    if stall := epoch_start(lambda key: float(figure(run_summary, key))):
+        result["epoch_start"] = stall
     return result
 
 
@@ -279,6 +278,8 @@ def line(run: str, result: dict) -> str:
                                                    steady["why"])
     if result["advice"]:
         text += "; try: " + result["advice"][0]
+    if stall := result.get("epoch_start"):
+        text += "; %s; try: %s" % (stall["why"], stall["advice"][0])
     return text
 
 

@@ -73,6 +73,17 @@ class FetchClock:
 
         return read
 
+    def first_meter(self) -> Callable[[], float]:
+        """As `meter`, for `first_ms`: each iterator's first fetch."""
+        last = [self.first_ms]
+
+        def read():
+            total = self.first_ms
+            ms, last[0] = total - last[0], total
+            return ms
+
+        return read
+
 
 class _Timed:
     """An iterator whose every `next()` is added to a `FetchClock`."""

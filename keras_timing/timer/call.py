@@ -239,10 +239,15 @@ class Call:
         self._settle()
         launch.timeline.close()
         self.profiling.finish(run)
-        if settings.count_flops == "auto":
+        profiler = launch.profiler
+        # The verdict needs FLOPs where the data read is not measured:
+        # read inside the step (not torch) and no meter (TensorFlow's graph).
+        unmeasured = profiler is not None and not self._meters and (
+            profiler.reads_batch_in_step)
+        if settings.count_flops == "auto" and unmeasured:
             # The call's steps into its stats: "auto" reads their median.
             launch.drain()
-        if throughput.worth_counting(settings.count_flops, run):
+        if throughput.worth_counting(settings.count_flops, run, unmeasured):
             # After the call's last step, inside the call: counting
             # compiles or traces the step once more, and no step should
             # hold that.

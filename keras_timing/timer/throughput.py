@@ -25,14 +25,14 @@ COUNTED_KINDS = ("train", "predict")
 AUTO_MIN_CALL_S = 20.0
 
 
-def worth_counting(count_flops, run, now=time.perf_counter):
+def worth_counting(count_flops, run, unmeasured=False,
+                   now=time.perf_counter):
     """Whether to count the FLOPs of `run`'s steps at its call's end.
 
-    "auto" also counts where the verdict needs the FLOPs: a median step
-    above `verdict.HOST_STEP_MS` is compute or data read inside the step,
-    and only the FLOPs tell which where the read is not measured (TensorFlow
-    reads `tf.data` and arrays in its graph); such steps make the count's
-    cost small beside the call.
+    "auto" also counts where the verdict needs the FLOPs: where the data
+    read inside the step is `unmeasured` (TensorFlow reads `tf.data` and
+    arrays in its graph), a median step above `verdict.HOST_STEP_MS` is
+    compute or data, and only the FLOPs tell which.
 
     >>> class Run:
     ...     calls = []
@@ -45,8 +45,8 @@ def worth_counting(count_flops, run, now=time.perf_counter):
     if call is None:
         return False
     stats = getattr(run, "stats", None)
-    slow = stats is not None and stats.batch_ms.quantile(0.5) > (
-        verdict.HOST_STEP_MS)
+    slow = unmeasured and stats is not None and stats.batch_ms.quantile(
+        0.5) > verdict.HOST_STEP_MS
     return slow or now() - call.begin >= AUTO_MIN_CALL_S
 
 

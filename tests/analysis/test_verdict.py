@@ -276,3 +276,21 @@ def test_on_a_busy_machine_the_host_bound_stretches_with_the_load():
     assert v.verdict(dict(busy, p50_ms=6.5))["bound"] == "input"
     # Loaded 2 per core: the bound stays HOST_STEP_MS (a 5 ms wait shows).
     assert v.verdict(dict(busy, load_per_core=2.0))["bound"] == "input"
+
+
+def test_an_epoch_start_holding_a_tenth_of_the_run_is_named():
+    stalled = run(call_ms=1000.0, outside_steps_ms=100.0, epoch_start_ms=10.0,
+                  epoch_fetch_share=0.1)
+    result = v.verdict(stalled)
+    assert result["epoch_start"]["share"] == pytest.approx(0.1)
+    assert result["epoch_start"]["why"] == (
+        "epoch starts hold 10% of the run: 10 ms before their first steps "
+        "and 90 ms in their first reads (at least 10%)")
+    assert "cache()" in result["epoch_start"]["advice"][0]
+    assert v.line("train", result).endswith(
+        "; " + result["epoch_start"]["why"] + "; try: "
+        + result["epoch_start"]["advice"][0])
+    below = v.verdict(dict(stalled, epoch_start_ms=9.0))
+    assert "epoch_start" not in below
+    # Without the measured first reads, the gap alone can hold it.
+    assert v.verdict(run(epoch_start_ms=150.0))["epoch_start"]

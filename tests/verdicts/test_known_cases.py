@@ -154,9 +154,10 @@ def test_cnn_at_batch_256_is_compute_bound(tmp_path):
                                    batch_size=256)
     assert summary["steps"] == 20
     assert result["bound"] == "compute", (summary, result)
-    # With the defaults, FLOPs are counted where the verdict needs them (a
-    # step above HOST_STEP_MS), so the step time does not decide alone.
-    assert "of peak" in result["why"], result
+    if BACKEND == "tensorflow":
+        # With the defaults, FLOPs are counted where the verdict needs them
+        # (a step above HOST_STEP_MS whose read TensorFlow's graph hides).
+        assert "of peak" in result["why"], result
     assert "jit_compile=true" in " ".join(result["advice"])
     # The report says the same, in its JSON and its text.
     launches = json.loads(json.dumps(to_json_ready(report(str(tmp_path)))))

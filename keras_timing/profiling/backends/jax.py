@@ -101,9 +101,11 @@ class JaxProfiler(Profiler):
         """`fetch_ms`: Keras's `iterator_step` calls `next()` on the data
         adapter's JAX iterator inside the step, for arrays, `tf.data`, a
         `PyDataset` (with workers: the wait on their queue) and generators
-        alike (see `profiling.fetch`)."""
+        alike (see `profiling.fetch`); `epoch_fetch_ms`, its part that is
+        the first `next()` of each epoch's iterator."""
         clock = fetch.clock_of(loop.adapter, ("get_jax_iterator",))
-        return (("fetch_ms", clock.meter()),) if clock else ()
+        return (("fetch_ms", clock.meter()),
+                ("epoch_fetch_ms", clock.first_meter())) if clock else ()
 
     def sync(self, model, loop_frame=None):
         """Waits until the model's last dispatched step has finished.
