@@ -1,0 +1,132 @@
+"""`keras-timing compare` as a user runs it, on event files written by hand
+with known answers: the whole text table, the JSON, `--fail-if-slower`, the
+exit codes and what stderr says. No Keras (the mutation runs use this file).
+"""
+
+import argparse
+import json
+
+import pytest
+
+from keras_timing import schema
+from keras_timing.report import compare
+from report.test_compare_known import _steps
+from report.test_compare_known import _write
+
+DIRECTION = (
+    "ratio = B / A of ms per sample (batch + input wait; first batches, "
+    "recompiles and warm-up left out); faster: B takes less time per sample "
+    "than A (the whole 95% interval below 1), slower: more (above 1), no "
+    "clear difference: the interval holds 1")
+
+
+@pytest.fixture
+def folders(tmp_path):
+    """A: 3 + 1 ms per 32 samples; B: 1 + 1 ms (train) and per step of
+    unknown size (predict); C: twice A's time. Validation in A only."""
+    _write(tmp_path / "a" / schema.TRAIN, _steps(3.0))
+    _write(tmp_path / "a" / schema.PREDICT, _steps(3.0))
+    _write(tmp_path / "a" / schema.VALIDATION, _steps(3.0, n=1))
+    _write(tmp_path / "b" / schema.TRAIN, _steps(1.0))
+    _write(tmp_path / "b" / schema.PREDICT, _steps(1.0, samples=None))
+    _write(tmp_path / "b" / schema.VALIDATION, _steps(3.0, n=1))
+    _write(tmp_path / "c" / schema.TRAIN, _steps(7.0))
+    return {k: str(tmp_path / k) for k in "abc"}
+
+
+def test_the_text_table_in_full(folders, capsys):
+    assert compare.main([folders["a"], folders["b"]]) == 0
+    out, err = capsys.readouterr()
+    # Train: 0.0625 / 0.125; predict per step: 2 / 4 ms. Validation has
+    # one counted step a side: left out.
+    assert out == "\n".join([
+        "A: %s" % folders["a"], "B: %s" % folders["b"], DIRECTION,
+        "(95% bootstrap interval over the steps, 2,000 resamples)", "",
+        "| run | per | A ms | B ms | B / A | 95% interval | verdict |",
+        "|---|---|---|---|---|---|---|",
+        "| train | sample | 0.125 | 0.0625 | 0.5 | 0.5 - 0.5 | faster |",
+        "| predict | step | 4 | 2 | 0.5 | 0.5 - 0.5 | faster |",
+        "",
+        "per step: a side's batch size is unknown, so ms are per step, not "
+        "per sample",
+        "",
+        "left out, too few counted steps: validation"]) + "\n"
+    assert err == ""
+
+
+def test_json_rows_and_what_was_left_out_on_stderr(folders, capsys):
+    assert compare.main([folders["a"], folders["b"], "--json"]) == 0
+    out, err = capsys.readouterr()
+    rows = json.loads(out)
+    assert [(r["run"], r["unit"], r["ratio"], r["verdict"]) for r in rows] \
+        == [("train", "sample", 0.5, "faster"),
+            ("predict", "step", 0.5, "faster")]
+    assert err == ("keras-timing compare: left out, too few counted steps: "
+                   "validation\n")
+
+
+def test_fail_if_slower_fails_only_beyond_its_margin(folders, capsys):
+    # C takes twice A's time: B / A = 2, its interval [2, 2].
+    assert compare.main([folders["a"], folders["c"],
+                         "--fail-if-slower", "10"]) == 1
+    err = capsys.readouterr().err
+    assert err == (
+        "keras-timing compare: --fail-if-slower 10: train: FAIL: B / A 2 "
+        "per sample, 95% interval 2 - 2, above 1.1: B is slower than A by "
+        "more than 10%\n")
+    assert compare.main([folders["a"], folders["c"], "--json",
+                         "--fail-if-slower", "100"]) == 0
+    err = capsys.readouterr().err
+    assert err == (
+        "keras-timing compare: --fail-if-slower 100: train: ok: B / A 2 per "
+        "sample, 95% interval 2 - 2, not wholly above 2: no slowdown of "
+        "more than 100% shown\n")
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["{a}", "{a}", "--fail-if-slower", "-5"],
+     "--fail-if-slower takes a percentage of 0 or more (e.g. 5 for 5%), "
+     "got '-5'"),
+    (["{a}/none", "{b}"], "A: no such folder: {a}/none"),
+    (["{a}", "{b}/none"], "B: no such folder: {b}/none"),
+])
+def test_errors_exit_2_saying_why_on_stderr(folders, capsys, argv, message):
+    code = compare.main([arg.format(**folders) for arg in argv])
+    out, err = capsys.readouterr()
+    assert (code, out) == (2, "")
+    assert err == "keras-timing compare: %s\n" % message.format(**folders)
+
+
+def test_the_sub_command_is_registered_with_its_arguments(folders, capsys):
+    parser = argparse.ArgumentParser(prog="keras-timing")
+    compare.add_parser(parser.add_subparsers(dest="command"))
+    args = parser.parse_args(["compare", folders["a"], folders["c"],
+                              "--json", "--fail-if-slower", "5"])
+    assert (args.a, args.b, args.json, args.fail_if_slower) == (
+        folders["a"], folders["c"], True, "5")
+    assert args.func(args) == 1
+    assert json.loads(capsys.readouterr().out)[0]["verdict"] == "slower"
+    help_text = parser.format_help()
+    assert "compare" in help_text
+    assert "is launch B faster than launch A, per run?" in help_text
+
+
+def test_help_says_what_each_argument_is(capsys, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "400")     # argparse wraps at the width
+    with pytest.raises(SystemExit) as exit_:
+        compare.main(["-h"])
+    assert exit_.value.code == 0
+    out = " ".join(capsys.readouterr().out.split())
+    for text in (
+            "usage: keras-timing compare [-h] [--json] [--fail-if-slower "
+            "PCT] a b",
+            DIRECTION,
+            "a launch folder A (or a log folder with one launch): the "
+            "baseline",
+            "b launch folder B: is it faster than A?",
+            "--json print JSON",
+            "--fail-if-slower PCT exit 1 when a run of B is slower per "
+            "sample than A's by more than PCT percent with 95% confidence "
+            "(its interval wholly above 1 + PCT/100); one line per run on "
+            "stderr says why"):
+        assert text in out, text
