@@ -130,3 +130,57 @@ def test_help_says_what_each_argument_is(capsys, monkeypatch):
             "(its interval wholly above 1 + PCT/100); one line per run on "
             "stderr says why"):
         assert text in out, text
+
+
+def test_each_unusable_pair_of_folders_is_named(tmp_path, capsys):
+    both = tmp_path / "both"
+    _write(both / "x" / schema.TRAIN, _steps(1.0))
+    _write(both / "y" / schema.TRAIN, _steps(1.0))
+    _write(tmp_path / "fit" / schema.TRAIN, _steps(1.0))
+    _write(tmp_path / "fit" / schema.VALIDATION, _steps(1.0))
+    _write(tmp_path / "pred" / schema.PREDICT, _steps(1.0))
+    _write(tmp_path / "pred" / schema.EVALUATE, _steps(1.0))
+    _write(tmp_path / "one" / schema.TRAIN, _steps(1.0, n=1))
+    (tmp_path / "empty").mkdir()
+    t = str(tmp_path)
+    for argv, message in [
+            ([t + "/both", t + "/fit"],
+             "A: %s/both holds 2 launches (x, y); pass one launch folder" % t),
+            ([t + "/fit", t + "/both"],
+             "B: %s/both holds 2 launches (x, y); pass one launch folder" % t),
+            ([t + "/empty", t + "/fit"],
+             "A: no keras_timing runs under %s/empty" % t),
+            ([t + "/fit", t + "/empty"],
+             "B: no keras_timing runs under %s/empty" % t),
+            ([t + "/fit", t + "/pred"],
+             "no run in both launches: A has train, validation, B has "
+             "evaluate, predict"),
+            ([t + "/one", t + "/one"],
+             "no counted steps to compare (first batches and recompiles are "
+             "left out; at least 2 steps a side) in train")]:
+        assert compare.main(argv) == 2, message
+        assert capsys.readouterr().err == "keras-timing compare: %s\n" % (
+            message)
+
+
+def test_runs_in_the_reports_order_and_workers_not_mixed_in(tmp_path):
+    for side, ms in (("a", 3.0), ("b", 1.0)):
+        for run in (schema.PREDICT, schema.EVALUATE, schema.VALIDATION,
+                    schema.TRAIN):
+            _write(tmp_path / side / run, _steps(ms))
+    # A worker's points are not B's: a slow one would move the ratio.
+    _write(tmp_path / "b" / schema.TRAIN / "worker_1", _steps(500.0))
+    rows, _ = compare.compare(str(tmp_path / "a"), str(tmp_path / "b"))
+    assert [r["run"] for r in rows] == [schema.TRAIN, schema.VALIDATION,
+                                        schema.EVALUATE, schema.PREDICT]
+    assert {r["ratio"] for r in rows} == {0.5}
+
+
+def test_one_sample_steps_and_a_ratio_between_one_and_two(tmp_path):
+    # Batches of one sample: A 1 ms, B 1 + 0.5 ms per sample. B / A = 1.5
+    # on every resample: slower, however close to 1 the interval is.
+    _write(tmp_path / "a" / schema.TRAIN, _steps(1.0, wait=0.0, samples=1))
+    _write(tmp_path / "b" / schema.TRAIN, _steps(1.0, wait=0.5, samples=1))
+    (row,), _ = compare.compare(str(tmp_path / "a"), str(tmp_path / "b"))
+    assert (row["unit"], row["a_ms_per_sample"], row["ratio"],
+            row["verdict"]) == ("sample", 1.0, 1.5, compare.SLOWER)
