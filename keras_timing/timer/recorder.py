@@ -151,11 +151,15 @@ class RunRecorder:
     def take(self, times, final=False, peak_mb=None):
         """Folds drained `StepTime`s in and writes their points; the last
         carries the memory peak since the previous write."""
+        number = call = None
         for t in times:
-            call = self._call(t.call)
+            if t.call != number:
+                # Steps come in call order: one look-up per call.
+                number, call = t.call, self._call(t.call)
             if call is not None:
-                call.steps_ms += t.interval_ms
-                call.steps += t.steps
+                steps = t.last_step - t.first_step + 1
+                call.steps_ms += (t.batch_ms + t.input_wait_ms) * steps
+                call.steps += steps
                 if call.first_step is None:
                     call.first_step = t.first_step
                     if call.parent is not None:
