@@ -25,12 +25,14 @@ from keras_timing.analysis.summary import ratio_and_basis
 
 
 _ORDINALS = ("first", "second", "third")
+# Passes described where a run has no counted step.
+PASSES_NOTED = 3
 
 
 class PassNotes:
     """The first passes of a run (epochs of train, calls of the others):
     steps, counted steps, the positions that compiled again, steps a compile
-    hid and profiled steps; bounded (the caller stops after a few passes).
+    hid and profiled steps; bounded (the first `PASSES_NOTED` passes).
 
     >>> from keras_timing.analysis.steps import StepTime
     >>> notes = PassNotes()
@@ -43,10 +45,17 @@ of 2 steps whose second recompiled']
 
     def __init__(self):
         self.passes = []
+        self.opened = 0
 
     def add(self, t) -> None:
-        if t.opens or not self.passes:
-            self.passes.append([0, 0, [], 0, 0])
+        """One step of the run, in order; those after the first
+        `PASSES_NOTED` passes are not kept."""
+        if t.opens or not self.opened:
+            self.opened += 1
+            if self.opened <= PASSES_NOTED:
+                self.passes.append([0, 0, [], 0, 0])
+        if self.opened > PASSES_NOTED:
+            return
         p = self.passes[-1]
         if t.kind == "recompile" and len(p[2]) < 3:
             p[2].append(p[0] + 1)
@@ -158,3 +167,59 @@ def busy_note(summaries: dict) -> str | None:
             "%d %s call%s (load %.1f per core)" % (
                 s["busy_calls"], r, "s" * (s["busy_calls"] > 1),
                 s.get("load_per_core", math.nan)) for r, s in busy)
+
+
+def _nanmax(*values):
+    return max((v for v in values if v == v), default=math.nan)
+
+
+class CallLoad:
+    """The machine's load per core at each call's begin and end (the
+    timer samples it): a call is busy where either is above 1, other work
+    competing for the cores the process may use.
+
+    >>> load = CallLoad()
+    >>> load.note(0.5, end=False); load.note(2.5, end=True)
+    >>> load.fields()
+    {'busy_calls': 1, 'load_per_core': 2.5}
+    """
+
+    def __init__(self):
+        self.busy_calls = 0
+        self.load_per_core = self._begin = math.nan
+
+    def note(self, per_core: float, end: bool) -> None:
+        """The load per core at a call's begin, or at its `end`."""
+        if not end:
+            self._begin = per_core
+            return
+        worst = _nanmax(per_core, self._begin)
+        self.busy_calls += worst > 1
+        self.load_per_core = _nanmax(worst, self.load_per_core)
+        self._begin = math.nan
+
+    def fields(self) -> dict:
+        """`busy_calls` and the highest `load_per_core`, for the summary."""
+        return {"busy_calls": self.busy_calls,
+                "load_per_core": self.load_per_core}
+
+
+@dataclass(frozen=True)
+class SampleScope:
+    """Whose samples a launch's steps count: every process's ("global")
+    or this process's alone ("process"), in a job of `processes`; the
+    ratio divides figures of one scope only.
+
+    >>> SampleScope("process", 2).fields()["samples_global"]
+    0.0
+    """
+
+    name: str = "global"
+    processes: int = 1
+
+    def fields(self) -> dict:
+        """`samples_scope`, `samples_global` (1.0 or 0.0, the scalar the
+        report reads back) and `processes`, for the summary."""
+        return {"samples_scope": self.name,
+                "samples_global": float(self.name == "global"),
+                "processes": self.processes}

@@ -26,7 +26,9 @@ from keras_timing.analysis.steps import StepKind
 from keras_timing.analysis.decimator import Decimator
 from keras_timing.analysis.passes import Totals
 from keras_timing.analysis.passes import later_passes_stand
+from keras_timing.analysis.fit_predict import CallLoad
 from keras_timing.analysis.fit_predict import PassNotes
+from keras_timing.analysis.fit_predict import SampleScope
 from keras_timing.analysis.ratio import Reservoir
 from keras_timing.analysis.sketch import Sketch
 
@@ -37,12 +39,6 @@ BAND_EVERY = 10
 # make ~20,000 points (~2 MB), and the statistics stay exact.
 FULL_STEPS = 10_000
 BLOCK_STEPS = 100
-# Passes described where a run has no counted step.
-PASSES_NOTED = 3
-
-
-def _nanmax(*values):
-    return max((v for v in values if v == v), default=math.nan)
 
 
 class RunStats:
@@ -77,12 +73,10 @@ class RunStats:
         self.epoch_start_total_ms = 0.0
         self._first_pass, self._later = Totals(), Totals()
         self._overlapped = Totals()   # steps whose end a compile hid
-        # A bounded sample of the counted points, for the ratio's interval.
         self._first_sample, self._later_sample = Reservoir(), Reservoir()
         self.pass_notes = PassNotes()  # why a run has no counted step
-        self.busy_calls = 0             # calls with the machine's load
-        self.samples_scope, self.processes = "global", 1
-        self._load = self.load_per_core = math.nan   # above its cores
+        self.call_load = CallLoad()     # was the machine busy?
+        self.samples = SampleScope()    # whose samples the steps count
         self.unknown_batch_size = False
         self.calls = 0
         self.call_total_ms = 0.0
@@ -124,16 +118,6 @@ class RunStats:
         self.call_total_ms += call_ms
         self.outside_total_ms += outside_ms
 
-    def load(self, per_core, end):
-        """The machine's load per core at a call's begin or `end`: the call
-        is busy where either is above 1 (other work on the cores)."""
-        if not end:
-            self._load = per_core
-            return
-        worst = _nanmax(per_core, self._load)
-        self.busy_calls += worst > 1
-        self.load_per_core = _nanmax(worst, self.load_per_core)
-
     def _fold(self, times):
         """Exact statistics: every step counts, decimated or not. The
         counted steps of a pass are folded in bulk (`_fold_counted`): the
@@ -148,8 +132,7 @@ class RunStats:
             self.passes += bool(t.opens)
             if self.passes <= 1:
                 self.warmup_steps += n
-            if self.passes <= PASSES_NOTED:
-                self.pass_notes.add(t)
+            self.pass_notes.add(t)
             if t.epoch_start_ms:
                 self.epoch_start_total_ms += t.epoch_start_ms * n
             if t.samples is None:
@@ -294,11 +277,8 @@ class RunStats:
             "first_batch_ms": (self.first_batch_ms[-1]
                                if self.first_batch_ms else math.nan),
             "recompiles": len(self.recompile_ms),
-            "busy_calls": self.busy_calls,
-            "samples_scope": self.samples_scope,
-            "samples_global": float(self.samples_scope == "global"),
-            "processes": self.processes,
-            "load_per_core": self.load_per_core,
+            **self.call_load.fields(),
+            **self.samples.fields(),
             "recompile_ms": sum(self.recompile_ms),
             "warmup_steps": 0 if warm else self.warmup_steps,
             "profiled_steps": self.profiled_steps,

@@ -21,10 +21,8 @@ from keras_timing.events.flusher import Flusher
 from keras_timing.events.writer import per_sample_layout
 from keras_timing.profiling import session
 from keras_timing.timer import keras_loop
-from keras_timing.analysis import fit_predict as ratio_lib
-from keras_timing.analysis import summary as summary_text
-from keras_timing.analysis import verdict as verdict_lib
-from keras_timing.analysis.figures import SUMMARY_FIELDS
+from keras_timing.analysis.fit_predict import SampleScope
+from keras_timing.timer import end_of_call
 from keras_timing.timer import workers
 from keras_timing.timer.clock import Timeline
 from keras_timing.timer.recorder import RunRecorder
@@ -97,8 +95,7 @@ class Launch:
             if self._scope is None:
                 self._scope = keras_loop.sample_scope(model,
                                                       self.worker.count)
-        run.stats.samples_scope = self._scope.name
-        run.stats.processes = self.worker.count
+        run.stats.samples = SampleScope(self._scope.name, self.worker.count)
         return self._scope
 
     def takes(self, model):
@@ -167,7 +164,7 @@ class Launch:
         """A call began; `frame`: its Keras loop's, to tell if it died;
         `run`: its recorder, whose statistics note the machine's load."""
         if run is not None:
-            run.stats.load(workers.load_per_core(), end=False)
+            run.stats.call_load.note(workers.load_per_core(), end=False)
         with self.lock:
             self._active += 1
             if frame is not None:
@@ -176,7 +173,7 @@ class Launch:
 
     def call_ended(self, frame=None, run=None):
         if run is not None:
-            run.stats.load(workers.load_per_core(), end=True)
+            run.stats.call_load.note(workers.load_per_core(), end=True)
         with self.lock:
             self._active = max(0, self._active - 1)
             self._frames = [f for f in self._frames if f[0] is not frame]
@@ -214,52 +211,12 @@ class Launch:
     def summarize(self, run, also=None, verbose=1):
         """At a call's end: the summary of `run` (and of its `also` run,
         validation for train) as text and scalars, and printed."""
-        shown = [run] + [r for r in self.recorders.values()
-                         if r.run == also and r.name.replace(
-                             also, run.run, 1) == run.name]
-        summaries = self.summaries()
-        fp = self.fit_predict(summaries)
-        verdicts = {r.name: verdict_lib.verdict(
-            summaries[r.name], summaries, summaries[r.name]["data_in_step"]
-            == 1) for r in shown}
-        for r in shown:
-            s = summaries[r.name]
-            text = summary_text.markdown(
-                [s], fp.ratio, fp.basis, fp.low, fp.high, fp.note) + (
-                "\n" + verdict_lib.line(r.name, verdicts[r.name]) + "\n")
-            r.writer.text(schema.SUMMARY_TEXT, r.last_step, text)
-            r.writer.scalars(r.last_step, {
-                schema.SUMMARY_SCALARS + k: s[k]
-                for k in SUMMARY_FIELDS if s[k] == s[k]})
-            r.writer.flush()
-        if not verbose:
-            return
-        if run.last_call_steps < 5 or run.name != run.run:
-            # A tiny call, or another model's: one line at most, and why
-            # the ratio is missing where a tiny call left it so.
-            print(summary_text.short_line(summaries[run.name]))
-            if fp.ratio != fp.ratio and run.name == run.run and {
-                    schema.TRAIN, schema.PREDICT} <= set(summaries):
-                print(summary_text.ratio_line(fp.ratio, note=fp.note))
-            return
-        out = ["", "keras_timing (%s):" % self.path]
-        for r in shown:
-            out += summary_text.lines(summaries[r.name])
-            out.append("  " + verdict_lib.line(r.name, verdicts[r.name]))
-        if fp.ratio == fp.ratio or {schema.TRAIN, schema.PREDICT} <= set(
-                summaries):
-            out.append(summary_text.ratio_line(fp.ratio, fp.basis, fp.low,
-                                               fp.high, fp.note))
-        print("\n".join(out))
+        end_of_call.summarize(self, run, also, verbose)
 
     def fit_predict(self, summaries=None):
         """The fit/predict ratio of the launch's model with its interval
-        and note (`analysis.ratio.FitPredict`)."""
-        summaries = self.summaries() if summaries is None else summaries
-        with self.lock:
-            stats = {name: r.stats for name, r in self.recorders.items()
-                     if name in (schema.TRAIN, schema.PREDICT)}
-        return ratio_lib.fit_predict(summaries, stats)
+        and note (`analysis.fit_predict.FitPredict`)."""
+        return end_of_call.fit_predict(self, summaries)
 
     # ---- writing ------------------------------------------------------------------
 

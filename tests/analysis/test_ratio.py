@@ -136,11 +136,12 @@ def test_a_wide_interval_names_the_run_that_needs_more_steps():
 def test_a_busy_machine_is_said():
     train = _stats("train", ["first"] + [None] * 40)
     predict = _stats("predict", ["first"] + [None] * 40)
-    train.load(0.5, end=False)
-    train.load(3.0, end=True)      # busy at its end
-    predict.load(0.4, end=False)
-    predict.load(0.6, end=True)    # quiet
-    assert (train.busy_calls, predict.busy_calls) == (1, 0)
+    train.call_load.note(0.5, end=False)
+    train.call_load.note(3.0, end=True)   # busy at its end
+    predict.call_load.note(0.4, end=False)
+    predict.call_load.note(0.6, end=True)  # quiet
+    assert (train.call_load.busy_calls, predict.call_load.busy_calls) == (
+        1, 0)
     runs = {"train": train.summary(), "predict": predict.summary()}
     assert runs["train"]["load_per_core"] == 3.0
     fp = fit_predict.fit_predict(runs, {"train": train, "predict": predict})
