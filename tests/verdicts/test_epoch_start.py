@@ -3,9 +3,9 @@ advice: a `tf.data` pipeline that looks each sample up and shuffles with a
 buffer as large as the data refills that buffer before the first batch of
 every epoch (the user's pipeline doing its real work).
 
-JAX measures it from the first read of each epoch; torch reads the batch
-before the step's begin hook, so it shows there as the epoch's start. On
-TensorFlow the buffer fills inside the graph, unmeasured.
+JAX measures it from the first read of each epoch. On TensorFlow the buffer
+fills inside the graph, unmeasured; torch reads the batch before the step's
+begin hook (the gap counts, `epoch_start_ms`, but is not tested here).
 """
 
 import json
@@ -26,8 +26,9 @@ from keras_timing.report import to_json_ready
 BACKEND = keras.backend.backend()
 
 
-@pytest.mark.skipif(BACKEND == "tensorflow", reason="the buffer fills in "
-                    "TensorFlow's graph, where no read is timed")
+@pytest.mark.skipif(BACKEND != "jax", reason="measured on JAX, from the "
+                    "first read of each epoch (TensorFlow fills the buffer "
+                    "in its graph; torch reads it before the step)")
 def test_a_shuffle_buffer_refilled_every_epoch_is_named(tmp_path):
     import tensorflow as tf
 
@@ -55,8 +56,7 @@ def test_a_shuffle_buffer_refilled_every_epoch_is_named(tmp_path):
     assert stall["why"].startswith("epoch starts hold ")
     assert any("cache()" in a for a in stall["advice"])
     assert any("shuffle buffer" in a for a in stall["advice"])
-    if BACKEND == "jax":
-        # Measured from the first read of each epoch, inside the steps.
-        assert written["epoch_fetch_share"] > 0
+    # Measured from the first read of each epoch, inside the steps.
+    assert written["epoch_fetch_share"] > 0
     texts = read_text(os.path.join(timer.launch_dir, schema.TRAIN))
     assert any(stall["why"].split(":")[0] in t for t in texts)
