@@ -160,8 +160,8 @@ def measure(repeats, pairs, samples=SAMPLES):
             "samples": samples, "rounds": rounds}
 
 
-HEAD = ("| backend | repeat | ratio without | ratio with (x) | train ms/sample "
-        "without / with (x) | predict ms/sample without / with (x) | "
+HEAD = ("| backend | repeat | ratio without | ratio with (x) | "
+        "train ms/sample without / with (x) | predict ms/sample without / with (x) | "
         "profiled steps train, predict | ratio had they counted (x) | "
         "ratio of median steps without / with (x) | median batch_ms "
         "profiled / counted |\n"
@@ -212,8 +212,8 @@ def main(argv=None):
             done = subprocess.run(
                 [sys.executable, __file__, "--repeats", str(args.repeats),
                  "--pairs", str(args.pairs), "--samples",
-                 str(args.samples), "--json"], env=env, capture_output=True, text=True,
-                check=True)
+                 str(args.samples), "--json"], env=env,
+                capture_output=True, text=True, check=True)
             result = json.loads(done.stdout.strip().splitlines()[-1])
             print("\n".join(rows(result)), flush=True)
             print("<!-- %s within x%.1f: %s -->" % (backend, TARGET,
