@@ -194,15 +194,14 @@ class TorchProfiler(Profiler):
         it compiles lazily) of the function behind
         `model.<kind>_function`, matched by identity from dynamo's
         `compile_wrapper` frame that runs it: validation's compiles are not
-        train's. One compile-start callback per process."""
+        train's. One compile-start callback, registered again where
+        `torch._dynamo.reset()` cleared it."""
         if not getattr(model, "jit_compile", False):
             return None
-        global _listening
-        if not _listening:
-            from torch._dynamo.callback import callback_handler
+        from torch._dynamo.callback import callback_handler
 
+        if _on_compile not in callback_handler.start_callbacks:
             callback_handler.register_start_callback(_on_compile)
-            _listening = True
         return _TALLY.counter(_compiled_function, model, kind + "_function")
 
 
@@ -221,6 +220,5 @@ def _on_compile(args):
 
 
 _TALLY = CompileTally("fn")
-_listening = False
 
 profiler = TorchProfiler()
