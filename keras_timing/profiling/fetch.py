@@ -40,7 +40,8 @@ class FetchClock:
     Attributes:
         total_ms: All fetches, in ms, since the clock was made.
         first_ms: The first fetch of each iterator, in ms (inside total).
-        fetches: How many batches were fetched.
+        fetches: How many batches were fetched (the end of the data is
+            timed, not counted).
         iterators: How many iterators were made (one per epoch).
     """
 
@@ -97,14 +98,16 @@ class _Timed:
         return self
 
     def __next__(self):
-        start = time.perf_counter()
+        start, got = time.perf_counter(), False
         try:
-            return next(self._it)
+            item, got = next(self._it), True
+            return item
         finally:
+            # The wait for the end of the data is a wait too; not a batch.
             ms = (time.perf_counter() - start) * 1e3
             clock = self._clock
             clock.total_ms += ms
-            clock.fetches += 1
+            clock.fetches += got
             if self._first:
                 self._first = False
                 clock.first_ms += ms
