@@ -68,10 +68,10 @@ of 2 steps whose second recompiled']
     def why(self, run: str) -> str:
         """Why `run` has no counted step, pass by pass."""
         hidden = any(p[3] or p[4] for p in self.passes)
-        word = "epoch" if run == "train" else "call"
+        word = "an epoch" if run == "train" else "a call"
         parts = []
         for steps, _, compiled, overlap, profiled in self.passes:
-            text = "a %s of %d step%s" % (word, steps, "s" * (steps != 1))
+            text = "%s of %d step%s" % (word, steps, "s" * (steps != 1))
             said = [("%s recompiled" % " and ".join(
                 _ORDINALS[i - 1] if i <= 3 else "step %d" % i
                 for i in compiled))] if compiled else []
