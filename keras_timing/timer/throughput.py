@@ -24,6 +24,9 @@ COUNTED_KINDS = ("train", "predict")
 # count_flops="auto" counts after calls at least this long: counting
 # compiles or traces the step once more (~0.1-1 s), under ~5% of them.
 AUTO_MIN_CALL_S = 20.0
+# ... or where the verdict needs the FLOPs, once the run has this many
+# timed steps.
+AUTO_MIN_STEPS = 10
 
 
 def worth_counting(count_flops, run, unmeasured=False,
@@ -52,7 +55,10 @@ def worth_counting(count_flops, run, unmeasured=False,
         per_core = workers.load_per_core()
         bound = max(verdict.HOST_STEP_MS, verdict.FIXED_STEP_MS * (
             per_core if per_core == per_core else 1.0))
-        slow = stats.batch_ms.quantile(0.5) > bound
+        # A median of a few steps says little on a busy machine, and the
+        # count costs about a compile: not for a call of a few steps.
+        slow = (stats.batch_ms.count >= AUTO_MIN_STEPS
+                and stats.batch_ms.quantile(0.5) > bound)
     return slow or now() - call.begin >= AUTO_MIN_CALL_S
 
 
