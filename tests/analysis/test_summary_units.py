@@ -37,3 +37,36 @@ def test_flop_figures_carry_their_si_prefix(flops_per_sample, flops_per_sec,
 def test_a_flop_rate_not_measured_reads_n_a():
     assert _throughput_line(1e6, math.nan) == (
         "  1 MFLOP per sample, n/a FLOP/s")
+
+
+def _wait_line(**changes):
+    s = {"run": "train", "steps": 10, "p50_ms": 1.0, "p90_ms": 1.0,
+         "p99_ms": 1.0, "first_batch_ms": 9.0, "input_wait_share": 0.0,
+         "samples_per_sec": 1000.0, "ms_per_sample": 1.0}
+    s.update(changes)
+    return summary.lines(s)[1]
+
+
+def test_whose_samples_where_several_processes_ran():
+    tail = "1,000 samples/s; 1 ms per sample (batch + input wait)"
+    assert _wait_line().endswith(tail)
+    assert _wait_line(processes=1, samples_scope="global").endswith(tail)
+    assert _wait_line(processes=4, samples_scope="global").endswith(
+        tail + "; samples: global, all 4 processes'")
+    assert _wait_line(processes=2, samples_scope="process").endswith(
+        tail + "; samples: this process's alone")
+
+
+def test_the_ratio_line_with_its_interval_and_note_ends_the_table():
+    table = summary.markdown([], 2.126, "per step", 1.94, 2.35,
+                             "a wide interval")
+    assert table.endswith(
+        "|\n\nfit vs predict, per step, compilation and warm-up left out: "
+        "a training step costs 2.13x (95%: 1.9-2.4x) a predict step\n"
+        "  a wide interval\n")
+    # No ratio but a reason: the reason is the line.
+    assert summary.markdown([], note="predict had no counted step").endswith(
+        "|\n\nfit vs predict: no ratio: predict had no counted step\n")
+    assert summary.markdown([]).endswith("|---:|\n")
+    assert summary.ratio_line(math.nan) == (
+        "fit vs predict: no ratio: no run of both")
