@@ -184,3 +184,51 @@ def test_one_sample_steps_and_a_ratio_between_one_and_two(tmp_path):
     (row,), _ = compare.compare(str(tmp_path / "a"), str(tmp_path / "b"))
     assert (row["unit"], row["a_ms_per_sample"], row["ratio"],
             row["verdict"]) == ("sample", 1.0, 1.5, compare.SLOWER)
+
+
+def test_several_runs_left_out_and_a_per_sample_table(tmp_path, capsys):
+    for side, ms in (("a", 3.0), ("b", 1.0)):
+        _write(tmp_path / side / schema.TRAIN, _steps(ms))
+        for run in (schema.EVALUATE, schema.PREDICT):
+            _write(tmp_path / side / run, _steps(ms, n=1))
+    a, b = str(tmp_path / "a"), str(tmp_path / "b")
+    assert compare.main([a, b]) == 0
+    out = capsys.readouterr().out
+    assert out.endswith("| faster |\n\nleft out, too few counted steps: "
+                        "evaluate, predict\n")
+    assert "per step:" not in out
+    assert compare.main([a, b, "--json"]) == 0
+    out, err = capsys.readouterr()
+    assert out.startswith('[\n  {\n    "run": "train",\n')
+    assert err == ("keras-timing compare: left out, too few counted steps: "
+                   "evaluate, predict\n")
+    for side in ("x", "y"):
+        for run in (schema.TRAIN, schema.PREDICT):
+            _write(tmp_path / side / run, _steps(1.0, n=1))
+    assert compare.main([str(tmp_path / "x"), str(tmp_path / "y")]) == 2
+    assert capsys.readouterr().err.endswith("in train, predict\n")
+
+
+def test_runs_named_in_the_reports_order(tmp_path, capsys):
+    # Alphabetical order would put evaluate first.
+    _write(tmp_path / "a" / schema.VALIDATION, _steps(1.0))
+    _write(tmp_path / "a" / schema.EVALUATE, _steps(1.0))
+    _write(tmp_path / "b" / schema.PREDICT, _steps(1.0))
+    _write(tmp_path / "b" / schema.TRAIN, _steps(1.0))
+    assert compare.main([str(tmp_path / "a"), str(tmp_path / "b")]) == 2
+    assert capsys.readouterr().err == (
+        "keras-timing compare: no run in both launches: A has validation, "
+        "evaluate, B has train, predict\n")
+
+
+def test_the_sub_command_help(capsys, monkeypatch):
+    import re
+
+    monkeypatch.setenv("COLUMNS", "400")
+    parser = argparse.ArgumentParser(prog="keras-timing")
+    compare.add_parser(parser.add_subparsers(dest="command"))
+    assert re.search(r"^\s+compare\s+is launch B faster than launch A, per "
+                     r"run\?$", parser.format_help(), re.M)
+    with pytest.raises(SystemExit):
+        parser.parse_args(["compare", "-h"])
+    assert DIRECTION in " ".join(capsys.readouterr().out.split())
