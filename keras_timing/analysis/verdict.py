@@ -51,26 +51,24 @@ _pct = partial(percent, spec=None)
 class Figures:
     """The figures the rules read, from one run's summary."""
 
-    def __init__(self, s, summaries, data_in_step):
-        def get(key):
+    def __init__(self, s, summaries, data_in_step, capture=None):
+        def get(key):  # NaN where missing
             return float(figure(s, key))
-
         self.run = s.get("run") or ""
         self.call = get("call_ms")
         self.compiling = sum(0.0 if math.isnan(get(k)) else get(k)
                              for k in ("first_batch_ms", "recompile_ms"))
-        recompiles = get("recompiles")
-        self.recompiles = 0 if math.isnan(recompiles) else int(recompiles)
+        self.recompiles = int(get("recompiles") if get("recompiles") > 0
+                              else 0)
         self.validation = float(figure(_validation_run(s, summaries),
                                        "call_ms"))
         self.step, self.p50 = get("ms_per_step"), get("p50_ms")
-        wait, fetch = get("input_wait_share"), get("fetch_share")
-        self.wait = 0.0 if math.isnan(wait) else wait
-        self.fetch = 0.0 if math.isnan(fetch) else fetch
+        self.wait, self.fetch = (0.0 if math.isnan(get(k)) else get(k)
+                                 for k in ("input_wait_share", "fetch_share"))
         self.reading = self.wait + self.fetch
         self.mfu = get("mfu")
         self.at_peak = self.mfu * self.step
-        self.data_in_step = data_in_step is not False
+        self.data_in_step, self.capture = data_in_step is not False, capture
         # Busy machine: the fixed per-step work stretches by the load.
         load = get("load_per_core")
         self.load = load if get("busy_calls") > 0 and load > 1 else 1.0
@@ -81,13 +79,11 @@ class Figures:
                                           else ": %g ms x the load per core"
                                           % FIXED_STEP_MS)
 
-    def flops(self):
-        """What the FLOPs say, quoted by the step rules' `why`."""
+    def flops(self):  # what the FLOPs say, quoted by the step rules
         return ("%s of peak; its FLOPs need %.2g ms of the %.3g ms mean step"
                 % (_pct(self.mfu), self.at_peak, self.step))
 
-    def reads(self):
-        """Input wait, and the read inside the step where measured."""
+    def reads(self):  # input wait, and the read in the step if measured
         text = "input wait %s" % _pct(self.wait)
         if self.fetch > 0:
             text += " + data read in step %s" % _pct(self.fetch)
@@ -165,9 +161,11 @@ def _input_inferred(f):
             "overhead (%s) with %s: time inside the step that is "
             "neither FLOPs nor overhead, as when TensorFlow reads a tf.data "
             "pipeline inside its graph, where it is not timed. To measure it: "
-            "the input-pipeline page of a capture in TensorBoard's Profile "
-            "tab (FitPredictTimer(profile_steps=(10, 15)))"
-            % (f.flops(), f.p50, f.bound(), f.reads()))
+            "the input-pipeline page of %s" % (
+                f.flops(), f.p50, f.bound(), f.reads(), "the capture %s in "
+                "TensorBoard's Profile tab" % f.capture if f.capture else "a "
+                "capture in TensorBoard's Profile tab (FitPredictTimer("
+                "profile_steps=(10, 15)))"))
 
 
 @dataclass(frozen=True)
@@ -216,7 +214,8 @@ STEADY = RULES[2:]  # the counted steps' rules: a compile verdict's steady
 
 
 def verdict(run_summary: dict | None, summaries: dict | None = None,
-            data_in_step: bool | None = None) -> dict:
+            data_in_step: bool | None = None,
+            capture: str | None = None) -> dict:
     """Which part bounds one run, why (with its figures), and what to try.
 
     Args:
@@ -227,6 +226,8 @@ def verdict(run_summary: dict | None, summaries: dict | None = None,
         data_in_step: Whether the backend reads the batch inside the timed
             step (TensorFlow, JAX: True; torch: False); None if unknown
             (treated as True).
+        capture: A profiler capture of the run (its trace's path), named
+            as where an inferred verdict can be measured.
 
     Returns:
         `{"bound": one of BOUNDS or None, "why": str, "advice": [str]}`;
@@ -235,7 +236,7 @@ def verdict(run_summary: dict | None, summaries: dict | None = None,
         where epoch starts hold much of the run, `"epoch_start"`: `{"share",
         "why", "advice"}` (see `advice.epoch_start`).
     """
-    f = Figures(run_summary or {}, summaries, data_in_step)
+    f = Figures(run_summary or {}, summaries, data_in_step, capture)
     result = _first(RULES, f, data_in_step)
     if result["bound"] == "compile":
         result["steady"] = _first(STEADY, f, data_in_step)

@@ -93,11 +93,13 @@ def report(log_dir: Union[str, Scan]) -> List[Dict[str, Any]]:
     for launch in sorted(launches):
         runs = dict(sorted(launches[launch].items(),
                            key=lambda item: _run_order(item[0])))
-        for summary in runs.values():
+        for name, summary in runs.items():
             inside = summary.get("data_in_step")
+            # The run's last capture: where an inferred verdict is measured.
+            taken = captures.get(launch, {}).get(name) or [{}]
             summary["verdict"] = verdict(
                 summary, runs, None if inside is None or inside != inside
-                else inside == 1)
+                else inside == 1, taken[-1].get("file"))
         out.append({
             "launch": launch,
             "runs": runs,

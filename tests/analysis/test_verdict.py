@@ -294,3 +294,13 @@ def test_an_epoch_start_holding_a_tenth_of_the_run_is_named():
     assert "epoch_start" not in below
     # Without the measured first reads, the gap alone can hold it.
     assert v.verdict(run(epoch_start_ms=150.0))["epoch_start"]
+
+
+def test_an_inferred_verdict_names_the_capture_taken():
+    tiny = run(p50_ms=5.8, ms_per_step=6.3, mfu=0.0004)
+    path = "/logs/train/plugins/profile/s1/host.xplane.pb"
+    why = v.verdict(tiny, capture=path)["why"]
+    assert why.startswith("inferred: ")
+    assert why.endswith("the input-pipeline page of the capture %s in "
+                        "TensorBoard's Profile tab" % path)
+    assert "profile_steps" in v.verdict(tiny)["why"]
