@@ -37,6 +37,9 @@ LEVEL = 0.95
 MIN_POINTS = 2
 # Points a run keeps for its interval: 2 x 4,096 x 3 float64, 200 kB a run.
 CAPACITY = 4096
+# Points a live run's interval resamples (the bootstrap's cost grows with
+# them; the shrink by sqrt(n / seen) keeps its width that of every point).
+DRAWN = 2048
 
 
 @dataclass(frozen=True)
@@ -190,8 +193,13 @@ class Reservoir:
         return out
 
     def points(self, per_sample: bool) -> Points:
-        """The kept points per sample (those of known size) or per step."""
+        """The kept points per sample (those of known size) or per step; at
+        most `DRAWN` of them (a uniform choice), so that an interval at a
+        call's end costs a fraction of a second however long the run."""
         rows = self.rows()
+        if len(rows) > DRAWN:
+            rows = rows[np.sort(np.random.default_rng(SEED).choice(
+                len(rows), DRAWN, replace=False))]
         if per_sample:
             known = rows[:, 1] > 0
             share = known.mean() if len(rows) else 0.0

@@ -84,6 +84,15 @@ def test_the_reservoir_stays_bounded_and_stands_for_every_point():
     assert width(sub) == pytest.approx(width(every), rel=0.25)
 
 
+def test_an_interval_draws_on_a_bounded_number_of_points():
+    r = ratio.Reservoir()
+    for i in range(10_000):
+        r.add(1.0 + i % 7, 32, 1)
+    kept = r.points(per_sample=True)
+    assert len(r.rows()) == ratio.CAPACITY
+    assert (kept.count, kept.seen) == (ratio.DRAWN, 10_000)
+
+
 def test_the_reservoir_keeps_unknown_sizes_out_of_per_sample_points():
     r = ratio.Reservoir()
     for i in range(10):
