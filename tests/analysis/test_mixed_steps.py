@@ -104,3 +104,25 @@ def test_throughput_of_a_multi_step_point_is_per_sample():
     assert values[schema.SAMPLES_PER_SEC] == pytest.approx(4_000)
     assert values[schema.TFLOPS_PER_SEC] == pytest.approx(4.0)
     assert values[schema.MFU] == pytest.approx(0.1)
+
+
+def test_a_run_that_only_has_hidden_multi_step_points():
+    # A short JAX call with steps_per_execution=2: after its first step,
+    # two points of 2 steps whose ends a compile hid, one of unknown size.
+    # Hidden steps stand in: (3 + 1) * 2 + (5 + 0) * 2 = 18 ms over 4
+    # steps; 2 samples known in 8 ms; data read 0.5 ms a step, 2 ms in all.
+    stats = RunStats(schema.PREDICT)
+    first = _step(1, 50.0, kind=StepKind.FIRST)
+    first.opens = True
+    hidden = [
+        StepTime(2, 3, 3.0, 1.0, 3.0, StepKind.OVERLAP, 2,
+                 values={"fetch_ms": 0.5}),
+        StepTime(4, 5, 5.0, 0.0, 5.0, StepKind.OVERLAP, None,
+                 values={"fetch_ms": 0.5}),
+    ]
+    stats.add([first] + hidden, final=True)
+    s = stats.summary()
+    assert s["ms_per_step"] == pytest.approx(18.0 / 4)
+    assert s["input_wait_share"] == pytest.approx(2.0 / 18.0)
+    assert s["ms_per_sample"] == pytest.approx(8.0 / 2)
+    assert s["fetch_share"] == pytest.approx(2.0 / 18.0)
