@@ -91,6 +91,11 @@ def test_the_ratio_is_printed_and_reported_with_its_interval(tmp_path,
     assert float(found.group(1)) == pytest.approx(ratio, abs=0.006)
     assert float(found.group(2)) == pytest.approx(low, rel=0.06)
     assert float(found.group(3)) == pytest.approx(high, rel=0.06)
+    # The report's text says it with the JSON's figures.
+    assert cli.main(["report", str(tmp_path)]) == 0
+    assert "costs %.2fx (95%%: %s-%sx) a predict step" % (
+        ratio, format(low, ".2g"), format(high, ".2g")) in capsys.readouterr(
+        ).out
     # The same launch, live and read back: the same points, the same seed.
     live = timer.fit_predict_interval
     assert live == pytest.approx((low, high), rel=0.1)
