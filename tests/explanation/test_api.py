@@ -211,6 +211,10 @@ def test_a_custom_train_step_gets_the_batches_fit_gives_it(make, with_y):
     model.fit(x, y, batch_size=32, epochs=1, verbose=0)
     from_fit = set(model.seen)
     model.seen.clear()
+    # A fresh train function: compiled steps (JAX, TensorFlow) run the
+    # Python of train_step only when traced, and trace again for a batch of
+    # another structure, which `seen` would then hold.
+    model.train_function = None
     r = explain(model, x, y, batch_size=32, **FAST)
     assert set(model.seen) == from_fit == {"tuple2" if with_y else "tensor"}
     assert r.no_stages == stages.NO_STAGES_REASON
