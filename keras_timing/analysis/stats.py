@@ -245,11 +245,12 @@ class RunStats:
     @staticmethod
     def _shares(tot, busy):
         """Each step figure's `share` field: its sum over the counted
-        steps' whole time (`figures.STEP_FIGURES`)."""
+        steps' whole time (`figures.STEP_FIGURES`); NaN for a measured
+        figure no counted step measured (no meter on this backend)."""
         sums = {INPUT_WAIT.name: tot.wait_ms, BATCH.name: tot.batch_ms}
-        return {f.share: (sums[f.name] if f.name in sums
-                          else tot.measured.get(f.name, 0.0)) / busy
-                if busy > 0 else math.nan
+        sums.update(tot.measured)
+        return {f.share: sums[f.name] / busy
+                if busy > 0 and f.name in sums else math.nan
                 for f in STEP_FIGURES if f.share}
 
     def summary(self):

@@ -112,7 +112,7 @@ def lines(summary):
             _fmt(s["samples_per_sec"], ",.0f"), _fmt(s["ms_per_sample"]))
     measured = "".join(
         "; %s %s" % (f.label, percent(figure(s, f.share)))
-        for f in MEASURED if f.share and f.share in s)
+        for f in MEASURED if f.share and figure(s, f.share) >= 0)
     out.append("  input wait %s of step time%s; %s (batch + input wait)"
                % (percent(s["input_wait_share"]), measured, per))
     if (s.get("processes") or 1) > 1:

@@ -79,3 +79,14 @@ def test_the_report_reads_fetch_back_from_the_event_files(tmp_path):
     rebuilt.add(times, final=True)
     assert math.isclose(rebuilt.summary()["fetch_share"], 0.25,
                         rel_tol=1e-6)
+
+
+def test_a_figure_no_step_measured_has_no_share_and_no_words():
+    # torch, or TensorFlow's in-graph tf.data: no meter, so no reading at
+    # all (not a reading of 0%).
+    stats = RunStats("train")
+    stats.add([_step(1, 40.0, 0.0, None, kind="first", opens=True),
+               _step(2, 4.0, 1.0, None)], final=True)
+    s = stats.summary()
+    assert math.isnan(s["fetch_share"]) and s["input_wait_share"] == 0.2
+    assert "data read in step" not in summary_text.lines(s)[1]
