@@ -45,7 +45,7 @@ def test_a_capture_without_a_keras_frame_is_never_taken_for_dead(tmp_path):
     """A custom loop calling the hooks: no fit frame to watch, so the
     writer thread must not stop the capture as an orphan."""
     model, _, _ = demo.dense_example(keras, samples=32)
-    timer = FitPredictTimer(log_dir=str(tmp_path), run_name="loop",
+    timer = FitPredictTimer(log_dir=str(tmp_path), launch_name="loop",
                             verbose=0, batch_size=32, profile_steps=(2, 4))
     timer.set_model(model)
     timer.set_params({"epochs": 1, "steps": 6, "verbose": 0})
