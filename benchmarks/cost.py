@@ -29,7 +29,6 @@ Each backend runs in a process of its own, and four things are measured:
 import argparse
 import json
 import os
-import platform
 import random
 import shutil
 import statistics
@@ -40,11 +39,9 @@ import time
 
 import numpy as np
 
-CPU_TARGET_US = 4.0
-P50_TARGET_US, P99_TARGET_US = 1.0, 20.0
-END_TARGET_MS = 5.0
-FIT_TARGET = {"jax": 1.03, "tensorflow": 1.03, "torch": 1.02}
-STEP_HOOKS = ("on_train_batch_begin", "on_train_batch_end")
+from cost_tables import STEP_HOOKS
+from cost_tables import report
+
 EPOCH_HOOKS = ("on_epoch_begin", "on_epoch_end")
 
 
@@ -209,79 +206,6 @@ def one_backend(args):
         out["fit_ms"], out["fit_end_ms"] = fit_ms_per_step(
             keras, args.rounds, args.samples)
     print(json.dumps(out))
-
-
-def verdict(ok):
-    return "met" if ok else "**missed**"
-
-
-def report(results, args, load):
-    print("%s, %s, %d cores; keras %s; load average before/after: %s / %s"
-          % (platform.machine(), platform.processor() or platform.platform(),
-             os.cpu_count(), results[0]["keras"] if results else "?",
-             *load))
-    if any("cpu_us" in r for r in results):
-        print("\n1. Hooks and writer, %d back-to-back steps, process CPU "
-              "(all threads) per step, %d repeats:\n" % (args.steps,
-                                                        args.repeats))
-        print("| backend | CPU µs per step (each repeat) | median | target |")
-        print("|---|---|---:|---|")
-        for r in results:
-            cpu = r["cpu_us"]
-            print("| %s | %s | %.2f | <= %.0f: %s |" % (
-                r["backend"], " / ".join("%.2f" % v for v in cpu),
-                statistics.median(cpu), CPU_TARGET_US,
-                verdict(statistics.median(cpu) <= CPU_TARGET_US)))
-    if any("hooks" in r for r in results):
-        print("\n2. Each hook on the driving (training) thread, µs, %d "
-              "steps:\n" % args.steps)
-        print("| backend | hook | calls | p50 | p99 | target p50 <= 1, "
-              "p99 <= 20 |")
-        print("|---|---|---:|---:|---:|---|")
-        for r in results:
-            for name, (p50, p99, n) in r["hooks"].items():
-                print("| %s | %s | %d | %.2f | %.2f | %s |" % (
-                    r["backend"], name, n, p50, p99,
-                    verdict(p50 <= P50_TARGET_US and p99 <= P99_TARGET_US)
-                    if name in STEP_HOOKS else "(per epoch)"))
-            print("| %s | (the clock itself, an empty call) | | %.2f | | |"
-                  % (r["backend"], r["clock_us"]))
-    if any("end_ms" in r for r in results):
-        print("\n3. The end of a 1,000-step call (`on_train_end`), median "
-              "of %d calls:\n" % args.end_calls)
-        print("| backend | wall ms | CPU ms (all threads) | target |")
-        print("|---|---:|---:|---|")
-        for r in results:
-            wall, cpu = r["end_ms"]
-            print("| %s | %.2f | %.2f | <= %.0f ms: %s |" % (
-                r["backend"], wall, cpu, END_TARGET_MS,
-                verdict(wall <= END_TARGET_MS)))
-    if any("fit_end_ms" in r for r in results):
-        print("\n3b. `on_train_end` of the dense fits below (wall ms, "
-              "median over rounds; 4 epochs: a 1,024-step call):\n")
-        print("| backend | epochs | steps | wall ms | target |")
-        print("|---|---:|---:|---:|---|")
-        for r in results:
-            for epochs, ms in sorted(r["fit_end_ms"].items(), reverse=True):
-                steps = int(epochs) * -(-args.samples // 32)
-                print("| %s | %s | %d | %.2f | %s |" % (
-                    r["backend"], epochs, steps, ms,
-                    "<= %.0f ms: %s" % (END_TARGET_MS, verdict(
-                        ms <= END_TARGET_MS)) if steps >= 1000 else ""))
-    if any("fit_ms" in r for r in results):
-        print("\n4. Dense model fit, %d steps an epoch, batch 32, median of "
-              "%d interleaved rounds:\n" % (-(-args.samples // 32),
-                                            args.rounds))
-        print("| backend | epochs | no callback ms/step | FitPredictTimer() "
-              "ms/step | ratio | target |")
-        print("|---|---:|---:|---:|---:|---|")
-        for r in results:
-            target = FIT_TARGET.get(r["backend"], 1.03)
-            for epochs, fit in sorted(r["fit_ms"].items(), reverse=True):
-                base, timed = fit["no callback"], fit["FitPredictTimer()"]
-                print("| %s | %s | %.4f | %.4f | %.3fx | <= %.2fx: %s |" % (
-                    r["backend"], epochs, base, timed, timed / base, target,
-                    verdict(timed / base <= target)))
 
 
 def main():
