@@ -37,10 +37,15 @@ class Settings:
 
 
 class _NullCall:
-    """No call, or timing stopped: every hook does nothing."""
+    """No call, or timing stopped: every hook does nothing. `launch`: the
+    launch that stopped, which the timer keeps (a later call must not make
+    a new one and warn again)."""
 
-    launch = None
     recorder = None
+
+    def __init__(self, launch=None, stopped=False):
+        self.launch = launch
+        self.stopped = stopped
 
     def epoch_begin(self):
         pass
@@ -116,7 +121,7 @@ class Call:
         t = time.perf_counter()
         try:
             if launch is not None and launch.broken:
-                return NULL_CALL
+                return _NullCall(launch, stopped=True)
             if launch is None:
                 launch = launch_lib.for_timer(settings.log_dir,
                                               settings.launch_name,
@@ -160,7 +165,7 @@ class Call:
             else:
                 warnings.warn("keras_timing: timing stopped after an error, "
                               "training goes on: %r" % (e,), stacklevel=3)
-            return NULL_CALL
+            return _NullCall(launch, stopped=True)
 
     # ---- hooks --------------------------------------------------------------
 

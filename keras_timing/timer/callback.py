@@ -115,6 +115,7 @@ class FitPredictTimer(keras.callbacks.Callback):
         self._settings = Settings(self.log_dir, launch_name, flush_secs,
                                   self.verbose, batch_size, count_flops)
         self._launch = None
+        self._stopped = False
         self._train = self._test = self._predict = NULL_CALL
 
     @property
@@ -184,11 +185,15 @@ class FitPredictTimer(keras.callbacks.Callback):
         return getattr(self, "_model", None)
 
     def _open(self, run_name, parent=NULL_CALL):
+        if self._stopped:
+            # Timing stopped after an error, with its one warning.
+            return NULL_CALL
         call = Call.open(self._launch, run_name, self._model_seen(), self,
                          self._settings, self._profiling, parent,
                          fit_running=bool(self._train))
-        if call:
+        if call.launch is not None:
             self._launch = call.launch
+        self._stopped = bool(getattr(call, "stopped", False))
         return call
 
     def summaries(self) -> dict:
