@@ -68,7 +68,6 @@ class RunStats:
         self.warmup_steps = 0     # every step of the first pass
         self.first_batch_ms = []
         self.recompile_ms = []
-        self.profiled_ms = []
         self.profiled_steps = 0   # held a profiler start, stop or trace
         self.epoch_start_total_ms = 0.0
         self._first_pass, self._later = Totals(), Totals()
@@ -153,7 +152,6 @@ class RunStats:
                 continue
             if t.kind == StepKind.PROFILED:
                 # The profiler's start, stop or tracing is in its time.
-                self.profiled_ms.append(t.batch_ms * n)
                 self.profiled_steps += n
                 continue
             # A kind this version does not know: counted, as before.
