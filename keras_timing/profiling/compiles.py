@@ -18,15 +18,29 @@ Example:
 from keras_timing.profiling.backends.accounting import null_counter
 
 
-def counter(backend, model, kind):
+def counter(profiler, model, kind):
     """A no-argument function returning the compile count of `model`'s
-    `kind` ("train", "test" or "predict") step on `backend`; never raises.
-    """
-    try:
-        from keras_timing.profiling import backends
+    `kind` step; never raises.
 
-        return backends.get(backend).compile_counter(model, kind)
+    Args:
+        profiler: The backend's profiler, picked once by the caller (the
+            launch's `profiler`), or None where the backend has none: the
+            counter then stays at 0.
+        model: The Keras model whose step functions are counted.
+        kind: "train", "test" or "predict".
+
+    Example:
+
+    >>> counter(None, object(), "train")()
+    0
+    """
+    if profiler is None:
+        return null_counter()
+    try:
+        return profiler.compile_counter(model, kind)
     except Exception:
+        # A profiler that cannot count must not stop the user's call: the
+        # step's compiles then go uncounted, as on a backend without one.
         return null_counter()
 
 

@@ -15,7 +15,6 @@ import warnings
 from dataclasses import dataclass
 from typing import Any
 
-from keras_timing import backend
 from keras_timing import schema
 from keras_timing.profiling import compiles
 from keras_timing.profiling import session
@@ -155,7 +154,7 @@ class Call:
                            parent.recorder.current_call() if parent
                            else None)
             call = cls(launch, run, profiling, settings, model, own, frame,
-                       compiles.counter(backend.name(), model, run.kind),
+                       compiles.counter(launch.profiler, model, run.kind),
                        parent or None)
             launch.call_started(frame, run)
             return call
