@@ -11,7 +11,13 @@ each round, medians over the rounds.
 Without workers the step (JAX) or Keras's producer (TensorFlow) calls
 `__getitem__` itself, so fetch should be its sum plus Keras's own handling
 of the batch; with workers, `__getitem__` runs in their threads, in
-parallel, and fetch is only the step's wait on their queue.
+parallel, and fetch is only the step's wait on their queue. Two controls:
+the same model on arrays (no Python read; `fetch_ms` not written on
+TensorFlow) and the `PyDataset` with no delay (the cost of Keras's path
+for a `PyDataset`), so the step's own time can be told from the data's.
+`epoch end` is the time from each epoch's last end hook to its
+`on_epoch_end` (Keras stops the adapter there: with workers, its
+enqueuer's `stop()`), per epoch.
 
     python benchmarks/fetch.py                       # jax and tensorflow
     python benchmarks/fetch.py --backends jax --rounds 3
@@ -28,12 +34,14 @@ import sys
 import tempfile
 import time
 
-CONFIGS = [(0.0, 1), (2.0, 1), (5.0, 1), (3.0, 2)]  # (delay ms, workers)
+# (delay ms, workers); a delay of None: the arrays themselves, no PyDataset.
+CONFIGS = [(None, 0), (0.0, 1), (2.0, 1), (5.0, 1), (0.0, 2), (3.0, 2)]
 
 
 def one_fit(keras, delay_ms, workers):
-    """`(fetch_ms, getitem_ms, batch_ms, steps, getitem_calls)` of one
-    timed fit: sums over all its steps and `__getitem__` calls."""
+    """`(fetch_ms, getitem_ms, batch_ms, steps, getitem_calls, p50,
+    epoch_end)` of one timed fit: sums over all its steps and `__getitem__`
+    calls, the median `batch_ms` and the mean epoch end (ms)."""
     sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..",
                                     "tests"))
     from conftest import read_scalars
@@ -65,20 +73,33 @@ def one_fit(keras, delay_ms, workers):
         def on_train_end(self, logs=None):
             self.end = time.perf_counter()
 
+        def on_train_batch_end(self, batch, logs=None):
+            self.last = time.perf_counter()
+
+        def on_epoch_end(self, epoch, logs=None):
+            self.ends = getattr(self, "ends", []) + [
+                time.perf_counter() - self.last]
+
     model, x, y = dense_example(keras, samples=640)
     model.fit(x[:32], y[:32], batch_size=32, verbose=0)  # compile first
-    data = Timed(x, y, workers=workers)
+    data = Timed(x, y, workers=max(workers, 1))
     log_dir = tempfile.mkdtemp(prefix="keras_timing_fetch_")
     try:
         window = Window()
         timer = FitPredictTimer(log_dir=log_dir, verbose=0)
-        model.fit(data, epochs=4, verbose=0, callbacks=[window, timer])
+        if delay_ms is None:
+            model.fit(x, y, batch_size=32, epochs=4, verbose=0,
+                      callbacks=[window, timer])
+        else:
+            model.fit(data, epochs=4, verbose=0, callbacks=[window, timer])
         timer.flush()
         scalars = read_scalars(os.path.join(timer.launch_dir, schema.TRAIN))
         fetch = sum(v for _, v in scalars.get(schema.FETCH_MS, []))
         batch = [v for _, v in scalars[schema.BATCH_MS]]
         inside = [d for s, d in data.calls if window.begin <= s <= window.end]
-        return fetch, sum(inside) * 1e3, sum(batch), len(batch), len(inside)
+        return (fetch, sum(inside) * 1e3, sum(batch), len(batch),
+                len(inside), statistics.median(batch),
+                statistics.mean(window.ends) * 1e3)
     finally:
         shutil.rmtree(log_dir, ignore_errors=True)
 
@@ -96,11 +117,11 @@ def child(rounds, seed):
             results[delay, workers].append(one_fit(keras, delay, workers))
     rows = []
     for (delay, workers), runs in results.items():
-        fetch, getitem, batch, steps, calls = (
-            statistics.median(r[i] for r in runs) for i in range(5))
+        fetch, getitem, batch, steps, calls, p50, end = (
+            statistics.median(r[i] for r in runs) for i in range(7))
         rows.append(dict(delay=delay, workers=workers, steps=steps,
                          calls=calls, fetch=fetch, getitem=getitem,
-                         batch=batch))
+                         batch=batch, p50=p50, end=end))
     print("ROWS " + json.dumps(rows))
 
 
@@ -114,10 +135,11 @@ def main():
     if args.child:
         child(args.rounds, args.seed)
         return
-    print("| backend | delay (ms) | workers | steps | fetch_ms sum (ms) | "
-          "__getitem__ calls | __getitem__ sum (ms) | fetch / __getitem__ | "
-          "batch_ms sum (ms) | fetch / batch |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("| backend | data | workers | steps | fetch_ms sum (ms) | "
+          "`__getitem__` calls | `__getitem__` sum (ms) | fetch / "
+          "`__getitem__` | batch_ms sum (ms) | fetch / batch | fetch per "
+          "step (ms) | median batch_ms | epoch end (ms) |")
+    print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for backend in args.backends.split(","):
         env = dict(os.environ, KERAS_BACKEND=backend,
                    TF_CPP_MIN_LOG_LEVEL="3")
@@ -127,11 +149,14 @@ def main():
             env=env, capture_output=True, text=True, check=True).stdout
         rows = json.loads(out.split("ROWS ", 1)[1])
         for r in rows:
-            print("| %s | %g | %d | %d | %.1f | %d | %.1f | %.2f | %.1f | "
-                  "%.2f |" % (backend, r["delay"], r["workers"], r["steps"],
-                              r["fetch"], r["calls"], r["getitem"],
-                     r["fetch"] / r["getitem"] if r["getitem"] else
-                     float("nan"), r["batch"], r["fetch"] / r["batch"]))
+            print("| %s | %s | %s | %d | %.1f | %d | %.1f | %.2f | %.1f | "
+                  "%.2f | %.3f | %.3f | %.1f |" % (
+                      backend, "arrays" if r["delay"] is None else
+                      "%g ms" % r["delay"], r["workers"] or "-", r["steps"],
+                      r["fetch"], r["calls"], r["getitem"],
+                      r["fetch"] / r["getitem"] if r["getitem"] else
+                      float("nan"), r["batch"], r["fetch"] / r["batch"],
+                      r["fetch"] / r["steps"], r["p50"], r["end"]))
 
 
 if __name__ == "__main__":
