@@ -8,13 +8,19 @@ import) and a pure-Python CRC when not (tensorboard#4354). The tests compare
 the two readers event by event.
 """
 
+import collections
 import os
 
-from tensorboard.backend.event_processing.event_accumulator import (
-    ScalarEvent)
 from tensorboard.compat.proto import event_pb2
 
 from keras_timing.events import records
+
+# The fields of tensorboard's `event_accumulator.ScalarEvent`. Not that
+# class: importing `event_accumulator` pulls tensorboard's TensorFlow stub,
+# its gfile and boto3 (about 1 s, most of `keras-timing report`'s time on
+# a million steps), and a frozen dataclass costs more per event than a
+# tuple. The tests compare the fields with `EventAccumulator`'s.
+ScalarEvent = collections.namedtuple("ScalarEvent", "wall_time step value")
 
 
 def event_files(folder):
@@ -67,18 +73,25 @@ class _Scalars:
                     event.file_version.split("brain.Event:")[-1])
             except ValueError:
                 self.version = None
+        values = event.summary.value
         if self.version and self.version >= 2:
             if (event.HasField("session_log") and event.session_log.status
                     == event_pb2.SessionLog.START):
                 self._purge(event.step)
         elif event.step < self.recent_step and event.HasField("summary"):
-            self._purge(event.step, [v.tag for v in event.summary.value])
+            self._purge(event.step, [v.tag for v in values])
         else:
             self.recent_step = event.step
-        for value in event.summary.value:
+        # The hot loop of a report on a long run (tens of thousands of
+        # records): locals bound once, one dict look-up per value.
+        wall_time, step, by_tag = event.wall_time, event.step, self.by_tag
+        for value in values:
             if value.HasField("simple_value"):
-                self.by_tag.setdefault(value.tag, []).append(ScalarEvent(
-                    event.wall_time, event.step, value.simple_value))
+                events = by_tag.get(value.tag)
+                if events is None:
+                    events = by_tag[value.tag] = []
+                events.append(ScalarEvent(wall_time, step,
+                                          value.simple_value))
 
 
 def read_scalars(folder):

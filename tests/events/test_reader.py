@@ -15,9 +15,12 @@ from keras_timing.events.writer import RunWriter
 
 
 def _accumulated(folder):
+    """EventAccumulator's scalars as (wall_time, step, value) tuples, which
+    the reader's `ScalarEvent`s equal field by field."""
     acc = event_accumulator.EventAccumulator(
         str(folder), size_guidance={event_accumulator.SCALARS: 0}).Reload()
-    return {tag: acc.Scalars(tag) for tag in acc.Tags()["scalars"]}
+    return {tag: [(e.wall_time, e.step, e.value) for e in acc.Scalars(tag)]
+            for tag in acc.Tags()["scalars"]}
 
 
 def _event(step, wall=1.0, version=None, start=False, **values):
