@@ -9,6 +9,7 @@ import keras
 import numpy as np
 import pytest
 from conftest import read_scalars, steps_of
+from profiling.free import assert_none_running
 from profiling.traces import XPLANE
 from profiling.traces import marked_steps as _marked_steps
 from profiling.traces import sidecar
@@ -30,9 +31,8 @@ pytestmark = pytest.mark.skipif(BACKEND not in backend_lib.BACKENDS,
 @pytest.fixture(autouse=True)
 def no_profiler_left_running():
     yield
-    profiler = backends.get()
-    if profiler.running():
-        profiler.stop()
+    # stop() saves a capture left running and returns its files.
+    if backends.get().stop():
         pytest.fail("the test left a capture running")
 
 
@@ -129,7 +129,7 @@ def test_exception_inside_a_window_stops_the_profiler(tmp_path):
         model.fit(x, y, epochs=1, batch_size=32, verbose=0,
                   callbacks=[timer, _Boom()])
     timer.flush()
-    assert not backends.get().running()
+    assert_none_running(backends.get(), tmp_path / "free")
     (died,) = timer.profile_sessions
     assert [s for _, s in marked_steps(died, tmp_path / "a")] == _DIED
     # A later fit on the same timer profiles again. Steps 1-4 ended, so it
@@ -148,7 +148,7 @@ def test_a_later_fit_stops_a_capture_left_by_a_failed_one(tmp_path):
         model.fit(x, y, epochs=1, batch_size=32, verbose=0,
                   callbacks=[timer, _Boom()])
     model.predict(x, verbose=0, callbacks=[timer])
-    assert not backends.get().running()
+    assert_none_running(backends.get(), tmp_path / "free")
     (died,) = timer.profile_sessions
     assert [s for _, s in marked_steps(died, tmp_path / "a")] == _DIED
 
@@ -323,4 +323,4 @@ def test_a_new_timer_saves_the_capture_an_interrupted_one_left(tmp_path):
     assert set(range(6, 11)) <= steps <= set(_DIED_AT_12)
     (new,) = second.profile_sessions
     assert step_numbers(new, tmp_path / "b") == [3, 4, 5]
-    assert not backends.get().running()
+    assert_none_running(backends.get(), tmp_path / "free")

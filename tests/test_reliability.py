@@ -14,6 +14,7 @@ import keras
 import numpy as np
 import pytest
 from conftest import read_scalars, steps_of
+from profiling.free import assert_none_running
 
 from keras_timing import FitPredictTimer
 from keras_timing.profiling import backends
@@ -194,7 +195,7 @@ def test_with_keras_tensorboard_in_the_same_logs(tmp_path, dense,
         warnings.simplefilter("ignore")
         model.fit(x, y, epochs=2, batch_size=32, validation_split=0.2,
                   verbose=0, callbacks=[tensorboard, timer])
-    assert not backends.get().running()
+    assert_none_running(backends.get(), tmp_path / "free")
     train = read_scalars(os.path.join(timer.launch_dir, schema.TRAIN))
     assert steps_of(train[schema.BATCH_MS]) == list(range(1, 17))
     # Keras's own runs sit beside the timer's launch folder.

@@ -83,7 +83,7 @@ def test_overview_has_exactly_the_marked_steps(profiler, step, tmp_path,
                                                name):
     session = tmp_path / name / "plugins" / "profile" / "s1"
     paths = capture(profiler, step, session, (2, 3, 5), name=name)
-    assert not profiler.running()
+    assert profiler.stop() == []       # none of ours left running
     assert paths and all(os.path.dirname(p) == str(session) for p in paths)
     assert all(os.path.getsize(p) > 0 for p in paths)
     # Only the trace files: the scratch folder is gone.
@@ -167,9 +167,8 @@ def test_busy_profiler_is_left_running(profiler, step, tmp_path):
         session = tmp_path / "train" / "plugins" / "profile" / "s1"
         with pytest.raises(ProfilerBusy):
             profiler.start(session)
-        assert not profiler.running()
         assert not session.exists()
-        assert profiler.stop() == []
+        assert profiler.stop() == []       # none of ours was started
         assert not profiler.warmup()
         marker = profiler.open_step("train", 7)
         step()
@@ -190,7 +189,7 @@ def test_second_start_of_ours_is_busy(profiler, step, tmp_path):
     try:
         with pytest.raises(ProfilerBusy):
             profiler.start(tmp_path / "b")
-        assert profiler.running()
+        # The first capture goes on: its trace holds step 1 (below).
         assert not (tmp_path / "b").exists()
         assert not profiler.warmup()
         marker = profiler.open_step("train", 1)
@@ -212,8 +211,9 @@ def test_exception_inside_window_then_stop_frees_the_profiler(
     except KeyboardInterrupt:
         pass
     finally:
-        profiler.stop()
-    assert not profiler.running()
+        assert profiler.stop()
+    assert profiler.stop() == []
+    # A new capture starts (not ProfilerBusy) and marks its steps.
     paths = capture(profiler, step, tmp_path / "s2", (1, 2, 3), steps=3)
     assert captured_steps(profiler, paths, tmp_path / "read")[0] == [2, 3]
 
@@ -229,7 +229,7 @@ def test_failed_save_leaves_no_profiler_running(profiler, step, tmp_path):
     with pytest.raises(Exception) as info:
         profiler.stop()
     assert not isinstance(info.value, AssertionError)
-    assert not profiler.running()
+    assert profiler.stop() == []
     # Nothing half-written is left for the Profile tab to list.
     assert not session.exists()
     paths = capture(profiler, step, tmp_path / "s2", (1, 2, 2), steps=2)
@@ -240,7 +240,7 @@ def test_start_refuses_a_used_session_dir(profiler, tmp_path):
     (tmp_path / "old.xplane.pb").write_bytes(b"x")
     with pytest.raises(FileExistsError, match="new or empty"):
         profiler.start(tmp_path)
-    assert not profiler.running()
+    assert profiler.stop() == []
     assert os.listdir(tmp_path) == ["old.xplane.pb"]
     assert (tmp_path / "old.xplane.pb").read_bytes() == b"x"
 

@@ -60,7 +60,7 @@ def test_a_new_capture_first_saves_an_orphan(tmp_path, step):
             other.begin(s, s)
             step()
         other.epoch_end(3)
-    assert not backends.get().running()
+    assert backends.get().stop() == []     # both captures were saved
     assert not died.active and not other.active
     (saved,) = died.sessions
     meta = sidecar(saved)
@@ -105,7 +105,7 @@ def test_stop_orphans_from_another_thread(tmp_path, step):
         assert saved == [] and died.active
         saved = stop_orphans()
     assert saved == died.sessions and len(saved) == 1
-    assert not backends.get().running()
+    assert backends.get().stop() == []
     assert step_numbers(saved[0], tmp_path / "r") == DIED_AT_3
     # Stopped once: a second look finds nothing, a later stop is a no-op.
     assert stop_orphans() == [] and died.stop() == []
@@ -157,7 +157,11 @@ def test_one_failing_orphan_warns_and_the_others_are_saved(tmp_path):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert stop_orphans() == []
-    assert broken.sessions == [] and not broken.profiler.running()
+    assert broken.sessions == []
+    # Its profiler is free: a new capture starts and saves.
+    broken.profiler.fail = False
+    broken.profiler.start(str(tmp_path / "z"))
+    assert broken.profiler.stop() == [str(tmp_path / "z" / "host.fake")]
 
 
 def test_slow_step_trigger_is_written_to_the_sidecar(tmp_path):

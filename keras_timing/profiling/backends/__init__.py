@@ -15,7 +15,6 @@ profiler has:
   marker around one step, opened and closed on the same thread.
 - `warmup()`: a one-time start and stop that takes the profiler's first-start
   cost out of the first capture (`warm_up(profiler)` does it once a process).
-- `running()`: whether a capture of ours is running.
 - `sync(model, loop_frame)`: waits until the model's dispatched steps have
   finished (`loop_frame`, the running Keras loop's frame, or None)
   (used inside captures only, where markers must time steps, not dispatch).

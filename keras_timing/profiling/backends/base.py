@@ -1,4 +1,4 @@
-"""The profiler skeleton every framework shares: start, stop, running.
+"""The profiler skeleton every framework shares: start and stop.
 
 `Profiler` owns what is the same for TensorFlow, JAX and torch: one capture
 at a time, a new or empty session folder, `ProfilerBusy` when another
@@ -21,12 +21,10 @@ Example:
 >>> profiler = Null()
 >>> session = os.path.join(tempfile.mkdtemp(), "s1")
 >>> profiler.start(session)
->>> profiler.running()
-True
 >>> [os.path.basename(p) for p in profiler.stop()]
 ['host.null']
->>> profiler.running(), profiler.stop()
-(False, [])
+>>> profiler.stop()       # none of ours runs now
+[]
 """
 
 import os
@@ -65,10 +63,6 @@ class Profiler(Accounting):
         return "<%s profiler>" % self.name
 
     # ---- the shared skeleton ---------------------------------------------
-
-    def running(self):
-        """Whether a capture started by `start` is running."""
-        return self._capture is not None
 
     def can_stop_here(self):
         """Whether `stop()` may be called on this thread now."""
