@@ -20,6 +20,11 @@ the median batch_ms of the profiled steps against the counted ones.
 
     KERAS_BACKEND=jax python benchmarks/profiled.py --repeats 3
     python benchmarks/profiled.py --all      # the three backends, a table
+    python benchmarks/profiled.py --all --control   # the noise floor (A/A)
+
+`--control` runs both arms without windows, paired and reduced the same
+way: how far identical runs move on this machine at this moment, the floor
+under which a with/without factor says nothing.
 
 Only one profiler session runs at a time per process on TensorFlow and JAX;
 the captures here run one after the other.
@@ -80,8 +85,9 @@ def _p50(steps):
                             if kind is None and samples > 0]))
 
 
-def one(keras, profiled, samples=SAMPLES):
-    """One fit + predict; its figures from the timer and its event files."""
+def one(keras, profiled, samples=SAMPLES, windows=True):
+    """One fit + predict; its figures from the timer and its event files.
+    `windows=False` runs the "with" arm without windows: the control."""
     from keras_timing import FitPredictTimer
     from keras_timing import demo
     from keras_timing.analysis.steps import StepKind
@@ -89,7 +95,8 @@ def one(keras, profiled, samples=SAMPLES):
     keras.utils.set_random_seed(0)
     model, x, y = demo.dense_example(keras, samples=samples)
     timer = FitPredictTimer(log_dir=tempfile.mkdtemp(prefix="kt_prof_"),
-                            verbose=0, **(WINDOWS if profiled else {}))
+                            verbose=0,
+                            **(WINDOWS if profiled and windows else {}))
     model.fit(x, y, epochs=1, batch_size=BATCH, verbose=0,
               callbacks=[timer])
     model.predict(x, batch_size=BATCH, verbose=0, callbacks=[timer])
@@ -109,9 +116,10 @@ def one(keras, profiled, samples=SAMPLES):
         old_predict = _ms_per_sample(predict, True)
         row["counted_anyway"] = {"ratio": old_train / old_predict,
                                  "train": old_train, "predict": old_predict}
-        row["profiled_batch_ms"] = float(np.median(
-            [b for steps in (train, predict) for _, b, _, _, k in steps
-             if k == StepKind.PROFILED]))
+        profiled_ms = [b for steps in (train, predict)
+                       for _, b, _, _, k in steps if k == StepKind.PROFILED]
+        row["profiled_batch_ms"] = (float(np.median(profiled_ms))
+                                    if profiled_ms else float("nan"))
         row["counted_batch_ms"] = float(np.median(
             [b for steps in (train, predict) for _, b, _, _, k in steps
              if k is None]))
@@ -132,7 +140,7 @@ def _median_row(runs):
     return out
 
 
-def measure(repeats, pairs, samples=SAMPLES):
+def measure(repeats, pairs, samples=SAMPLES, windows=True):
     """`repeats` rounds of `pairs` with/without pairs, alternating which
     runs first. A round's factors are the medians over its pairs of with
     over without (each pair ran back to back, under the same load); its
@@ -146,7 +154,7 @@ def measure(repeats, pairs, samples=SAMPLES):
         for k in range(pairs):
             order = (False, True) if (r + k) % 2 == 0 else (True, False)
             for p in order:
-                got[p].append(one(keras, p, samples))
+                got[p].append(one(keras, p, samples, windows))
         factors = {key: float(np.median(
             [b[key] / a[key] for a, b in zip(got[False], got[True])]))
             for key in ("ratio", "train", "predict", "p50_ratio")}
@@ -157,6 +165,7 @@ def measure(repeats, pairs, samples=SAMPLES):
                        "with": _median_row(got[True]),
                        "factors": factors})
     return {"backend": keras.backend.backend(), "pairs": pairs,
+            "control": not windows,
             "samples": samples, "rounds": rounds}
 
 
@@ -203,6 +212,9 @@ def main(argv=None):
     parser.add_argument("--all", action="store_true",
                         help="run every backend in its own process")
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--control", action="store_true",
+                        help="the noise floor: both arms without windows "
+                             "(A/A), the same pairing and medians")
     args = parser.parse_args(argv)
     if args.all:
         print(HEAD)
@@ -212,14 +224,16 @@ def main(argv=None):
             done = subprocess.run(
                 [sys.executable, __file__, "--repeats", str(args.repeats),
                  "--pairs", str(args.pairs), "--samples",
-                 str(args.samples), "--json"], env=env,
+                 str(args.samples), "--json"]
+                + (["--control"] if args.control else []), env=env,
                 capture_output=True, text=True, check=True)
             result = json.loads(done.stdout.strip().splitlines()[-1])
             print("\n".join(rows(result)), flush=True)
             print("<!-- %s within x%.1f: %s -->" % (backend, TARGET,
                                                    within(result)))
         return
-    result = measure(args.repeats, args.pairs, args.samples)
+    result = measure(args.repeats, args.pairs, args.samples,
+                     not args.control)
     if args.json:
         print(json.dumps(result))
     else:
