@@ -3,10 +3,10 @@
 TensorFlow 2.21 and xprof log through absl straight to file descriptor 2,
 past Python's `sys.stderr`, and `TF_CPP_MIN_LOG_LEVEL` no longer silences
 their start-up lines (`port.cc`, `cpu_feature_guard.cc`) or the converter's
-`serving tool: ...` lines. Within `cpp_logs_dropped()`, fd 2 is a pipe that
-a thread reads line by line: absl-formatted lines are dropped as they come,
-anything else (Python warnings, tracebacks, the package's own messages) is
-written on at once, so nothing waits for the block's end.
+`serving tool: ...` lines. Within `cpp_logs_dropped()`, absl-formatted lines
+written to fd 2 are dropped as they come and anything else (Python warnings,
+tracebacks, the package's own messages) is written on at once: the one fd-2
+filter, `profiling.backends.quiet.stderr_without`, with `is_cpp_log`.
 
 Example:
 
@@ -18,11 +18,11 @@ False
 ...     pass
 """
 
-import contextlib
 import os
 import re
 import sys
-import threading
+
+from keras_timing.profiling.backends import quiet
 
 # absl's prefix: severity, MMDD, time, thread id, file:line]
 _ABSL = re.compile(rb"^[IWEF]\d{4} \d\d:\d\d:\d+\.\d+ +\d+ [^ \]]+:\d+\] ")
@@ -37,47 +37,11 @@ def is_cpp_log(line):
     return bool(_ABSL.match(line)) or line.startswith(_BARE)
 
 
-@contextlib.contextmanager
 def cpp_logs_dropped():
-    """Within the block, C++ log lines written to fd 2 are dropped as they
-    come; every other line goes on to the console at once."""
-    try:
-        sys.stderr.flush()
-        saved = os.dup(2)
-    except (OSError, ValueError, AttributeError):
-        # No real fd 2 (an embedding host, a captured stream): leave it be.
-        yield
-        return
-    read, write = os.pipe()
-    os.dup2(write, 2)
-    os.close(write)
-
-    def pump():
-        with os.fdopen(read, "rb") as lines:
-            for line in lines:
-                if not is_cpp_log(line):
-                    try:
-                        os.write(saved, line)
-                    except OSError:
-                        # A child process outlived the block and `saved`
-                        # is closed: its line has nowhere to go.
-                        return
-
-    thread = threading.Thread(target=pump, name="keras_timing-stderr",
-                              daemon=True)
-    thread.start()
-    try:
-        yield
-    finally:
-        try:
-            sys.stderr.flush()
-        except (OSError, ValueError):
-            pass
-        # Restoring fd 2 closes the pipe's write end: the thread reads to
-        # the end of what was written, then stops.
-        os.dup2(saved, 2)
-        thread.join(timeout=5)
-        os.close(saved)
+    """Within the block (a context manager), C++ log lines written to fd 2
+    are dropped as they come; every other line goes on to the console at
+    once. The filter is the profilers' (`profiling.backends.quiet`)."""
+    return quiet.stderr_without(is_cpp_log)
 
 
 def stdout_closed():
