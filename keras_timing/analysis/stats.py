@@ -150,12 +150,10 @@ class RunStats:
                 # used only where a run has no other step (see summary).
                 self._overlapped.add(t)
                 continue
-            if t.kind == StepKind.PROFILED:
-                # The profiler's start, stop or tracing is in its time.
-                self.profiled_steps += n
-                continue
-            # A kind this version does not know: counted, as before.
-            counted.append(t)
+            # StepKind.PROFILED, the last kind (`_point` refuses any kind
+            # not a StepKind): the profiler's start, stop or tracing is in
+            # its time.
+            self.profiled_steps += n
         self._fold_counted(counted)
 
     def _fold_counted(self, times):
