@@ -26,14 +26,11 @@ Each backend runs in a process of its own, and four things are measured:
     python benchmarks/cost.py --backends jax --rounds 5 --repeats 1
 """
 
-import argparse
 import json
 import os
 import random
 import shutil
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 
@@ -41,65 +38,13 @@ import numpy as np
 
 from cost_tables import STEP_HOOKS
 from cost_tables import report
+from harness import arguments
+from harness import cpu_us_per_step
+from harness import drive
+from harness import each_backend
+from harness import hook_timer
 
 EPOCH_HOOKS = ("on_epoch_begin", "on_epoch_end")
-
-
-def _timer(keras, log_dir, steps, per_epoch):
-    from keras_timing import FitPredictTimer
-    from keras_timing import demo
-
-    model, _, _ = demo.dense_example(keras, samples=32)
-    timer = FitPredictTimer(log_dir=log_dir, verbose=0, batch_size=32)
-    timer.set_model(model)
-    timer.set_params({"epochs": max(1, steps // per_epoch),
-                      "steps": per_epoch, "verbose": 0})
-    return timer
-
-
-def drive(timer, steps, per_epoch, record=None):
-    """One call of `steps` back-to-back steps; `record(name, ns)` gets each
-    hook's duration where given. Returns the end hook's (wall, CPU) s."""
-    logs = {"loss": 0.5}
-    clock = time.perf_counter_ns
-    hooks = {name: getattr(timer, name) for name in
-             ("on_train_begin", "on_epoch_begin", "on_train_batch_begin",
-              "on_train_batch_end", "on_epoch_end", "on_train_end")}
-    if record is None:
-        call = lambda name, *a: hooks[name](*a)  # noqa: E731
-    else:
-        def call(name, *a):
-            t0 = clock()
-            hooks[name](*a)
-            record(name, clock() - t0)
-    call("on_train_begin")
-    begin, end = hooks["on_train_batch_begin"], hooks["on_train_batch_end"]
-    for epoch in range(max(1, steps // per_epoch)):
-        call("on_epoch_begin", epoch)
-        if record is None:
-            for batch in range(min(per_epoch, steps)):
-                begin(batch)
-                end(batch, logs)
-        else:
-            for batch in range(min(per_epoch, steps)):
-                call("on_train_batch_begin", batch)
-                call("on_train_batch_end", batch, logs)
-        call("on_epoch_end", epoch, logs)
-    wall, cpu = time.perf_counter(), time.process_time()
-    hooks["on_train_end"](logs)
-    return time.perf_counter() - wall, time.process_time() - cpu
-
-
-def cpu_us_per_step(keras, steps, per_epoch=1000):
-    """Process CPU µs per step, every thread, the call's end included."""
-    log_dir = tempfile.mkdtemp(prefix="keras_timing_cost_")
-    try:
-        timer = _timer(keras, log_dir, steps, per_epoch)
-        cpu = time.process_time()
-        drive(timer, steps, per_epoch)
-        return (time.process_time() - cpu) / steps * 1e6
-    finally:
-        shutil.rmtree(log_dir, ignore_errors=True)
 
 
 def hook_us(keras, steps, per_epoch=1000):
@@ -108,7 +53,7 @@ def hook_us(keras, steps, per_epoch=1000):
     log_dir = tempfile.mkdtemp(prefix="keras_timing_cost_")
     durations = {name: [] for name in STEP_HOOKS + EPOCH_HOOKS}
     try:
-        timer = _timer(keras, log_dir, steps, per_epoch)
+        timer = hook_timer(keras, log_dir, steps, per_epoch)
         drive(timer, steps, per_epoch,
               lambda name, ns: name in durations
               and durations[name].append(ns))
@@ -134,7 +79,7 @@ def end_of_call_ms(keras, calls, steps=1000):
     for _ in range(calls):
         log_dir = tempfile.mkdtemp(prefix="keras_timing_end_")
         try:
-            wall, cpu = drive(_timer(keras, log_dir, steps, steps), steps,
+            wall, cpu = drive(hook_timer(keras, log_dir, steps, steps), steps,
                               steps)
         finally:
             shutil.rmtree(log_dir, ignore_errors=True)
@@ -209,34 +154,17 @@ def one_backend(args):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--backends", default="jax,tensorflow,torch")
+    parser = arguments(__doc__, rounds=11)
     parser.add_argument("--parts", default="cpu,hooks,end,fit",
                         help="any of cpu,hooks,end,fit")
-    parser.add_argument("--steps", type=int, default=20000,
-                        help="back-to-back hook steps")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--end-calls", type=int, default=7)
-    parser.add_argument("--rounds", type=int, default=11)
-    parser.add_argument("--samples", type=int, default=8192,
-                        help="samples of the fit (256 steps an epoch)")
-    parser.add_argument("--one", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
         return one_backend(args)
 
     load = [" ".join("%.1f" % v for v in os.getloadavg())]
-    results = []
-    for backend in args.backends.split(","):
-        env = dict(os.environ, KERAS_BACKEND=backend,
-                   TF_CPP_MIN_LOG_LEVEL="3")
-        out = subprocess.run(
-            [sys.executable, __file__, "--one"] + sys.argv[1:],
-            env=env, capture_output=True, text=True)
-        if out.returncode:
-            print("%s: failed\n%s" % (backend, out.stderr[-3000:]))
-            continue
-        results.append(json.loads(out.stdout.strip().splitlines()[-1]))
+    results = each_backend(__file__, args.backends)
     load.append(" ".join("%.1f" % v for v in os.getloadavg()))
     report(results, args, load)
 

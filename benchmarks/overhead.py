@@ -16,47 +16,21 @@ Two measurements, each backend in a process of its own:
     python benchmarks/overhead.py --backends jax --rounds 3
 """
 
-import argparse
 import json
 import os
 import platform
 import random
 import shutil
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 
+from harness import arguments
+from harness import cpu_us_per_step
+from harness import each_backend
+
 HOOK_TARGET_US = 8.0
 FIT_TARGET = {"jax": 1.05, "tensorflow": 1.03, "torch": 1.05}
-
-
-def hooks_us_per_step(keras, steps, per_epoch=1000):
-    """CPU µs per step of the timer's hooks and its writer, both threads."""
-    from keras_timing import FitPredictTimer
-    from keras_timing import demo
-
-    model, _, _ = demo.dense_example(keras, samples=32)
-    log_dir = tempfile.mkdtemp(prefix="keras_timing_hooks_")
-    try:
-        timer = FitPredictTimer(log_dir=log_dir, verbose=0, batch_size=32)
-        timer.set_model(model)
-        timer.set_params({"epochs": steps // per_epoch, "steps": per_epoch,
-                          "verbose": 0})
-        logs = {"loss": 0.5}
-        cpu = time.process_time()
-        timer.on_train_begin()
-        for epoch in range(steps // per_epoch):
-            timer.on_epoch_begin(epoch)
-            for batch in range(per_epoch):
-                timer.on_train_batch_begin(batch)
-                timer.on_train_batch_end(batch, logs)
-            timer.on_epoch_end(epoch, logs)
-        timer.on_train_end(logs)
-        return (time.process_time() - cpu) / steps * 1e6
-    finally:
-        shutil.rmtree(log_dir, ignore_errors=True)
 
 
 def fit_ms_per_step(keras, rounds, epochs, samples):
@@ -98,7 +72,7 @@ def one_backend(args):
     """Runs in a child process with KERAS_BACKEND set; prints JSON."""
     import keras
 
-    hooks = [hooks_us_per_step(keras, args.steps) for _ in range(3)]
+    hooks = [cpu_us_per_step(keras, args.steps) for _ in range(3)]
     fit = fit_ms_per_step(keras, args.rounds, args.epochs, args.samples)
     print(json.dumps({"backend": keras.backend.backend(),
                       "keras": keras.__version__,
@@ -107,33 +81,13 @@ def one_backend(args):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--backends", default="tensorflow,jax,torch")
-    parser.add_argument("--steps", type=int, default=20000,
-                        help="back-to-back hook steps")
-    parser.add_argument("--rounds", type=int, default=9)
+    parser = arguments(__doc__, backends="tensorflow,jax,torch", rounds=9)
     parser.add_argument("--epochs", type=int, default=4)
-    parser.add_argument("--samples", type=int, default=8192,
-                        help="samples of the fit (256 steps an epoch)")
-    parser.add_argument("--one", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
         return one_backend(args)
 
-    results = []
-    for backend in args.backends.split(","):
-        env = dict(os.environ, KERAS_BACKEND=backend,
-                   TF_CPP_MIN_LOG_LEVEL="3")
-        out = subprocess.run(
-            [sys.executable, __file__, "--one", "--steps", str(args.steps),
-             "--rounds", str(args.rounds), "--epochs", str(args.epochs),
-             "--samples", str(args.samples)],
-            env=env, capture_output=True, text=True)
-        if out.returncode:
-            print("%s: failed\n%s" % (backend, out.stderr[-2000:]))
-            continue
-        results.append(json.loads(out.stdout.strip().splitlines()[-1]))
-
+    results = each_backend(__file__, args.backends)
     print("%s, %s, %d cores; keras %s" % (
         platform.machine(), platform.processor() or platform.platform(),
         os.cpu_count(), results[0]["keras"] if results else "?"))

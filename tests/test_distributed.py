@@ -8,7 +8,6 @@ fixed at start-up); the tests read back what it wrote.
 import json
 import os
 import re
-import socket
 import subprocess
 import sys
 import textwrap
@@ -16,6 +15,9 @@ import textwrap
 import keras
 import pytest
 from conftest import read_scalars, steps_of, values_of
+from two_processes import TF_WORKER
+from two_processes import free_ports
+from two_processes import two_processes
 
 from keras_timing import cli
 from keras_timing import schema
@@ -114,35 +116,8 @@ def test_mirrored_strategy_counts_the_global_batch(tmp_path):
 
 # ---- two worker processes ------------------------------------------------
 
-_MULTI_WORKER = """
-    import json
-    import os
-    import sys
-
-    index, ports, log_dir = int(sys.argv[2]), sys.argv[3].split(","), sys.argv[1]
-    os.environ["TF_CONFIG"] = json.dumps({
-        "cluster": {"worker": ["127.0.0.1:%s" % p for p in ports]},
-        "task": {"type": "worker", "index": index}})
+_MULTI_WORKER = TF_WORKER + """
     import numpy as np
-    import tensorflow as tf
-    import keras
-    import keras.src.backend.tensorflow.trainer as tf_trainer
-    from keras_timing import FitPredictTimer, demo
-
-    # Keras 3 and MultiWorkerMirroredStrategy (keras-team/keras#20585): its
-    # cross-worker reduction of the logs fails on scalars; reduce them per
-    # worker (the gradients are still all-reduced every step).
-    tf_trainer._collective_all_reduce_multi_worker = lambda strategy: False
-    strategy = tf.distribute.MultiWorkerMirroredStrategy()
-    with strategy.scope():
-        model, x, y = demo.dense_example(keras, samples=320)
-
-    def build_locally(iterator=None, data_batch=None):
-        # The same issue: its build step reduces a batch across workers.
-        with strategy.scope():
-            model._symbolic_build(data_batch=(x[:32], y[:32]))
-
-    model._maybe_symbolic_build = build_locally
 
     class Straggler(keras.callbacks.Callback):
         # Real host work after each step of this worker only.
@@ -162,40 +137,12 @@ _MULTI_WORKER = """
 """
 
 
-def _free_ports(n):
-    socks = [socket.socket() for _ in range(n)]
-    try:
-        for s in socks:
-            s.bind(("127.0.0.1", 0))
-        return [s.getsockname()[1] for s in socks]
-    finally:
-        for s in socks:
-            s.close()
-
-
 @pytest.mark.skipif(BACKEND != "tensorflow", reason="tf.distribute")
 def test_two_workers_write_their_own_points_and_the_straggler_shows(
         tmp_path, capsys):
-    script = tmp_path / "worker.py"
-    script.write_text(textwrap.dedent(_MULTI_WORKER))
-    log_dir = tmp_path / "logs"
-    ports = ",".join(map(str, _free_ports(2)))
-    procs = [subprocess.Popen(
-        [sys.executable, str(script), str(log_dir), str(i), ports],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        env={**os.environ, "KERAS_BACKEND": "tensorflow"}) for i in (0, 1)]
-    outs = []
-    try:
-        for p in procs:
-            # Two TensorFlow processes start slowly on a busy machine.
-            outs.append(p.communicate(timeout=240))
-    finally:
-        for p in procs:
-            if p.poll() is None:
-                p.kill()
-                p.communicate()
-    for p, (out, err) in zip(procs, outs):
-        assert p.returncode == 0, err[-3000:]
+    log_dir, outs = two_processes(tmp_path, _MULTI_WORKER,
+                                  ",".join(free_ports(2)),
+                                  env={"KERAS_BACKEND": "tensorflow"})
     pids = [int(re.search(r"pid (\d+)", out).group(1)) for out, _ in outs]
     assert "worker 0 chief True" in outs[0][0]
     assert "worker 1 chief False" in outs[1][0]

@@ -13,10 +13,6 @@ both processes with tbparse. One process: "global", and nothing printed.
 
 import json
 import os
-import socket
-import subprocess
-import sys
-import textwrap
 
 import keras
 import numpy as np
@@ -27,6 +23,9 @@ from keras_timing import FitPredictTimer
 from keras_timing import cli
 from keras_timing import schema
 from programs.readback import step_samples
+from two_processes import TF_WORKER
+from two_processes import free_ports
+from two_processes import two_processes
 
 BACKEND = keras.backend.backend()
 GLOBAL_BATCH = 32
@@ -66,34 +65,7 @@ _JAX = """
     print("scope", timer.summaries()["predict"]["samples_scope"])
 """
 
-_TF = """
-    import json
-    import os
-    import sys
-
-    log_dir, index, ports = sys.argv[1], int(sys.argv[2]), sys.argv[3]
-    os.environ["TF_CONFIG"] = json.dumps({
-        "cluster": {"worker": ["127.0.0.1:" + p for p in ports.split(",")]},
-        "task": {"type": "worker", "index": index}})
-    os.environ["KERAS_BACKEND"] = "tensorflow"
-    import tensorflow as tf
-    import keras
-    import keras.src.backend.tensorflow.trainer as tf_trainer
-    from keras_timing import FitPredictTimer, demo
-
-    # Keras 3 and MultiWorkerMirroredStrategy (keras-team/keras#20585):
-    # reduce the logs per worker, build the model locally.
-    tf_trainer._collective_all_reduce_multi_worker = lambda strategy: False
-    strategy = tf.distribute.MultiWorkerMirroredStrategy()
-    with strategy.scope():
-        model, x, y = demo.dense_example(keras, samples=320)
-
-    def build_locally(iterator=None, data_batch=None):
-        with strategy.scope():
-            model._symbolic_build(data_batch=(x[:32], y[:32]))
-
-    model._maybe_symbolic_build = build_locally
-
+_TF = TF_WORKER + """
     def batched(*data):
         # A static global batch; the strategy gives each worker 16.
         return tf.data.Dataset.from_tensor_slices(data).batch(
@@ -107,36 +79,9 @@ _TF = """
 """
 
 
-def _free_ports(n):
-    socks = [socket.socket() for _ in range(n)]
-    try:
-        for s in socks:
-            s.bind(("127.0.0.1", 0))
-        return [str(s.getsockname()[1]) for s in socks]
-    finally:
-        for s in socks:
-            s.close()
-
-
-def _two_processes(tmp_path, source, port, *extra):
-    script = tmp_path / "worker.py"
-    script.write_text(textwrap.dedent(source))
-    log_dir = tmp_path / "logs"
-    procs = [subprocess.Popen(
-        [sys.executable, str(script), str(log_dir), str(i), port, *extra],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}) for i in (0, 1)]
-    outs = []
-    try:
-        for p in procs:
-            outs.append(p.communicate(timeout=240))
-    finally:
-        for p in procs:
-            if p.poll() is None:
-                p.kill()
-                p.communicate()
-    for p, (out, err) in zip(procs, outs):
-        assert p.returncode == 0, err[-3000:]
+def _two(tmp_path, source, *args):
+    log_dir, outs = two_processes(tmp_path, source, *args,
+                                  env={"TF_CPP_MIN_LOG_LEVEL": "3"})
     return log_dir, [out for out, _ in outs]
 
 
@@ -171,7 +116,7 @@ def _assert_scope(log_dir, outs, capsys, scope, per_step):
 @pytest.mark.skipif(BACKEND != "jax", reason="jax.distributed")
 def test_jax_data_parallel_over_two_processes_counts_the_global_batch(
         tmp_path, capsys):
-    log_dir, outs = _two_processes(tmp_path, _JAX, _free_ports(1)[0],
+    log_dir, outs = _two(tmp_path, _JAX, free_ports(1)[0],
                                    "data_parallel")
     _assert_scope(log_dir, outs, capsys, "global", GLOBAL_BATCH)
 
@@ -180,13 +125,13 @@ def test_jax_data_parallel_over_two_processes_counts_the_global_batch(
 def test_jax_processes_without_a_distribution_count_their_own(tmp_path,
                                                               capsys):
     # Two processes that train apart: each counts its own 16, and says so.
-    log_dir, outs = _two_processes(tmp_path, _JAX, _free_ports(1)[0], "apart")
+    log_dir, outs = _two(tmp_path, _JAX, free_ports(1)[0], "apart")
     _assert_scope(log_dir, outs, capsys, "process", GLOBAL_BATCH // 2)
 
 
 @pytest.mark.skipif(BACKEND != "tensorflow", reason="tf.distribute")
 def test_tf_multi_worker_counts_the_global_batch(tmp_path, capsys):
-    log_dir, outs = _two_processes(tmp_path, _TF, ",".join(_free_ports(2)))
+    log_dir, outs = _two(tmp_path, _TF, ",".join(free_ports(2)))
     _assert_scope(log_dir, outs, capsys, "global", GLOBAL_BATCH)
 
 

@@ -17,29 +17,6 @@ KEYS = {"run", "a_ms_per_sample", "b_ms_per_sample", "ratio", "ratio_low",
         "ratio_high", "verdict"}
 
 
-@pytest.fixture(scope="module")
-def launches(tmp_path_factory):
-    """The article's dense model fitted and predicted twice, batch 16 and
-    256 (128 and 8 steps an epoch), one launch each, in one log folder."""
-    import keras
-
-    from keras_timing import FitPredictTimer
-    from keras_timing import demo
-
-    log_dir = tmp_path_factory.mktemp("logs")
-    folders = {}
-    for batch in (16, 256):
-        model, x, y = demo.dense_example(keras, samples=2048)
-        timer = FitPredictTimer(log_dir=str(log_dir),
-                                launch_name="batch%d" % batch, verbose=0)
-        model.fit(x, y, batch_size=batch, epochs=3, verbose=0,
-                  callbacks=[timer])
-        model.predict(x, batch_size=batch, verbose=0, callbacks=[timer])
-        timer.flush()
-        folders[batch] = timer.launch_dir
-    return log_dir, folders
-
-
 def _write(folder, points):
     """Writes `StepTime`s as the timer does: per-step times, samples as a
     rate, first batches and recompiles tagged."""
@@ -91,8 +68,8 @@ def _independent_ms_per_sample(run_dir, warmup):
     return ms / samples, tags["timing_summary/ms_per_sample"][-1][1]
 
 
-def test_bigger_batches_are_faster_per_sample(launches, capsys):
-    _, folders = launches
+def test_bigger_batches_are_faster_per_sample(batch_launches, capsys):
+    _, folders = batch_launches
     small, big = folders[16], folders[256]
     assert compare.main([small, big, "--json"]) == 0
     rows = {r["run"]: r for r in json.loads(capsys.readouterr().out)}
@@ -119,8 +96,9 @@ def test_bigger_batches_are_faster_per_sample(launches, capsys):
     assert back[0]["ratio"] == pytest.approx(1 / rows["train"]["ratio"])
 
 
-def test_text_says_which_way_and_the_same_answer_twice(launches, capsys):
-    _, folders = launches
+def test_text_says_which_way_and_the_same_answer_twice(batch_launches,
+                                                       capsys):
+    _, folders = batch_launches
     assert compare.main([folders[16], folders[256]]) == 0
     first = capsys.readouterr().out
     assert "faster: B takes less time per sample than A" in first
@@ -151,8 +129,9 @@ def _halves(launch, tmp_path):
     return points, str(tmp_path / "a"), str(tmp_path / "b")
 
 
-def test_two_halves_of_one_run_show_no_clear_difference(launches, tmp_path):
-    _, folders = launches
+def test_two_halves_of_one_run_show_no_clear_difference(batch_launches,
+                                                        tmp_path):
+    _, folders = batch_launches
     points, a, b = _halves(folders[16], tmp_path)
     assert sum(t.kind is None for t in points) > 300
     assert any(t.kind == "first" for t in points)
@@ -201,8 +180,8 @@ def _error(argv, capsys):
     return code, capsys.readouterr().err
 
 
-def test_errors_exit_2_and_say_why(launches, tmp_path, capsys):
-    log_dir, folders = launches
+def test_errors_exit_2_and_say_why(batch_launches, tmp_path, capsys):
+    log_dir, folders = batch_launches
     missing = tmp_path / "missing"
     code, err = _error([missing, folders[16]], capsys)
     assert code == 2 and "A: no such folder: %s" % missing in err
@@ -229,8 +208,8 @@ def test_errors_exit_2_and_say_why(launches, tmp_path, capsys):
     assert "in train" in err
 
 
-def test_add_parser_registers_compare(launches, capsys):
-    _, folders = launches
+def test_add_parser_registers_compare(batch_launches, capsys):
+    _, folders = batch_launches
     p = argparse.ArgumentParser(prog="keras-timing")
     compare.add_parser(p.add_subparsers(dest="command", required=True))
     args = p.parse_args(["compare", folders[256], folders[256], "--json"])

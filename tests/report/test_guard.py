@@ -75,25 +75,12 @@ def test_missing_folders_exit_2_not_1(tmp_path, capsys):
 
 
 def test_real_fits_at_batch_16_are_slower_per_sample_than_at_256(
-        tmp_path, capsys):
+        batch_launches, capsys):
     """The article's dense model: per sample, batch 16 pays Keras's fixed
     per-step cost 16 times as often as batch 256 (the README's compare
     table: 4-20x); a 50% allowance does not hide that, and the reverse
     direction (a speedup) passes."""
-    import keras
-
-    from keras_timing import FitPredictTimer
-    from keras_timing import demo
-
-    folders = {}
-    for batch in (16, 256):
-        model, x, y = demo.dense_example(keras, samples=2048)
-        timer = FitPredictTimer(log_dir=str(tmp_path),
-                                launch_name="batch%d" % batch, verbose=0)
-        model.fit(x, y, batch_size=batch, epochs=3, verbose=0,
-                  callbacks=[timer])
-        timer.flush()
-        folders[batch] = timer.launch_dir
+    _, folders = batch_launches
     assert cli.main(["compare", folders[256], folders[16],
                      "--fail-if-slower", "50"]) == 1
     assert "train: FAIL" in capsys.readouterr().err

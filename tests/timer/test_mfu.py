@@ -7,11 +7,9 @@ import keras
 import pytest
 
 from conftest import read_scalars
-from keras_timing import FitPredictTimer
-from keras_timing import demo
 from keras_timing import schema
-from timer.test_throughput import PREDICT_FLOPS
-from timer.test_throughput import TRAIN_FLOPS
+from timer.cnn_run import ANALYTIC
+from timer.cnn_run import timed_cnn
 
 # Keras's torch backend refuses steps_per_execution > 1.
 STEPS_PER_EXECUTION = 1 if keras.backend.backend() == "torch" else 4
@@ -19,19 +17,10 @@ STEPS_PER_EXECUTION = 1 if keras.backend.backend() == "torch" else 4
 
 @pytest.fixture(scope="module")
 def timer(tmp_path_factory):
-    model, x, y = demo.cnn_example(keras, samples=320)
-    model.compile(optimizer="adam", loss="categorical_crossentropy",
-                  metrics=["accuracy"],
-                  steps_per_execution=STEPS_PER_EXECUTION)
-    timer = FitPredictTimer(log_dir=str(tmp_path_factory.mktemp("mfu")),
-                            verbose=0, count_flops=True)
-    model.fit(x, y, epochs=2, batch_size=32, verbose=0, callbacks=[timer])
-    model.predict(x, batch_size=32, verbose=0, callbacks=[timer])
-    return timer
+    return timed_cnn(tmp_path_factory.mktemp("mfu"), STEPS_PER_EXECUTION)
 
 
-@pytest.mark.parametrize("run, analytic, high", [
-    (schema.TRAIN, TRAIN_FLOPS, 1.40), (schema.PREDICT, PREDICT_FLOPS, 1.25)])
+@pytest.mark.parametrize("run, analytic, high", ANALYTIC)
 def test_flops_per_sample_of_one_step_whatever_a_call_runs(timer, run,
                                                            analytic, high):
     # A call of 4 steps holds 4 batches: counting the call's FLOPs over

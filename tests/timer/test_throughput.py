@@ -9,29 +9,17 @@ from conftest import read_scalars
 from keras_timing import FitPredictTimer
 from keras_timing import demo
 from keras_timing import schema
-
-# The article's CNN, per sample. Predict: conv 26*26*32*9*2 = 389,376 plus
-# dense 5,408*10*2 = 108,160 = 497,536 multiply-adds counted as 2 FLOPs;
-# the frameworks that also count bias, ReLU and pooling add ~13%. Train:
-# forward + the weights' gradients (2x forward, less the first layer's
-# input gradient, never computed) = 1,103,232, plus elementwise ops and the
-# optimizer update where the framework counts them (up to ~+40%).
-PREDICT_FLOPS = 497_536
-TRAIN_FLOPS = 1_103_232
+from timer.cnn_run import ANALYTIC
+from timer.cnn_run import TRAIN_FLOPS
+from timer.cnn_run import timed_cnn
 
 
 @pytest.fixture(scope="module")
 def cnn_run(tmp_path_factory):
-    model, x, y = demo.cnn_example(keras, samples=320)
-    timer = FitPredictTimer(log_dir=str(tmp_path_factory.mktemp("t")),
-                            verbose=0, count_flops=True)
-    model.fit(x, y, epochs=2, batch_size=32, verbose=0, callbacks=[timer])
-    model.predict(x, batch_size=32, verbose=0, callbacks=[timer])
-    return timer
+    return timed_cnn(tmp_path_factory.mktemp("t"))
 
 
-@pytest.mark.parametrize("run, analytic, high", [
-    (schema.TRAIN, TRAIN_FLOPS, 1.40), (schema.PREDICT, PREDICT_FLOPS, 1.25)])
+@pytest.mark.parametrize("run, analytic, high", ANALYTIC)
 def test_flops_per_sample_near_the_analytic_count(cnn_run, run, analytic,
                                                   high):
     scalars = read_scalars(os.path.join(cnn_run.launch_dir, run))
