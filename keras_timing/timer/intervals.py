@@ -66,10 +66,14 @@ def spread(begins, anchors, ends, compiled, prev):
 
     A clump (end hooks that came after the next step's begin, no
     further apart than the steps began) only says it was done by its
-    last end. The host stalls every hook while it compiles, so steps
-    before a step that compiled (`compiled[k]`) in a clump last until the
-    next began, and the compiling step keeps the rest; after it, the time
-    is spread evenly, each step lasting at least until the next began.
+    last end. A step after an anchor (a call's or an epoch's first)
+    starts a new clump, unless its end hook came before the previous
+    step's (validation's, ahead of train's late asynchronous ones): then
+    it joins, or it would keep nothing. The host stalls every hook while
+    it compiles, so steps before a step that compiled (`compiled[k]`) in
+    a clump last until the next began, and the compiling step keeps the
+    rest; after it, the time is spread evenly, each step lasting at least
+    until the next began.
     """
     prevs = []
     i, n = 0, len(begins)
@@ -79,7 +83,10 @@ def spread(begins, anchors, ends, compiled, prev):
         elif prev is None:
             prev = begins[i]
         j = i
-        while j + 1 < n and anchors[j + 1] is None and (
+        # Equal ends across an anchor: bound_ends moved the previous end
+        # down to this step's earlier hook, which only says both were done.
+        while j + 1 < n and (anchors[j + 1] is None
+                             or ends[j + 1] <= ends[j]) and (
                 ends[j] >= begins[j + 1]) and (
                 ends[j + 1] - ends[j] <= begins[j + 1] - begins[j]):
             j += 1

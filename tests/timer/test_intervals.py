@@ -346,3 +346,38 @@ def test_steps_whose_end_a_compile_hid_are_left_out_of_the_figures():
     summary = stats.summary()
     assert summary["steps"] == 6
     assert summary["ms_per_sample"] == pytest.approx((300 + 200) / 64)
+
+
+def test_a_validation_end_hook_before_trains_late_ones_shares_the_clump():
+    # JAX with asynchronous end hooks (tests/programs/test_convnet.py on a
+    # busy machine): train's steps 2 and 3 are queued (begun at 1.0, 1.5)
+    # when validation begins its call's first step at 3.0; its end hook
+    # runs at 10.0, train's late ones at 10.1 and 10.2. The device ran them
+    # in order, so train's ends are bounded to 10.0: one clump of three
+    # steps from step 2's begin, 1.0 -> 10.0, 3 s each. Timed from its own
+    # end hook, validation's step would keep 10.0 - 10.0 = nothing, and
+    # have no samples/s.
+    line = Timeline()
+    line.anchor(T, 0.0, first_of_call=True)
+    line.begin(T, 1, t=0.0)
+    line.end(T, 1, t=0.9)
+    line.begin(T, 2, t=1.0)
+    line.begin(T, 3, t=1.5)
+    line.anchor(V, 2.5, first_of_call=True)
+    line.begin(V, 1, t=3.0)
+    line.end(V, 1, t=10.0)
+    line.end(T, 2, t=10.1)
+    line.end(T, 3, t=10.2)
+    line.begin(V, 2, t=10.3)
+    line.end(V, 2, t=11.0)
+    line.settle(T)
+    line.settle(V)
+    one, two, three, val1, val2 = line.drain()
+    assert [s.run for s in (two, three, val1, val2)] == [T, T, V, V]
+    assert [two.batch_ms, three.batch_ms, val1.batch_ms] == pytest.approx(
+        [3000, 3000, 3000])
+    assert (val1.kind, val1.epoch_start_ms) == ("first", pytest.approx(0))
+    # Then 0.3 s of waiting for validation's step 2, and its 0.7 s.
+    assert (val2.input_wait_ms, val2.batch_ms) == pytest.approx((300, 700))
+    assert sum(s.interval_ms for s in (one, two, three, val1, val2)) == (
+        pytest.approx(11000))
