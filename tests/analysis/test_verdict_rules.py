@@ -1,22 +1,13 @@
-"""The verdict rules, one by one, at and around their thresholds."""
+"""The verdict rules, one by one, at and around their thresholds (their
+advice: test_verdict_advice.py; the README table and the rules' order:
+test_verdict_table.py)."""
 
 import math
-import os
 
 import pytest
 
+from analysis.verdict_runs import run
 from keras_timing.analysis import verdict as v
-from keras_timing.explanation import changes
-
-
-def run(**figures):
-    """A run that no rule but the one under test can hold: 1 s of calls, a
-    60 ms first batch, no input wait, a 10 ms step at 0.05% of peak."""
-    base = {"run": "train", "call_ms": 1000.0, "first_batch_ms": 60.0,
-            "recompiles": 0, "recompile_ms": 0.0, "input_wait_share": 0.0,
-            "p50_ms": 0.5, "ms_per_step": 0.5, "mfu": 0.0005}
-    base.update(figures)
-    return base
 
 
 def test_compile_at_its_share_and_not_below():
@@ -121,48 +112,6 @@ def test_no_counted_steps_gives_no_bound():
     assert v.line("train", result).startswith("train: no verdict: ")
 
 
-def test_every_bound_has_advice_and_explain_tries_where_it_can():
-    for bound in v.BOUNDS:
-        assert v.advice(bound)
-    for bound in ("host", "compute"):
-        assert "keras-timing explain" in " ".join(v.advice(bound))
-
-
-@pytest.mark.parametrize("bound", ["host", "compute"])
-def test_explain_advice_names_only_what_explain_runs_on_the_backend(bound):
-    # torch's trainer refuses steps_per_execution > 1, so explain cannot
-    # try it there; where the backend is unknown, TensorFlow/JAX advice.
-    slow = {"compute": dict(p50_ms=20.0, ms_per_step=20.0, mfu=0.3),
-            "host": {}}[bound]
-    for data_in_step, allowed in ((False, {"batch_size", "jit_compile"}),
-                                  (True, None), (None, None)):
-        result = v.verdict(run(**slow), data_in_step=data_in_step)
-        assert result["bound"] == bound
-        tried = [t.split("=")[0] for a in result["advice"]
-                 for t in a.split("--try ")[1:]]
-        assert tried, result["advice"]
-        assert set(tried) <= (allowed or {f.split("=")[0] for f in changes.FORMS})
-        for text in result["advice"]:
-            for change in text.split("--try ")[1:]:
-                changes.parse(change.split("`")[0].split(" ")[0])
-
-
-@pytest.mark.parametrize("name, own", [
-    ("validation", "validation_freq=5"),
-    ("validation_encoder", "validation_batch_size=128"),
-    ("evaluate", "evaluate(..., batch_size=128)")])
-@pytest.mark.parametrize("figures", [{}, dict(mfu=math.nan),
-                                     dict(p50_ms=20.0, ms_per_step=20.0,
-                                          mfu=0.3)])
-def test_validation_and_evaluate_get_advice_for_their_own_loop(
-        name, own, figures):
-    result = v.verdict(run(run=name, **figures))
-    assert result["bound"] in ("host", "compute")
-    text = " ".join(result["advice"])
-    assert own in text
-    assert "keras-timing explain" not in text  # explain times training
-
-
 def test_a_compile_bound_run_says_what_bounds_it_once_compiled():
     short = run(first_batch_ms=700.0, p50_ms=0.3, ms_per_step=0.32)
     result = v.verdict(short)
@@ -199,68 +148,6 @@ def test_the_data_read_inside_the_step_counts_as_input_measured():
     # Under 1 ms per step it is the loop's own: the step rules decide.
     assert v.verdict(dict(inside, p50_ms=0.5, ms_per_step=0.5))[
         "bound"] == "host"
-
-
-def test_advice_is_a_copy():
-    result = v.verdict(run())
-    result["advice"].clear()
-    assert v.verdict(run())["advice"]
-
-
-def readme_table():
-    """The rows of the verdict table in README.md's "Why is it slow?"."""
-    path = os.path.join(os.path.dirname(__file__), "..", "..", "README.md")
-    with open(path, encoding="utf-8") as f:
-        text = f.read()
-    section = text.split("\n## Why is it slow?\n", 1)[1].split("\n## ", 1)[0]
-    return [line for line in section.splitlines() if line.startswith("|")]
-
-
-def test_the_readme_table_is_the_rules_in_the_order_the_code_applies_them():
-    rows = readme_table()
-    assert rows == v.table().splitlines()
-    cells = [[c.strip() for c in row.strip("|").split("|")]
-             for row in rows[2:]]
-    assert [c[1].strip("`") for c in cells] == [
-        rule.bound or "no verdict" for rule in v.RULES]
-    # Each threshold is written in the rows of the rules that read it, as
-    # the constant is now.
-    uses = {"COMPILE_SHARE": [1], "VALIDATION_SHARE": [2],
-            "INPUT_WAIT_SHARE": [4], "INPUT_WAIT_MS": [4],
-            "HOST_STEP_MS": [5, 6, 9, 11], "FIXED_STEP_MS": [7],
-            "COMPUTE_MFU": [7], "TINY_FLOPS_MS": [8, 10, 11]}
-    for name, numbers in uses.items():
-        value = getattr(v, name)
-        shown = "%.0f%%" % (100 * value) if name.endswith("SHARE") or (
-            name == "COMPUTE_MFU") else "%g ms" % value
-        for number in numbers:
-            assert shown in cells[number - 1][2], (name, cells[number - 1])
-
-
-def test_the_rules_apply_in_the_table_order():
-    # One run per rule that only it and the rules after it hold: each gets
-    # its row's verdict, so the order of RULES is the order applied.
-    cases = [
-        run(first_batch_ms=600.0),
-        run(run="train", first_batch_ms=0.0),  # with a validation run
-        run(p50_ms=math.nan, ms_per_step=math.nan),
-        run(input_wait_share=0.5, p50_ms=4.0, ms_per_step=4.0),
-        run(mfu=math.nan),
-        run(mfu=math.nan, p50_ms=4.0, ms_per_step=4.0),
-        run(mfu=0.3),
-        run(p50_ms=30.0, ms_per_step=30.0, mfu=0.00001),
-        run(),
-        run(p50_ms=30.0, ms_per_step=30.0, mfu=0.01),
-        run(p50_ms=30.0, ms_per_step=30.0, mfu=0.00001),
-    ]
-    validation = {"validation": {"run": "validation", "call_ms": 400.0}}
-    for i, (rule, case) in enumerate(zip(v.RULES, cases)):
-        data_in_step = i != 7
-        result = v.verdict(case, validation if i == 1 else None,
-                           data_in_step)
-        assert result["bound"] == rule.bound, (i + 1, result)
-        assert result["why"] == rule.why(v.Figures(
-            case, validation if i == 1 else None, data_in_step))
 
 
 def test_on_a_busy_machine_the_host_bound_stretches_with_the_load():
