@@ -5,8 +5,10 @@ The reference for what compiled is not the timer's: the model's
 `train_step` and `test_step` are wrapped by a plain function (no
 `functools.wraps`) that notes the step being run each time the framework
 traces it; JAX's jit and TensorFlow's tf.function run the Python step only
-when they trace. (torch runs eagerly by default: nothing compiles.) The
-timer's figures are read back from its event files with tbparse.
+when they trace. (torch runs eagerly by default: nothing compiles; with
+`--jit`, `jit_compile=True` and dynamo's own graph counter, read at every
+hook, is the reference.) The model classes and the reference callback are
+tests/programs/test_compiles.py's. The timer's figures are read back from its event files with tbparse.
 
 Programs (batch 32):
 - `validation`: Dense 16, 320 samples, `validation_split=0.2`, 2 epochs.
@@ -23,6 +25,7 @@ no overlap step where nothing compiled; `bilstm` counted share >= 90% in
 10 runs of 10.
 
     KERAS_BACKEND=jax python benchmarks/compiles.py --repeats 3 --bilstm 10
+    KERAS_BACKEND=torch python benchmarks/compiles.py --jit --bilstm 0
 """
 
 import argparse
@@ -35,52 +38,7 @@ import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "tests"))
-
-
-def build(keras):
-    def noting(step, kind, keep_name):
-        def wrapper(self, *args):
-            if self.running[kind]:   # not the timer's FLOP count after it
-                self.traced[kind].append(self.begun[kind])
-            return step(self, *args)
-        return functools.wraps(step)(wrapper) if keep_name else wrapper
-
-    class Traced(keras.Sequential):
-        train_step = noting(keras.Sequential.train_step, "train", False)
-        test_step = noting(keras.Sequential.test_step, "test", True)
-
-        def __init__(self, *args, **kwargs):
-            super().__init__(*args, **kwargs)
-            self.traced = {"train": [], "test": []}
-            self.begun = {"train": 0, "test": 0}
-            self.running = {"train": False, "test": False}
-
-    class Steps(keras.callbacks.Callback):
-        async_safe = True
-
-        def __init__(self, model):
-            super().__init__()
-            self.net = model
-
-        def on_train_begin(self, logs=None):
-            self.net.running["train"] = True
-
-        def on_train_end(self, logs=None):
-            self.net.running["train"] = False
-
-        def on_test_begin(self, logs=None):
-            self.net.running["test"] = True
-
-        def on_test_end(self, logs=None):
-            self.net.running["test"] = False
-
-        def on_train_batch_begin(self, batch, logs=None):
-            self.net.begun["train"] += 1
-
-        def on_test_batch_begin(self, batch, logs=None):
-            self.net.begun["test"] += 1
-
-    return Traced, Steps
+sys.path.insert(0, os.path.join(HERE, ".."))
 
 
 def read(launch, run):
@@ -97,10 +55,19 @@ def expected(traced, firsts):
     return sorted({s for s in traced if s not in firsts})
 
 
-def program(keras, name, log_dir):
+def program(keras, name, log_dir, jit=False):
+    """One program's runs: what traced (the reference) against what the
+    timer's event files say. `jit` on torch: `jit_compile=True`, dynamo's
+    own graph counter as the reference (the test's `Steps`)."""
     from keras_timing import FitPredictTimer
+    # The test's model classes and reference callback, not a copy of them.
+    from tests.programs.test_compiles import Numbered, Steps, Traced
 
-    Traced, Steps = build(keras)
+    torch_jit = jit and keras.backend.backend() == "torch"
+    if torch_jit:
+        import torch
+
+        torch._dynamo.reset()   # dynamo's per-code-object compile limit
     rng = np.random.default_rng(0)
     timer = FitPredictTimer(log_dir=log_dir, verbose=0)
     if name == "bilstm":
@@ -117,8 +84,9 @@ def program(keras, name, log_dir):
         layers = [keras.Input((10,)),
                   keras.layers.Dense(16, activation="relu"),
                   keras.layers.Dense(1)]
-    model = Traced(layers)
-    model.compile("adam", "mse")
+    model = (Numbered if torch_jit else Traced)(layers)
+    jit_compile = True if torch_jit else "auto"
+    model.compile("adam", "mse", jit_compile=jit_compile)
     steps = Steps(model)
     callbacks = [steps, timer]
     fit = functools.partial(model.fit, verbose=0, callbacks=callbacks,
@@ -142,7 +110,8 @@ def program(keras, name, log_dir):
             fit(x, y, epochs=2, validation_split=0.2)
         else:
             fit(x, y, epochs=2)
-            model.compile(keras.optimizers.Adam(1e-4), "mse")
+            model.compile(keras.optimizers.Adam(1e-4), "mse",
+                          jit_compile=jit_compile)
             fit(x, y, epochs=2)
     timer.flush()
     (launch,) = [os.path.join(log_dir, d) for d in os.listdir(log_dir)]
@@ -158,7 +127,7 @@ def program(keras, name, log_dir):
         # nothing compiles.
         eager = keras.backend.backend() == "torch" and not model.jit_compile
         out[run] = {
-            "traced": [] if eager else expected(model.traced[kind], firsts),
+            "traced": [] if eager else expected(steps.traced(kind), firsts),
             "counted_recompiles": tags.get("timing/recompile_ms", []),
             "overlap": tags.get("timing/overlap_ms", []),
             "counted": counted,
@@ -171,6 +140,9 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--bilstm", type=int, default=10)
+    parser.add_argument("--jit", action="store_true",
+                        help="torch: jit_compile=True (dynamo's graph count "
+                             "is the reference)")
     args = parser.parse_args()
     import keras
 
@@ -180,7 +152,7 @@ def main():
     print("|---|---|---|---|---|---|---|---|")
     for name in ("validation", "two_fits", "generator"):
         for repeat in range(args.repeats):
-            result = program(keras, name, tempfile.mkdtemp())
+            result = program(keras, name, tempfile.mkdtemp(), args.jit)
             for run, r in result.items():
                 if not r["steps"]:
                     continue
@@ -195,7 +167,7 @@ def main():
           "| overlap steps (train, validation) | recompiles equal |")
     print("|---|---|---|---|---|")
     for repeat in range(args.bilstm):
-        result = program(keras, "bilstm", tempfile.mkdtemp())
+        result = program(keras, "bilstm", tempfile.mkdtemp(), args.jit)
         train = result["train"]
         later = [s for s in range(9, train["steps"] + 1)]
         share = len([s for s in later if s in train["counted"]]) / len(later)
