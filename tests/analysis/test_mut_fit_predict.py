@@ -140,6 +140,9 @@ def test_too_few_points_name_the_short_run():
     assert got.ratio == 4.0
     assert math.isnan(got.low) and math.isnan(got.high)
     assert got.note == "too few counted steps for an interval: predict has 1"
+    got = _ratio(_stats("train", [3.0]), _stats("predict", [1.0]))
+    assert got.note == ("too few counted steps for an interval: train has "
+                        "1, predict has 1")
 
 
 def test_resamples_and_seed_reach_the_bootstrap():
