@@ -133,8 +133,10 @@ def fit_predict(summaries: dict, stats: dict, resamples: int = RESAMPLES,
     found = interval(*sides, resamples=resamples, seed=seed)
     notes = []
     if found is None:
+        # The points held, not `seen`: a long run's few sized steps would
+        # read as an estimate ("has 5") that contradicts "too few".
         notes.append("too few counted steps for an interval: %s" % ", ".join(
-            "%s has %d" % (r, s.seen or s.count) for r, s in zip(runs, sides)
+            "%s has %d" % (r, s.count) for r, s in zip(runs, sides)
             if s.count < MIN_POINTS))
         low = high = math.nan
     else:

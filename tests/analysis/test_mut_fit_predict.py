@@ -145,6 +145,18 @@ def test_too_few_points_name_the_short_run():
                         "1, predict has 1")
 
 
+def test_too_few_sized_steps_of_a_long_run_are_counted_as_held():
+    # 10,000 counted train steps, one of them of known size: the interval
+    # has one point per sample, and the note says so (the sample of 2,048
+    # of the 4,096 kept once estimated 5 sized steps, "too few" yet 5).
+    train = _stats("train", [2.0] * 10_000,
+                   samples=[32 if i == 3000 else None
+                            for i in range(1, 10_001)])
+    got = _ratio(train, _stats("predict", [1.0] * 10, samples=32))
+    assert got.basis == "per sample" and got.ratio == 2.0
+    assert got.note == "too few counted steps for an interval: train has 1"
+
+
 def test_resamples_and_seed_reach_the_bootstrap():
     rng = np.random.default_rng(11)
     ms = {"train": 2.0 * rng.lognormal(0, 0.5, 30),
