@@ -140,7 +140,8 @@ def test_captures_in_full(launch):
                                {"step": 13, "profiler_ms": 2.0,
                                 "timer_batch_ms": math.nan}]}],
         "predict": [{"steps": None, "file": "b/h.pt.trace.json",
-                     "bytes": 100}]}
+                     "bytes": 100}, {"steps": [1, 1], "file": "c",
+                                     "bytes": 1000000}]}
     out = text.to_text([launch])
     assert _block(out, "Profiler captures of train") == [
         "Profiler captures of train:",
@@ -149,7 +150,8 @@ def test_captures_in_full(launch):
         "  step 13: profiler 2.000 ms, timer batch_ms nan"]
     assert _block(out, "Profiler captures of predict") == [
         "Profiler captures of predict:",
-        "- steps ?, b/h.pt.trace.json (0.1 kB)"]
+        "- steps ?, b/h.pt.trace.json (0.1 kB)",
+        "- steps 1-1, c (1000.0 kB)"]
     assert out.index("of train") < out.index("of predict")
 
 

@@ -91,3 +91,12 @@ def test_a_single_step_quantiles_are_that_step():
     s = worker_spread({"worker_0": [_t(4, 3.0, 0.0)],
                        "worker_1": [_t(4, 1.0, 0.0)]})
     assert (s["p50_spread_ms"], s["p90_spread_ms"]) == (2.0, 2.0)
+
+
+def test_p90_is_below_the_max_from_eleven_steps():
+    # Spreads 0..19: p90 is element int(0.9 * 20) = 18, the max 19.
+    w0 = [_t(s, 1.0, 0.0) for s in range(2, 22)]
+    w1 = [_t(s, 1.0 + s - 2, 0.0) for s in range(2, 22)]
+    s = worker_spread({"worker_0": w0, "worker_1": w1})
+    assert (s["p50_spread_ms"], s["p90_spread_ms"], s["max_spread_ms"]) == (
+        10.0, 18.0, 19.0)
