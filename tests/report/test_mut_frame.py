@@ -2,7 +2,6 @@
 hand with `RunWriter`: every point back as a row, in the documented order
 and types, workers named under their run; the errors. No Keras."""
 
-import os
 import sys
 
 import pytest

@@ -62,7 +62,7 @@ def test_summary_table_cells_text_and_exact_values():
         None, "12", "1.23456", "2.0", None, "345.678", "0", "3.0", "0.1234",
         "12345.6", None, None]
     assert [a.get("class") for a, _ in cells] == [None] + ["n"] * 10 + [None]
-    (row,) = page.all("tr", **{"data-run": "train"})
+    assert len(page.all("tr", **{"data-run": "train"})) == 1
     assert page.all("table", **{"class": "summary"})
 
 
@@ -266,3 +266,33 @@ def test_a_live_timers_launch(scanned):
                         "2.5)")
     assert html.timer_html(Timer({}, "/logs/l")) == (
         "<p>keras_timing: no call timed yet</p>")
+
+
+def test_a_live_timers_verdict_takes_its_data_in_step(tmp_path):
+    # A 6 ms step whose FLOPs need almost nothing: the read is inferred in
+    # the step where the backend reads there (1), measured where it reads
+    # before it (torch, 0; and a timer that has not said: False).
+    from report.test_mut_report import _run
+    _run(tmp_path / "l" / "train", 6.0, last={"mfu": 0.0004})
+    (launch,) = report.report(str(tmp_path))
+    train = {k: v for k, v in launch["runs"]["train"].items()
+             if k != "verdict"}
+    bounds = {}
+    for inside in (1.0, 0.0, None):
+        s = dict(train) if inside is None else dict(train,
+                                                    data_in_step=inside)
+        bounds[inside] = html.timer_launch(Timer({"train": s}, "l"))[
+            "runs"]["train"]["verdict"]["bound"]
+    assert bounds == {1.0: "input", 0.0: "host", None: "host"}
+
+
+def test_a_live_timers_verdict_sees_its_other_runs(tmp_path):
+    # validation's calls 600 ms of fit's 1600: validation-bound train.
+    from report.test_mut_report import _run
+    _run(tmp_path / "l" / "train", 2.0, calls=[(1000.0, 1.0), (600.0, 1.0)])
+    _run(tmp_path / "l" / "validation", 1.0, calls=[(600.0, 1.0)])
+    (launch,) = report.report(str(tmp_path))
+    runs = {r: {k: v for k, v in s.items() if k != "verdict"}
+            for r, s in launch["runs"].items()}
+    timed = html.timer_launch(Timer(runs, "l"))
+    assert timed["runs"]["train"]["verdict"]["bound"] == "validation"
