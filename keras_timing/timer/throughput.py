@@ -29,6 +29,16 @@ AUTO_MIN_CALL_S = 20.0
 AUTO_MIN_STEPS = 10
 
 
+def busy() -> bool:
+    """Whether the machine is loaded above its cores now (then the step
+    time alone cannot tell host from compute: FLOPs can).
+
+    >>> busy() in (True, False)
+    True
+    """
+    return workers.load_per_core() > 1
+
+
 def worth_counting(count_flops, run, unmeasured=False,
                    now=time.perf_counter):
     """Whether to count the FLOPs of `run`'s steps at its call's end.
