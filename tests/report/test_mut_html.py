@@ -268,31 +268,13 @@ def test_a_live_timers_launch(scanned):
         "<p>keras_timing: no call timed yet</p>")
 
 
-def test_a_live_timers_verdict_takes_its_data_in_step(tmp_path):
-    # A 6 ms step whose FLOPs need almost nothing: the read is inferred in
-    # the step where the backend reads there (1), measured where it reads
-    # before it (torch, 0; and a timer that has not said: False).
-    from report.test_mut_report import _run
-    _run(tmp_path / "l" / "train", 6.0, last={"mfu": 0.0004})
-    (launch,) = report.report(str(tmp_path))
-    train = {k: v for k, v in launch["runs"]["train"].items()
-             if k != "verdict"}
-    bounds = {}
-    for inside in (1.0, 0.0, None):
-        s = dict(train) if inside is None else dict(train,
-                                                    data_in_step=inside)
-        bounds[inside] = html.timer_launch(Timer({"train": s}, "l"))[
-            "runs"]["train"]["verdict"]["bound"]
-    assert bounds == {1.0: "input", 0.0: "host", None: "host"}
+def test_the_captures_table_markup():
+    out = html.launch_section(_launch(captures={"train": CAPTURES["train"][
+        :1]}))
+    table = out[out.index('<table class="captures">'):]
+    assert table[:table.index("</table>") + 8] == (
+        '<table class="captures"><tr><th>run</th><th>steps</th><th>file'
+        '</th><th>kB</th><th>opens in</th></tr>\n<tr><td>train</td><td>'
+        '12-13</td><td>t/a&amp;b.xplane.pb</td><td class="n">2.3</td><td>'
+        "TensorBoard&#x27;s Profile tab</td></tr></table>")
 
-
-def test_a_live_timers_verdict_sees_its_other_runs(tmp_path):
-    # validation's calls 600 ms of fit's 1600: validation-bound train.
-    from report.test_mut_report import _run
-    _run(tmp_path / "l" / "train", 2.0, calls=[(1000.0, 1.0), (600.0, 1.0)])
-    _run(tmp_path / "l" / "validation", 1.0, calls=[(600.0, 1.0)])
-    (launch,) = report.report(str(tmp_path))
-    runs = {r: {k: v for k, v in s.items() if k != "verdict"}
-            for r, s in launch["runs"].items()}
-    timed = html.timer_launch(Timer(runs, "l"))
-    assert timed["runs"]["train"]["verdict"]["bound"] == "validation"
