@@ -70,10 +70,13 @@ class TensorFlowProfiler(Profiler):
         """`fetch_ms` where Keras reads the batch through Python: a
         `PyDataset`'s generator (with workers, its wait on their queue) or
         the user's generator, called by `tf.data.Dataset.from_generator`'s
-        producer that the step's `GetNext` waits on. Without workers Keras
-        prefetches after that producer, so the time is the producer's, which
-        the step waits for only when the data paces the run. `tf.data` and
-        arrays are read inside TensorFlow's graph: nothing to time here."""
+        producer that the step's `GetNext` waits on. With workers Keras adds
+        no prefetch (the enqueuer's queue is the buffer), so `GetNext` calls
+        the producer itself and the time is the step's own wait. Without
+        workers Keras prefetches after that producer, so the time is the
+        producer's, which the step waits for only when the data paces the
+        run (an upper bound of its wait). `tf.data` and arrays are read
+        inside TensorFlow's graph: nothing to time here."""
         clock = fetch.clock_of(loop.adapter, _PRODUCERS)
         return (("fetch_ms", clock.meter()),) if clock else ()
 
