@@ -109,3 +109,15 @@ def test_list_captures_reads_xplane_steps_and_leaves_no_scratch(
     assert sorted(os.listdir(x)) == [schema.SIDECAR, "t.xplane.pb"]
     assert captures.profiler_step_ms(os.path.join(x, "t.xplane.pb")) == {}
     assert captures.list_captures(str(tmp_path / "none"), []) == []
+
+
+def test_a_stray_file_or_an_empty_session_first_hides_no_later_one(
+        tmp_path):
+    run = str(tmp_path / "train")
+    os.makedirs(os.path.join(run, XPLANE))
+    with open(os.path.join(run, XPLANE, "0_stray"), "w"):
+        pass
+    _session(run, XPLANE, "1_empty")
+    _session(run, XPLANE, "2_found", "t.xplane.pb")
+    assert [c["session"] for c in captures.find_captures(run)] == [
+        "2_found"]

@@ -224,3 +224,35 @@ def test_per_sample_without_runs_says_no_ratio():
 ])
 def test_ratio_text(args, said):
     assert charts.ratio_text(*args) == said
+
+
+def test_between_twenty_over_and_twenty_times_the_smallest_is_linear():
+    # 30 ms beside 2 ms steps: 15x, not above 20x (20 / 2 would be).
+    svg = charts.step_chart("t", [_t(1, 30.0, StepKind.FIRST)]
+                            + [_t(s, 2.0 + s % 2) for s in range(2, 6)])
+    assert r"\mathdefault{10^{" not in svg
+
+
+def test_every_second_point_is_said():
+    n = charts.MAX_POINTS + 1   # ceil(3001 / 3000) = 2
+    chart = Chart(charts.step_chart("t", [_t(s, 1.0 + s % 3)
+                                          for s in range(1, n + 1)]))
+    assert "counted steps (every 2-th point)" in chart.texts
+
+
+def test_each_bar_is_its_runs_value_top_to_bottom():
+    chart = Chart(charts.per_sample_chart({
+        "train": {"ms_per_sample": 0.04},
+        "predict": {"ms_per_sample": 0.01}}))
+    bars = []
+    for name, g in chart.children.items():
+        for path in g.findall(SVG + "path"):
+            if name.startswith("patch_") and "fill: #1f77b4" in (
+                    path.get("style") or ""):
+                points = re.findall(r"[ML] ([-\d.]+) ([-\d.]+)",
+                                    path.get("d"))
+                top = min(float(y) for _, y in points)
+                right = max(chart.x(float(x)) for x, _ in points)
+                bars.append((top, round(right, 3)))
+    # The first run (train) on top, as the summary table lists it.
+    assert [width for _, width in sorted(bars)] == [0.04, 0.01]
