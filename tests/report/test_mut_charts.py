@@ -256,3 +256,16 @@ def test_each_bar_is_its_runs_value_top_to_bottom():
                 bars.append((top, round(right, 3)))
     # The first run (train) on top, as the summary table lists it.
     assert [width for _, width in sorted(bars)] == [0.04, 0.01]
+
+
+def test_each_kind_its_own_marker_drawn_over_the_line():
+    chart = Chart(charts.step_chart("train", TWO_PASSES))
+    names = list(chart.children)
+    shapes = [chart.children[n].find(SVG + "defs/" + SVG + "path").get("d")
+              for n in names if n.startswith("PathCollection_")]
+    assert len(set(shapes)) == 4
+    line = next(n for n in names if n.startswith("line2d_") and any(
+        "stroke: #1f77b4" in (p.get("style") or "")
+        for p in chart.children[n].findall(SVG + "path")))
+    assert all(names.index(n) > names.index(line) for n in names
+               if n.startswith("PathCollection_"))
