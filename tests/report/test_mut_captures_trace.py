@@ -127,3 +127,14 @@ def test_a_torch_trace_beside_it_gets_no_profiler_rows(trace, tmp_path):
     assert [c["file"] for c in found] == [
         xplane, os.path.join(torch, "h.pt.trace.json")]
     assert "step_ms" in found[0] and "step_ms" not in found[1]
+
+
+def test_a_truncated_trace_gives_no_steps_not_an_error(trace, tmp_path):
+    """A capture cut short (the process killed while it wrote) is a file
+    xprof cannot parse: the report shows no steps for it and goes on."""
+    _, xplane, _ = trace
+    with open(xplane, "rb") as f:
+        head = f.read()[:7]
+    cut = tmp_path / "cut.xplane.pb"
+    cut.write_bytes(head)
+    assert captures.profiler_step_ms(str(cut)) == {}
