@@ -75,6 +75,9 @@ class Call:
     later hook to it. `finish` returns `NULL_CALL`, for the callback to hold.
     """
 
+    # A running call never stops timing; `_NullCall` says when it did.
+    stopped = False
+
     def __init__(self, launch, recorder, profiling, settings, model, own,
                  frame, counter, parent=None):
         self.launch = launch

@@ -193,7 +193,7 @@ class FitPredictTimer(keras.callbacks.Callback):
                          fit_running=bool(self._train))
         if call.launch is not None:
             self._launch = call.launch
-        self._stopped = bool(getattr(call, "stopped", False))
+        self._stopped = call.stopped
         return call
 
     def summaries(self) -> dict:
