@@ -68,5 +68,8 @@ def load(log_dir: str):
             rows += [(launch, name, e.step, tag, e.value) for e in events]
     frame = pandas.DataFrame(rows, columns=COLUMNS)
     frame = frame.astype({"step": "int64", "value": "float64"})
-    return frame.sort_values(["launch", "run", "tag", "step"],
-                             kind="stable").reset_index(drop=True)
+    # A sort on several columns is pandas's lexsort, stable whatever `kind`
+    # says (it is ignored there): a second fit's repeated steps stay in the
+    # order they were written.
+    return frame.sort_values(["launch", "run", "tag", "step"]
+                             ).reset_index(drop=True)

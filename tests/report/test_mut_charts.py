@@ -41,18 +41,26 @@ class Chart:
         (p0, v0), (p1, v1) = ticks[0], ticks[1]
         return lambda p: v0 + (p - v0 * 0 - p0) * (v1 - v0) / (p1 - p0)
 
+    def paths(self, prefix, style):
+        """`(group, path)` of each path drawn in a group named `prefix...`
+        whose style holds `style` (a stroke or a fill colour)."""
+        return [(g, path) for name, g in self.children.items()
+                if name.startswith(prefix) for path in g.findall(SVG + "path")
+                if style in (path.get("style") or "")]
+
+    def xs(self, path):
+        """The x of each vertex of `path`, in data units."""
+        return [round(self.x(float(v)), 2)
+                for v in re.findall(r"[ML] ([-\d.]+) ", path.get("d"))]
+
     def lines(self, colour):
         """Each data line of `colour`: its vertices' x in data units."""
         out = []
-        for name, g in self.children.items():
-            for path in g.findall(SVG + "path"):
-                if name.startswith("line2d_") and "stroke: %s" % colour in (
-                        path.get("style") or ""):
-                    xs = re.findall(r"[ML] ([-\d.]+) ", path.get("d"))
-                    xs = [round(self.x(float(v)), 2) for v in xs]
-                    # A long path may end by repeating its last vertex.
-                    out.append([v for i, v in enumerate(xs)
-                                if i == 0 or v != xs[i - 1]])
+        for _, path in self.paths("line2d_", "stroke: " + colour):
+            xs = self.xs(path)
+            # A long path may end by repeating its last vertex.
+            out.append([v for i, v in enumerate(xs)
+                        if i == 0 or v != xs[i - 1]])
         return out
 
     def markers(self):
@@ -68,16 +76,9 @@ class Chart:
 
     def rectangles(self, colour):
         """x0, x1 (data units) of each filled patch of `colour`."""
-        out = []
-        for name, g in self.children.items():
-            for path in g.findall(SVG + "path"):
-                if name.startswith("patch_") and "fill: %s" % colour in (
-                        path.get("style") or ""):
-                    xs = [float(v) for v in re.findall(r"[ML] ([-\d.]+) ",
-                                                       path.get("d"))]
-                    out.append((round(self.x(min(xs)), 2),
-                                round(self.x(max(xs)), 2)))
-        return out
+        return [(min(xs), max(xs)) for xs in (
+            self.xs(path) for _, path in self.paths("patch_",
+                                                    "fill: " + colour))]
 
 
 def _t(step, ms, kind=None, opens=False):
@@ -144,13 +145,8 @@ def test_dots_on_a_short_line_none_on_a_long_one():
 
 
 def _line_dots(svg):
-    chart = Chart(svg)
-    for name, g in chart.children.items():
-        if name.startswith("line2d_") and any(
-                "stroke: #1f77b4" in (p.get("style") or "")
-                for p in g.findall(SVG + "path")):
-            return len(list(g.iter(SVG + "use")))
-    raise AssertionError("no line")
+    (line, _), = Chart(svg).paths("line2d_", "stroke: #1f77b4")
+    return len(list(line.iter(SVG + "use")))
 
 
 def test_a_long_run_is_thinned_to_every_kth_point():
@@ -245,15 +241,10 @@ def test_each_bar_is_its_runs_value_top_to_bottom():
         "train": {"ms_per_sample": 0.04},
         "predict": {"ms_per_sample": 0.01}}))
     bars = []
-    for name, g in chart.children.items():
-        for path in g.findall(SVG + "path"):
-            if name.startswith("patch_") and "fill: #1f77b4" in (
-                    path.get("style") or ""):
-                points = re.findall(r"[ML] ([-\d.]+) ([-\d.]+)",
-                                    path.get("d"))
-                top = min(float(y) for _, y in points)
-                right = max(chart.x(float(x)) for x, _ in points)
-                bars.append((top, round(right, 3)))
+    for _, path in chart.paths("patch_", "fill: #1f77b4"):
+        top = min(float(y) for y in re.findall(r"[ML] [-\d.]+ ([-\d.]+)",
+                                               path.get("d")))
+        bars.append((top, max(chart.xs(path))))
     # The first run (train) on top, as the summary table lists it.
     assert [width for _, width in sorted(bars)] == [0.04, 0.01]
 
@@ -264,8 +255,7 @@ def test_each_kind_its_own_marker_drawn_over_the_line():
     shapes = [chart.children[n].find(SVG + "defs/" + SVG + "path").get("d")
               for n in names if n.startswith("PathCollection_")]
     assert len(set(shapes)) == 4
-    line = next(n for n in names if n.startswith("line2d_") and any(
-        "stroke: #1f77b4" in (p.get("style") or "")
-        for p in chart.children[n].findall(SVG + "path")))
+    (line, _), = chart.paths("line2d_", "stroke: #1f77b4")
+    line = line.get("id")
     assert all(names.index(n) > names.index(line) for n in names
                if n.startswith("PathCollection_"))

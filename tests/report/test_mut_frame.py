@@ -34,22 +34,16 @@ def logs(tmp_path):
 
 def test_every_point_in_order_with_its_launch_run_and_worker(logs):
     got = frame.load(str(logs))
-    assert list(got.columns) == ["launch", "run", "step", "tag", "value"]
-    assert got.to_dict("records") == [
-        {"launch": "a", "run": "predict", "step": 2,
-         "tag": "memory/peak_mb", "value": 7.0},
-        {"launch": "a", "run": "predict", "step": 2,
-         "tag": "timing/batch_ms", "value": 2.0},
-        {"launch": "a", "run": "train", "step": 1,
-         "tag": "timing/batch_ms", "value": 5.0},
-        {"launch": "a", "run": "train", "step": 2,
-         "tag": "timing/batch_ms", "value": 4.25},
-        {"launch": "a", "run": "train/worker_1", "step": 1,
-         "tag": "timing/batch_ms", "value": 6.0},
-        {"launch": "b", "run": "train", "step": 1,
-         "tag": "timing/batch_ms", "value": 1.5},
-        {"launch": "b", "run": "train", "step": 3,
-         "tag": "timing/batch_ms", "value": 3.0}]
+    columns = ["launch", "run", "step", "tag", "value"]
+    assert list(got.columns) == columns
+    assert got.to_dict("records") == [dict(zip(columns, row)) for row in [
+        ("a", "predict", 2, "memory/peak_mb", 7.0),
+        ("a", "predict", 2, "timing/batch_ms", 2.0),
+        ("a", "train", 1, "timing/batch_ms", 5.0),
+        ("a", "train", 2, "timing/batch_ms", 4.25),
+        ("a", "train/worker_1", 1, "timing/batch_ms", 6.0),
+        ("b", "train", 1, "timing/batch_ms", 1.5),
+        ("b", "train", 3, "timing/batch_ms", 3.0)]]
     assert list(got.index) == list(range(7))
     assert (str(got["step"].dtype), str(got["value"].dtype)) == (
         "int64", "float64")
@@ -62,10 +56,14 @@ def test_one_launch_folder_is_named_itself(logs):
 
 
 def test_the_same_step_twice_keeps_the_written_order(tmp_path):
-    # A second fit's steps after the first's: stable, not re-sorted.
-    _write(tmp_path / "l" / "train", [(1, {"timing/batch_ms": 9.0}),
-                                      (1, {"timing/batch_ms": 1.0})])
-    assert list(frame.load(str(tmp_path))["value"]) == [9.0, 1.0]
+    # Three fits of steps 1-2 (the step restarts): stable, each step's
+    # points in the order written, not re-sorted by value.
+    values = [9.0, 1.0, 5.0, 8.0, 2.0, 4.0]
+    _write(tmp_path / "l" / "train", [(1 + i % 2, {"timing/batch_ms": v})
+                                      for i, v in enumerate(values)])
+    got = frame.load(str(tmp_path))
+    assert list(got["step"]) == [1, 1, 1, 2, 2, 2]
+    assert list(got["value"]) == values[0::2] + values[1::2]
 
 
 def test_no_runs_give_an_empty_frame_with_the_columns(tmp_path):
