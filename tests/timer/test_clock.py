@@ -5,22 +5,25 @@ import threading
 import pytest
 
 from keras_timing.timer.clock import Timeline
+from timer.hooks import T
+from timer.hooks import V
+from timer.hooks import run_steps
 
-T, V = "train", "validation"
 
-
-def _steps(line, run, pairs, first=1):
-    """Begins and ends steps first.. at the given (begin, end) times."""
-    for i, (b, e) in enumerate(pairs, first):
-        line.begin(run, i, t=b)
-        line.end(run, i, t=e)
-    line.settle(run)
+def _after_a_drained_step(first_of_call=False):
+    """A Timeline whose train step 1 ran 0.0 -> 0.5 and was drained: the
+    steps a test begins next follow a drain."""
+    line = Timeline()
+    line.anchor(T, 0.0, first_of_call=first_of_call)
+    run_steps(line, T, [(0.0, 0.5)])
+    assert len(line.drain()) == 1
+    return line
 
 
 def test_synchronous_steps_time_begin_to_end_and_wait_between():
     line = Timeline()
     line.anchor(T, 0.0, first_of_call=True)
-    _steps(line, T, [(0.1, 0.3), (0.35, 0.45)])
+    run_steps(line, T, [(0.1, 0.3), (0.35, 0.45)])
     a, b = line.drain()
     # The gap before the first step is the epoch's start, not input wait.
     assert (a.epoch_start_ms, a.input_wait_ms, a.batch_ms) == pytest.approx(
@@ -50,9 +53,9 @@ def test_steps_wait_and_starts_add_up_to_the_wall_time_from_the_anchors():
     line.anchor(T, 5.0)
     ends = [5.5, 5.6, 6.4, 6.41, 7.0]
     begins = [5.2, 5.55, 5.58, 6.405, 6.9]
-    _steps(line, T, list(zip(begins, ends)))
+    run_steps(line, T, list(zip(begins, ends)))
     line.anchor(T, 7.5)
-    _steps(line, T, [(7.7, 8.0), (8.1, 8.2)], first=6)
+    run_steps(line, T, [(7.7, 8.0), (8.1, 8.2)], first=6)
     times = line.drain()
     total = sum(t.interval_ms + t.epoch_start_ms * t.steps for t in times)
     # 5.0 -> 7.0 and 7.5 -> 8.2: the half second between epochs is outside.
@@ -76,7 +79,7 @@ def test_steps_per_execution_gives_per_step_figures():
 def test_a_step_whose_data_ran_out_is_dropped_at_close():
     line = Timeline()
     line.anchor(T, 0.0)
-    _steps(line, T, [(0.0, 1.0)])
+    run_steps(line, T, [(0.0, 1.0)])
     line.begin(T, 2, t=1.0)   # the data ran out: no end hook
     assert [t.last_step for t in line.drain()] == [1]
     line.close()
@@ -84,7 +87,7 @@ def test_a_step_whose_data_ran_out_is_dropped_at_close():
     assert line.end(T, 9, t=9.0) == 0   # nothing left waiting
     # The next epoch begins the same global step again: nothing is lost.
     line.anchor(T, 2.0)
-    _steps(line, T, [(2.1, 2.5)], first=2)
+    run_steps(line, T, [(2.1, 2.5)], first=2)
     (again,) = line.drain()
     assert (again.last_step, again.batch_ms) == (2, pytest.approx(400))
 
@@ -218,10 +221,7 @@ def test_steps_drained_one_by_one_are_each_returned_once():
 
 
 def test_beginning_again_after_drains_drops_only_the_dead_step():
-    line = Timeline()
-    line.anchor(T, 0.0)
-    _steps(line, T, [(0.0, 0.5)])
-    assert len(line.drain()) == 1
+    line = _after_a_drained_step()
     line.begin(T, 2, t=1.0)
     line.begin(T, 3, t=1.1)
     line.begin(T, 3, t=2.0)   # step 3 again: only its first begin is dead
@@ -236,10 +236,7 @@ def test_beginning_again_after_drains_drops_only_the_dead_step():
 
 
 def test_close_after_drains_drops_the_unended_step_and_settles_the_rest():
-    line = Timeline()
-    line.anchor(T, 0.0)
-    _steps(line, T, [(0.0, 0.5)])
-    assert len(line.drain()) == 1
+    line = _after_a_drained_step()
     line.begin(T, 2, t=1.0)
     line.end(T, 2, t=1.5)
     line.begin(T, 3, t=1.6)   # its data ran out: no end hook
@@ -265,31 +262,8 @@ def test_settle_marks_a_compiled_last_step():
     assert [t.kind for t in line.drain()] == ["recompile"]
 
 
-def test_an_end_hook_reading_an_earlier_time_gives_no_negative_time():
-    # Step 2's hook read the clock (1.5) before step 1's (2.0). Step 1
-    # ended after step 2 began, so it waits for step 2's end, which bounds
-    # it at 1.5: both ended by 1.5, a clump, shared evenly (0.75 s each,
-    # never negative), and the two add up to the 1.5 s.
-    line = Timeline()
-    line.anchor(T, 0.0)
-    line.begin(T, 1, t=0.0)
-    line.begin(T, 2, t=0.5)
-    line.end(T, 1, t=2.0)
-    line.settle(T)
-    assert line.drain() == []
-    line.end(T, 2, t=1.5)
-    line.settle(T)
-    one, two = line.drain()
-    assert (one.batch_ms, one.end_time) == (pytest.approx(750), 0.75)
-    assert (two.input_wait_ms, two.batch_ms, two.end_time) == (
-        0.0, pytest.approx(750), 1.5)
-
-
 def test_pending_steps_are_those_not_yet_drained_after_drains():
-    line = Timeline()
-    line.anchor(T, 0.0, first_of_call=True)
-    _steps(line, T, [(0.0, 0.5)])
-    assert len(line.drain()) == 1
+    line = _after_a_drained_step(first_of_call=True)
     line.begin(T, 2, t=1.0)
     line.end(T, 2, t=1.5)
     line.anchor(T, 2.0, first_of_call=True)

@@ -1,5 +1,6 @@
 """`bound_ends` and `spread` on hand-written hook times (seconds), alone
-and through a Timeline.
+and through a Timeline. A sequence asserted at both levels is declared
+once, in hooks.py.
 
 Every expected value is worked out by hand in the comment above it.
 """
@@ -9,9 +10,13 @@ import pytest
 from keras_timing.timer.clock import Timeline
 from keras_timing.timer.intervals import bound_ends
 from keras_timing.timer.intervals import spread
+from timer.hooks import CLUMP
+from timer.hooks import DEVICE_BOUND
+from timer.hooks import EPOCH_INSIDE_CLUMP
+from timer.hooks import T
+from timer.hooks import V
 
 N = None
-T, V = "train", "validation"
 
 
 def test_no_steps_give_no_ends_and_keep_prev():
@@ -74,27 +79,24 @@ def test_a_first_step_that_did_not_compile_holds_no_earlier_step():
 
 
 def test_an_anchor_starts_a_new_clump_and_never_before_the_previous_end():
-    # Steps 1 and 2 begin at 0.1 and 0.2 (anchor 0.0); step 3 is the first
-    # of a new epoch (anchor 0.25, begin 0.3). The three end hooks come
-    # together at 1.0, 1.001, 1.002.
+    # EPOCH_INSIDE_CLUMP: steps 1 and 2 begin at 0.1 and 0.2 (anchor 0.0);
+    # step 3 is the first of a new epoch (anchor 0.25, begin 0.3). The
+    # three end hooks come together at 1.0, 1.001, 1.002.
     # Steps 1-2 are a clump: from step 1's begin 0.1 to 1.001, 0.901 s over
     # two steps, so step 1 ends at 0.1 + 0.4505 = 0.5505. Step 3's anchor
     # (0.25) lies before step 2's end (1.001): the device was busy, so step
     # 3 starts at 1.001, not at its anchor, and keeps its own 1 ms.
-    ends = [1.0, 1.001, 1.002]
-    prevs, last = spread([0.1, 0.2, 0.3], [0.0, N, 0.25], ends, [False] * 3,
-                         None)
+    prevs, ends, last = EPOCH_INSIDE_CLUMP.spread()
     assert prevs == pytest.approx([0.0, 0.5505, 1.001])
     assert ends == pytest.approx([0.5505, 1.001, 1.002])
     assert last == 1.002
 
 
 def test_a_clump_is_spread_evenly_from_its_first_begin():
-    # Begins every 0.2 s from 0.2, late end hooks 1.301 .. 1.305: one clump
-    # from 0.2 to 1.305, 1.105 s over 5 steps, 0.221 s each.
-    ends = [1.301, 1.302, 1.303, 1.304, 1.305]
-    prevs, last = spread([0.2, 0.4, 0.6, 0.8, 1.0], [0.0, N, N, N, N], ends,
-                         [False] * 5, None)
+    # CLUMP: begins every 0.2 s from 0.2, late end hooks 1.301 .. 1.305:
+    # one clump from 0.2 to 1.305, 1.105 s over 5 steps, 0.221 s each
+    # (through a Timeline: below).
+    prevs, ends, last = CLUMP.spread()
     assert ends == pytest.approx([0.421, 0.642, 0.863, 1.084, 1.305])
     assert prevs == pytest.approx([0.0, 0.421, 0.642, 0.863, 1.084])
     assert last == 1.305
@@ -134,37 +136,48 @@ def test_a_step_without_anchor_starts_from_the_previous_drain():
     assert spread([2.0], [N], ends, [False], None) == ([2.0], 3.0)
 
 
-def test_out_of_order_ends_are_bounded_by_later_ends():
+@pytest.mark.parametrize("begin_two, hooks, ends, batch_ms", [
+    # Step 2's end hook ran first (2.0), step 1's later (2.5): both were
+    # done by 2.0, a clump from 0.0; the two seconds are shared.
+    (0.0, ((2, 2.0), (1, 2.5)), (1.0, 2.0), 1000),
+    # Step 2's hook read the clock (1.5) before step 1's (2.0). Step 1
+    # ended after step 2 began, so it waits for step 2's end, which bounds
+    # it at 1.5: both ended by 1.5, a clump, shared evenly (0.75 s each,
+    # never negative), and the two add up to the 1.5 s.
+    (0.5, ((1, 2.0), (2, 1.5)), (0.75, 1.5), 750),
+])
+def test_out_of_order_ends_are_bounded_by_later_ends(begin_two, hooks, ends,
+                                                     batch_ms):
     line = Timeline()
     line.anchor(T, 0.0)
     line.begin(T, 1, t=0.0)
-    line.begin(T, 2, t=0.0)
-    line.end(T, 2, t=2.0)
+    line.begin(T, 2, t=begin_two)
+    (step, t), (other, later) = hooks
+    line.end(T, step, t=t)
     line.settle(T)
-    # Step 2's end hook ran first; step 1 is drained only once it ends.
+    # Step 1 is drained only once both have ended: its end may be bounded.
     assert line.drain() == []
-    line.end(T, 1, t=2.5)
+    line.end(T, other, t=later)
     one, two = line.drain()
-    # Both were done by 2.0; the two seconds are shared between them.
-    assert one.batch_ms == pytest.approx(1000)
-    assert two.batch_ms == pytest.approx(1000)
+    assert (one.batch_ms, one.end_time) == (pytest.approx(batch_ms), ends[0])
+    assert (two.input_wait_ms, two.batch_ms, two.end_time) == (
+        0.0, pytest.approx(batch_ms), ends[1])
 
 
-def test_device_bound_steps_keep_their_own_times():
+@pytest.mark.parametrize("origin", [0.0, 1000.0])
+def test_device_bound_steps_keep_their_own_times(origin):
     # The host runs ahead (begins 1 ms apart) and the device takes 10, 50,
-    # 10 ms: the slow step must not be averaged away.
-    line = Timeline()
-    line.anchor(T, 0.0)
-    for i in range(1, 4):
-        line.begin(T, i, t=0.001 * i)
-    for i, e in enumerate((0.011, 0.061, 0.071), 1):
-        line.end(T, i, t=e)
-    line.settle(T)
-    assert [t.batch_ms for t in line.drain()] == pytest.approx([10, 50, 10])
+    # 10 ms: the slow step must not be averaged away, at any clock origin
+    # (perf_counter's is arbitrary).
+    times = DEVICE_BOUND.shifted(origin).replay()
+    assert [t.batch_ms for t in times] == pytest.approx([10, 50, 10],
+                                                        abs=1e-6)
 
 
-def test_a_run_cannot_start_before_the_previous_runs_last_step_ended():
-    # JAX: validation begins at 1.0 while train's last step runs to 1.5.
+def _validation_over_train_step_two(compiled):
+    """JAX: validation begins at 1.0 while train's last step, begun at
+    0.6, is queued; validation's step 1 runs 1.1 -> 1.7 and `compiled` or
+    not. Train's step 2 has not ended yet."""
     line = Timeline()
     line.anchor(T, 0.0, first_of_call=True)
     line.begin(T, 1, t=0.0)
@@ -173,7 +186,13 @@ def test_a_run_cannot_start_before_the_previous_runs_last_step_ended():
     line.anchor(V, 1.0, first_of_call=True)
     line.begin(V, 1, t=1.1)
     line.end(V, 1, t=1.7)
-    line.settle(V, compiled=True)
+    line.settle(V, compiled=compiled)
+    return line
+
+
+def test_a_run_cannot_start_before_the_previous_runs_last_step_ended():
+    # JAX: validation begins at 1.0 while train's last step runs to 1.5.
+    line = _validation_over_train_step_two(compiled=True)
     assert line.drain()[0].run == T   # step 2 of train blocks the rest
     line.end(T, 2, t=1.5)
     line.settle(T)
@@ -193,15 +212,7 @@ def test_a_first_step_that_did_not_compile_leaves_queued_steps_their_end():
     # The same hooks in a later epoch: validation's first step compiled
     # nothing, so train's step 2 ran to its own end hook (1.5), counted,
     # and validation's step waited for it: 1.5 -> 1.7.
-    line = Timeline()
-    line.anchor(T, 0.0, first_of_call=True)
-    line.begin(T, 1, t=0.0)
-    line.end(T, 1, t=0.5)
-    line.begin(T, 2, t=0.6)
-    line.anchor(V, 1.0, first_of_call=True)
-    line.begin(V, 1, t=1.1)
-    line.end(V, 1, t=1.7)
-    line.settle(V, compiled=False)
+    line = _validation_over_train_step_two(compiled=False)
     line.end(T, 2, t=1.5)
     line.settle(T)
     one, train2, val1 = line.drain()
@@ -232,18 +243,10 @@ def test_steps_before_a_compile_are_not_given_its_time():
 
 
 def test_an_epoch_anchor_inside_late_end_hooks_starts_its_step_anew():
-    # Steps 1, 2 begin at 0.1, 0.2; the next epoch anchors at 0.25 and
-    # begins step 3 at 0.3; the end hooks come together at 1.0 .. 1.002.
-    line = Timeline()
-    line.anchor(T, 0.0)
-    line.begin(T, 1, t=0.1)
-    line.begin(T, 2, t=0.2)
-    line.anchor(T, 0.25)
-    line.begin(T, 3, t=0.3)
-    for step, t in ((1, 1.0), (2, 1.001), (3, 1.002)):
-        line.end(T, step, t=t)
-    line.settle(T)
-    one, two, three = line.drain()
+    # EPOCH_INSIDE_CLUMP, through a Timeline: steps 1, 2 begin at 0.1, 0.2;
+    # the next epoch anchors at 0.25 and begins step 3 at 0.3; the end
+    # hooks come together at 1.0 .. 1.002.
+    one, two, three = EPOCH_INSIDE_CLUMP.replay()
     # Steps 1-2: 0.1 s of epoch start, then 0.1 -> 1.001 shared: 450.5 ms.
     assert (one.epoch_start_ms, one.batch_ms) == pytest.approx((100, 450.5))
     assert (two.input_wait_ms, two.batch_ms) == pytest.approx((0, 450.5))
@@ -254,35 +257,15 @@ def test_an_epoch_anchor_inside_late_end_hooks_starts_its_step_anew():
 
 
 def test_a_clump_of_late_end_hooks_is_shared_exactly_not_zero():
-    # Host-bound async loop: a step is begun every 0.2 s, but the end hooks
-    # run late, together, 1 ms apart (they waited for the GIL): 1.301 ..
-    # 1.305. 0.2 -> 1.305 is 1105 ms over 5 steps, 221 ms each, with 200 ms
-    # of epoch start before step 1.
-    line = Timeline()
-    line.anchor(T, 0.0)
-    for i in range(1, 6):
-        line.begin(T, i, t=0.2 * i)
-    for i in range(1, 6):
-        line.end(T, i, t=1.3 + 0.001 * i)
-    line.settle(T)
-    times = line.drain()
+    # CLUMP through a Timeline. Host-bound async loop: a step is begun every
+    # 0.2 s, but the end hooks run late, together, 1 ms apart (they waited
+    # for the GIL): 1.301 .. 1.305. 0.2 -> 1.305 is 1105 ms over 5 steps,
+    # 221 ms each, with 200 ms of epoch start before step 1.
+    times = CLUMP.replay()
     assert [t.batch_ms for t in times] == pytest.approx([221] * 5)
     assert [t.epoch_start_ms for t in times] == pytest.approx([200] + [0] * 4)
     assert [t.end_time for t in times] == pytest.approx(
         [0.421, 0.642, 0.863, 1.084, 1.305])
-
-
-def test_device_bound_steps_keep_their_own_times_at_any_clock_origin():
-    # perf_counter's origin is arbitrary: the same 10, 50, 10 ms at t=1000.
-    line = Timeline()
-    line.anchor(T, 1000.0)
-    for i in range(1, 4):
-        line.begin(T, i, t=1000.0 + 0.001 * i)
-    for i, e in enumerate((1000.011, 1000.061, 1000.071), 1):
-        line.end(T, i, t=e)
-    line.settle(T)
-    assert [t.batch_ms for t in line.drain()] == pytest.approx(
-        [10, 50, 10], abs=1e-6)
 
 
 def test_an_ended_step_waits_for_a_later_open_step_behind_a_settled_one():
