@@ -12,8 +12,10 @@ import pytest
 
 from keras_timing.analysis.steps import StepKind
 from keras_timing.timer.clock import Timeline
-
-T, V = "train", "validation"
+from timer.hooks import T
+from timer.hooks import V
+from timer.hooks import one_step_ended
+from timer.hooks import run_steps
 
 
 def _ended(line, run, spans, t=0.0):
@@ -157,10 +159,7 @@ def test_a_step_given_no_values_has_none():
 def test_values_at_a_begin_or_settle_do_not_hold_the_step():
     # Figures given with the settle (or the next begin) leave the step
     # free to drain at once, with the samples its end gave.
-    line = Timeline()
-    line.anchor(T, 0.0)
-    line.begin(T, 1, t=0.0)
-    line.end(T, 1, t=0.1, samples=32)
+    line = one_step_ended(samples=32)
     line.begin(T, 2, t=0.1, values={"data_ms": 1.0})
     (one,) = line.drain()
     line.end(T, 2, t=0.2, samples=32)
@@ -179,9 +178,7 @@ def test_an_end_hook_time_before_its_begin_gives_a_zero_batch():
     # negative batch; the anchor-to-begin second stays the epoch start.
     line = Timeline()
     line.anchor(T, 0.0)
-    line.begin(T, 1, t=1.0)
-    line.end(T, 1, t=0.5)
-    line.settle(T)
+    run_steps(line, T, [(1.0, 0.5)])
     (t,) = line.drain()
     assert (t.batch_ms, t.epoch_start_ms) == (0.0, pytest.approx(1000))
 

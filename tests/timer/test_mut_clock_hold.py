@@ -8,18 +8,23 @@ import pytest
 
 from keras_timing.analysis.steps import UNKNOWN_SAMPLES
 from keras_timing.timer.clock import Timeline
+from timer.hooks import T
+from timer.hooks import one_step_ended
+from timer.hooks import run_steps
 
-T = "train"
+
+def _step_two_held():
+    """Step 1 ran 0.0 -> 0.1 with 32 samples, and step 2 began at 0.1 on
+    data of unknown length: step 1 is held."""
+    line = one_step_ended(samples=32)
+    line.begin(T, 2, t=0.1, hold=True)
+    return line
 
 
 def test_a_held_step_waits_for_the_next_step_to_end_and_the_last_is_unknown():
     # Data of unknown length: each step may be the epoch's partial last
     # batch until a later step ends; the one no later step followed is.
-    line = Timeline()
-    line.anchor(T, 0.0)
-    line.begin(T, 1, t=0.0)
-    line.end(T, 1, t=0.1, samples=32)
-    line.begin(T, 2, t=0.1, hold=True)      # step 1 is held
+    line = _step_two_held()
     assert line.drain() == []
     line.end(T, 2, t=0.2, samples=32)       # a later step ran: 1 is full
     (one,) = line.drain()
@@ -55,9 +60,7 @@ def test_held_steps_after_earlier_drains_are_released_and_closed():
     # counted from where the drained ones left off.
     line = Timeline()
     line.anchor(T, 0.0)
-    line.begin(T, 1, t=0.0)
-    line.end(T, 1, t=0.1)
-    line.settle(T)
+    run_steps(line, T, [(0.0, 0.1)])
     assert len(line.drain()) == 1
     for epoch, t in ((1, 1.0), (2, 2.0)):
         line.anchor(T, t)
@@ -75,11 +78,7 @@ def test_held_steps_after_earlier_drains_are_released_and_closed():
 def test_a_held_step_whose_data_ran_out_is_dropped_and_blocks_nothing():
     # Step 2 was begun (holding step 1) but its data ran out: no later
     # step ended, so step 1 was the epoch's last and may be partial.
-    line = Timeline()
-    line.anchor(T, 0.0)
-    line.begin(T, 1, t=0.0)
-    line.end(T, 1, t=0.1, samples=32)
-    line.begin(T, 2, t=0.1, hold=True)
+    line = _step_two_held()
     line.settle(T, hold=True)
     line.close()
     assert [(t.last_step, t.samples) for t in line.drain()] == [
@@ -97,10 +96,7 @@ def test_a_held_step_whose_data_ran_out_is_dropped_and_blocks_nothing():
 def test_close_settles_unheld_steps_with_their_samples():
     # Data of known length holds nothing: close settles the last step and
     # keeps the samples its end gave.
-    line = Timeline()
-    line.anchor(T, 0.0)
-    line.begin(T, 1, t=0.0)
-    line.end(T, 1, t=0.1, samples=32)
+    line = one_step_ended(samples=32)
     line.close()
     (t,) = line.drain()
     assert (t.samples, t.kind) == (32, None)
