@@ -21,6 +21,7 @@ from keras_timing.timer.call import NULL_CALL
 from keras_timing.timer.call import Call
 from keras_timing.timer.call import Settings
 from keras_timing.timer.profiling import Profiling
+from keras_timing.timer.workers import WorkerInfo
 
 # What `profile_steps` and its siblings accept (see `schedule.parse`).
 StepsArg = Union[None, int, str, tuple, list, ProfileSchedule]
@@ -60,8 +61,9 @@ class FitPredictTimer(keras.callbacks.Callback):
             captured (at most 5 captures a run, 20 steps apart).
         count_flops: Count the FLOPs of the model's train and predict
             steps, after a call's last step, once per model and shape:
-            True, False, or "auto" (calls of 20 s or more, where it costs
-            under ~5%).
+            True, False, or "auto" (after calls of 20 s or more, where
+            counting costs little beside the call, and where the verdict
+            needs them; README: "Why is it slow?").
         run_name: Deprecated alias of `launch_name`, for one release.
 
     Example:
@@ -124,7 +126,7 @@ class FitPredictTimer(keras.callbacks.Callback):
         return self._launch.path if self._launch is not None else None
 
     @property
-    def worker(self):
+    def worker(self) -> WorkerInfo | None:
         """This process's place in a multi-worker job (`workers.WorkerInfo`),
         once the first call began."""
         return self._launch.worker if self._launch is not None else None
@@ -136,48 +138,55 @@ class FitPredictTimer(keras.callbacks.Callback):
 
     # Each Keras hook is one line into the running call (`call.py`).
 
-    def on_train_begin(self, logs=None):
+    def on_train_begin(self, logs: dict | None = None) -> None:
         self._train = self._open(schema.TRAIN)
 
-    def on_epoch_begin(self, epoch, logs=None):
+    def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
         self._train.epoch_begin()
 
-    def on_train_batch_begin(self, batch, logs=None):
+    def on_train_batch_begin(self, batch: int,
+                             logs: dict | None = None) -> None:
         self._train.begin(batch)
 
-    def on_train_batch_end(self, batch, logs=None):
+    def on_train_batch_end(self, batch: int,
+                           logs: dict | None = None) -> None:
         self._train.end(batch, logs)
 
-    def on_epoch_end(self, epoch, logs=None):
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
         self._train.epoch_end()
 
-    def on_train_end(self, logs=None):
+    def on_train_end(self, logs: dict | None = None) -> None:
         self._train = self._train.finish()
 
-    def on_test_begin(self, logs=None):
-        inside_fit = bool(self._train) and self._train.model is self._model_seen()
+    def on_test_begin(self, logs: dict | None = None) -> None:
+        inside_fit = (bool(self._train)
+                      and self._train.model is self._model_seen())
         self._test = (self._open(schema.VALIDATION, parent=self._train)
                       if inside_fit else self._open(schema.EVALUATE))
 
-    def on_test_batch_begin(self, batch, logs=None):
+    def on_test_batch_begin(self, batch: int,
+                            logs: dict | None = None) -> None:
         self._test.begin(batch)
 
-    def on_test_batch_end(self, batch, logs=None):
+    def on_test_batch_end(self, batch: int,
+                          logs: dict | None = None) -> None:
         self._test.end(batch, logs)
 
-    def on_test_end(self, logs=None):
+    def on_test_end(self, logs: dict | None = None) -> None:
         self._test = self._test.finish()
 
-    def on_predict_begin(self, logs=None):
+    def on_predict_begin(self, logs: dict | None = None) -> None:
         self._predict = self._open(schema.PREDICT)
 
-    def on_predict_batch_begin(self, batch, logs=None):
+    def on_predict_batch_begin(self, batch: int,
+                               logs: dict | None = None) -> None:
         self._predict.begin(batch)
 
-    def on_predict_batch_end(self, batch, logs=None):
+    def on_predict_batch_end(self, batch: int,
+                             logs: dict | None = None) -> None:
         self._predict.end(batch, logs)
 
-    def on_predict_end(self, logs=None):
+    def on_predict_end(self, logs: dict | None = None) -> None:
         self._predict = self._predict.finish()
 
     def _model_seen(self):
