@@ -259,6 +259,19 @@ def test_each_launch_gets_its_own_folder(tmp_path, dense):
         assert steps_of(pred[schema.BATCH_MS]) == list(range(1, 11))
 
 
+def test_run_name_is_a_deprecated_alias_of_launch_name(tmp_path, dense):
+    model, x, _ = dense
+    with pytest.warns(FutureWarning, match="launch_name"):
+        timer = _timer(tmp_path, run_name="old")
+    assert (timer.launch_name, timer.run_name) == ("old", "old")
+    model.predict(x, verbose=0, callbacks=[timer])
+    pred = read_scalars(os.path.join(str(tmp_path), "old", schema.PREDICT))
+    assert steps_of(pred[schema.BATCH_MS]) == list(range(1, 11))
+    with pytest.warns(FutureWarning), pytest.raises(ValueError,
+                                                    match="launch_name"):
+        _timer(tmp_path, launch_name="a", run_name="b")
+
+
 @pytest.mark.parametrize("kwargs, match", [
     ({"log_dir": 3}, "log_dir"),
     ({"batch_size": 0}, "batch_size"),
