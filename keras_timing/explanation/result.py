@@ -128,12 +128,12 @@ class Explanation:
     predict_step_ci_ms: tuple = (math.nan, math.nan)
     variants: list = field(default_factory=list)
     variants_baseline: dict = field(default_factory=dict)
-    train_flops: float = None
-    predict_flops: float = None
-    no_stages: str = None
+    train_flops: float | None = None
+    predict_flops: float | None = None
+    no_stages: str | None = None
 
     @classmethod
-    def example(cls):
+    def example(cls) -> "Explanation":
         """A made-up result, for examples and tests of the formatting."""
         stages = {"dispatch": 0.2, "forward": 0.3, "backward": 0.5}
         return cls("mlp", "tensorflow", "CPU", False, 32, 50, stages,
@@ -155,20 +155,20 @@ class Explanation:
                              % (type(self).__name__, name))
 
     @property
-    def ratio(self):
+    def ratio(self) -> float:
         """Train over predict time per sample (same batch size for both)."""
         if not self.predict_step_ms > 0:
             return math.nan
         return self.train_step_ms / self.predict_step_ms
 
     @property
-    def shares(self):
+    def shares(self) -> dict:
         """Stage name to its fraction of `train_step_ms`."""
         total = self.train_step_ms
         return {k: (v / total if total > 0 else math.nan)
                 for k, v in self.stages_ms.items()}
 
-    def sentence(self):
+    def sentence(self) -> str:
         """The one-sentence answer: the ratio and the stages by share."""
         parts = ", ".join(
             "%s %.0f%%" % (k, 100 * s) for k, s in
@@ -178,7 +178,7 @@ class Explanation:
         return ("A training step costs %.1fx a predict step per sample: %s."
                 % (self.ratio, parts))
 
-    def check_line(self):
+    def check_line(self) -> str:
         """The sum check, in words (with no stages: why there are none)."""
         if self.no_stages:
             return "No stages: %s." % self.no_stages
@@ -212,7 +212,7 @@ class Explanation:
         lines += ["Merged %s: %s." % (k, v) for k, v in self.merged.items()]
         return lines + list(self.notes)
 
-    def to_markdown(self):
+    def to_markdown(self) -> str:
         """The table, its legend, the check and the answer as Markdown."""
         out = ["**%s**" % self._title(), "",
                "| stage | ms/batch | 95% low | 95% high | share |",
@@ -230,7 +230,7 @@ class Explanation:
         out += ["- " + line for line in self._footer()]
         return "\n".join(out) + "\n"
 
-    def to_dict(self):
+    def to_dict(self) -> dict:
         """Plain values for JSON, the ratio and shares included (the
         renamed keys only: `stages_ms`, not `phases_ms`)."""
         d = asdict(self)
