@@ -2,9 +2,10 @@
 
 A record is `uint64 length, uint32 masked crc(length), data, uint32 masked
 crc(data)`, as tensorboard's `RecordWriter` and TensorFlow write it.
-tensorboard computes the CRC in pure Python, 12 µs for a 60-byte record
-against 0.2 µs with `google-crc32c` (tensorboard#4354); both are used
-through this module, so the writer and every reader here pay the C price.
+tensorboard computes the CRC in pure Python, far slower than
+`google-crc32c` (tensorboard#4354; measured in benchmarks/README.md,
+"Per-step cost"); both are used through this module, so the writer and
+every reader here pay the C price.
 The pure-Python CRC of tensorboard's stub is kept for where
 `google-crc32c` cannot be imported.
 """
@@ -19,8 +20,9 @@ except ImportError:  # pragma: no cover - exercised by forcing the fallback
 
 def _python_crc32c(data):
     """tensorboard's pure-Python CRC32C, imported when first needed: its
-    module pulls tensorboard's TensorFlow stub, gfile and boto3 (about 1 s
-    of every process's start-up, the timer's and the report's)."""
+    module pulls tensorboard's TensorFlow stub, gfile and boto3, which slow
+    every process's start-up, the timer's and the report's (measured in
+    benchmarks/README.md, "Per-step cost near the limit")."""
     from tensorboard.compat.tensorflow_stub import pywrap_tensorflow
 
     return pywrap_tensorflow.crc32c(data)
