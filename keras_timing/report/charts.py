@@ -67,11 +67,14 @@ def step_chart(run, times):
     warm = times[:len(times) - len(kept)]
     warm_counted = [t for t in warm if t.kind is None]
     if warm_counted:
+        # A patch's own zorder (1) keeps it under the grid and the line.
         ax.axvspan(warm[0].first_step - 0.5, warm[-1].last_step + 0.5,
-                   color=WARMUP_COLOR, zorder=0,
+                   color=WARMUP_COLOR,
                    label="warm-up (first pass, left out of totals)")
     counted, every = _thin([t for t in times if t.kind is None])
     if counted:
+        # Colours are set, not taken from the caller's style: a notebook's
+        # style (ggplot's red first colour) would clash with the marks.
         ax.plot([t.last_step for t in counted], [t.batch_ms for t in counted],
                 lw=0.9, color="#1f77b4", marker="." if len(counted) < 80
                 else None, label="counted steps" + (
@@ -117,12 +120,14 @@ def per_sample_chart(runs, ratio=math.nan, low=None, high=None):
     ax = fig.add_subplot()
     bars = ax.barh(names[::-1], values[::-1], color="#1f77b4")
     ax.bar_label(bars, labels=["%.3g ms" % v for v in values[::-1]],
-                 padding=3, fontsize=8)
+                 padding=3)
     ax.set_xlabel("ms per sample (batch + input wait, totals over counted "
                   "steps)")
     if values:
-        ax.set_xlim(0, max(values) * 1.25)
-    ax.set_title(ratio_text(ratio, low, high), loc="left", fontsize=10)
+        # Room for the longest bar's label; the left end stays at the bars'
+        # own 0.
+        ax.set_xlim(right=max(values) * 1.25)
+    ax.set_title(ratio_text(ratio, low, high), loc="left")
     return _svg(fig)
 
 
