@@ -16,6 +16,7 @@ a training step.
 from __future__ import annotations
 
 from keras_timing import schema
+from keras_timing.analysis.summary import percent
 
 EXPLAIN = "`keras-timing explain model.keras --try %s`"
 
@@ -87,6 +88,71 @@ def epoch_start(get) -> dict | None:
                    "%.0f%%)" % (100 * (gap + first) / call, gap, first,
                                 100 * EPOCH_START_SHARE),
             "advice": list(EPOCH_START)}
+
+
+# The data adapter's epoch ends (Keras stopping a `PyDataset`'s workers at
+# each) and the data read in the steps, holding at least this share of the
+# calls' wall time together, make a run input-bound (the verdict's rule 5).
+EPOCH_END_SHARE = 0.1
+# Epoch ends under this in all are the clock's own microseconds, not a wait.
+EPOCH_END_MS = 1.0
+
+# Fewer epoch ends, or none to stop: both measured in benchmarks/README.md
+# ("Data read inside the step"); `compare` times only the steps.
+EPOCH_END = [
+    "fewer, longer epochs, so that fewer epoch ends stop the data: a "
+    "`PyDataset` whose `__len__` covers several passes over the data "
+    "(`__getitem__` reading batch `i % n`), with `epochs` divided as much",
+    "workers only where a batch's `__getitem__` takes longer than the "
+    "step: with `workers=1` Keras reads in the training loop and has no "
+    "workers to stop",
+    "measure it: run both and compare their `call_ms` (`keras-timing report "
+    "LOGDIR --json`); the stops sit outside the steps that `keras-timing "
+    "compare` times",
+]
+# No workers: the dataset's own `on_epoch_end` took the time.
+OWN_EPOCH_END = [
+    "the dataset's own `on_epoch_end` runs at every epoch end: shuffle an "
+    "index of the batches there, not the data", EPOCH_END[0], EPOCH_END[2],
+]
+
+
+def epoch_end(get, read_ms: float = 0.0) -> dict | None:
+    """The data adapter's epoch ends (`data_epoch_end_ms`, at least
+    EPOCH_END_MS in all) with `read_ms`, where together they hold at least
+    EPOCH_END_SHARE of the calls (`call_ms`): `{"share", "why", "advice"}`,
+    else None.
+
+    Keras calls the adapter's `on_epoch_end` after each epoch's last step;
+    for a `PyDataset` with workers it stops them (`data_workers`, the cause
+    named where known).
+
+    Args:
+        get: `summary field -> float` (NaN where missing).
+        read_ms: The data read in the run's steps, ms in all (0: none
+            counted).
+
+    >>> fields = {"call_ms": 600.0, "data_epoch_end_ms": 420.0,
+    ...           "data_workers": 2}
+    >>> epoch_end(lambda k: fields.get(k, float("nan")))["why"][:71]
+    "the data adapter's epoch ends 420 ms (a `PyDataset` with 2 workers: Ker"
+    """
+    call, ends = get("call_ms"), get("data_epoch_end_ms")
+    if not (call > 0 and ends >= EPOCH_END_MS and (
+            ends + read_ms) / call >= EPOCH_END_SHARE):
+        return None
+    workers = get("data_workers")
+    share = (ends + read_ms) / call
+    return {"share": share,
+            "why": "the data adapter's epoch ends %.0f ms%s%s: %s of the "
+                   "%.0f ms the calls took (at least %.0f%%)" % (
+                       ends, " (a `PyDataset` with %d workers: Keras stops "
+                       "them at each epoch end, waiting at least 0.1 s on "
+                       "their emptied queue)" % workers if workers >= 1
+                       else "", " + data read in the steps %.0f ms"
+                       % read_ms if read_ms > 0 else "",
+                       percent(share, spec=None), call, 100 * EPOCH_END_SHARE),
+            "advice": list(EPOCH_END if workers >= 1 else OWN_EPOCH_END)}
 
 
 def advice(bound: str, run: str = schema.TRAIN,

@@ -119,6 +119,10 @@ SUMMARY: tuple[SummaryField, ...] = (
     SummaryField("epoch_start_ms", "ms", "sum"),
     SummaryField("call_ms", "ms", "sum"),
     SummaryField("outside_steps_ms", "ms", "sum"),
+    # Outside the steps: Keras's data adapter's `on_epoch_end` (stopping a
+    # `PyDataset`'s workers), and those workers (0: no enqueuer).
+    SummaryField("data_epoch_end_ms", "ms", "sum"),
+    SummaryField("data_workers", "count", "last"),
     SummaryField("flops_per_sample", "FLOP", "last"),
     SummaryField("tflops_per_sec", "TFLOP/s", "rate"),
     SummaryField("mfu", "share", "rate"),

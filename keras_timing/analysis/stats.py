@@ -80,6 +80,7 @@ class RunStats:
         self.calls = 0
         self.call_total_ms = 0.0
         self.outside_total_ms = 0.0
+        self.data_epoch = {"data_epoch_end_ms": 0.0, "data_workers": 0}
         self.flops_per_sample = None
         self.peak_flops = None
         self.peak_label = ""
@@ -111,11 +112,13 @@ class RunStats:
             self._band_in_call = False
         return points
 
-    def add_call(self, call_ms, outside_ms):
-        """One finished call's wall time and what no step of it held."""
+    def add_call(self, call_ms, outside_ms, data_end_ms=0.0, workers=0):
+        """A call's ms: wall, outside steps, data epoch ends; data workers."""
         self.calls += 1
         self.call_total_ms += call_ms
         self.outside_total_ms += outside_ms
+        self.data_epoch["data_epoch_end_ms"] += data_end_ms
+        self.data_epoch["data_workers"] = workers
 
     def _fold(self, times):
         """Exact statistics: every step counts, decimated or not. The
@@ -281,12 +284,12 @@ class RunStats:
             "profiled_steps": self.profiled_steps,
             **self._shares(tot, busy),
             "samples_per_sec": rate,
-            "ms_per_sample": (sampled_ms / samples if samples
-                              else math.nan),
+            "ms_per_sample": sampled_ms / samples if samples else math.nan,
             "ms_per_step": busy / counted if counted else math.nan,
             "epoch_start_ms": self.epoch_start_total_ms,
             "call_ms": self.call_total_ms,
             "outside_steps_ms": self.outside_total_ms,
+            **self.data_epoch,
             "flops_per_sample": self.flops_per_sample or math.nan,
             "tflops_per_sec": flops / 1e12,
             "mfu": flops / self.peak_flops if self.peak_flops else math.nan,

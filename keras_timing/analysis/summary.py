@@ -141,6 +141,14 @@ def lines(summary):
                        percent(1 - outside / call) if call > 0 else "n/a",
                        _fmt(call, ",.0f"), _fmt(outside, ",.0f"),
                        _fmt(figure(s, "epoch_start_ms"), ",.0f")))
+        ends, workers = (figure(s, k) for k in ("data_epoch_end_ms",
+                                                "data_workers"))
+        if ends >= 1 and call > 0:  # the stops of a `PyDataset`'s workers
+            out[-1] = out[-1][:-1] + "; the data adapter's epoch ends %s " \
+                "ms, %s of the calls%s)" % (
+                    _fmt(ends, ",.0f"), percent(ends / call, None),
+                    ": a PyDataset's %d workers stopped at each" % workers
+                    if workers >= 1 else "")
     return out
 
 

@@ -4,13 +4,9 @@ A pure function of the end-of-call summary dicts (`RunStats.summary()`, or
 the `timing_summary/<field>` scalars read back): no Keras, no framework. The
 rules are `RULES`, applied in that order; the first that holds wins. Each
 rule's `when` is the README's table row ("Why is it slow?"), written from
-the constants below, and a test checks that the README says the same.
-
-Why: a wait under INPUT_WAIT_MS per step is the loop's own Python; Keras's
-fixed per-step overhead is 0.1-1 ms on a CPU (FIXED_STEP_MS), up to
-HOST_STEP_MS loaded; MFU alone cannot tell compute from host, FLOPs at peak
-can (1000-fold apart for the article's CNN and dense model). A
-compile-bound run also gets `steady`: its counted steps' verdict.
+the thresholds of `verdict_figures` (why each: there), and a test checks
+that the README says the same. A compile-bound run also gets `steady`: its
+counted steps' verdict.
 
 >>> r = verdict({"run": "train", "call_ms": 1000.0, "first_batch_ms": 80.0,
 ...              "input_wait_share": 0.62, "p50_ms": 9.0,
@@ -26,68 +22,23 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Callable
 
-from keras_timing import schema
+from keras_timing.analysis.advice import EPOCH_END_MS
+from keras_timing.analysis.advice import EPOCH_END_SHARE
 from keras_timing.analysis.advice import advice
+from keras_timing.analysis.advice import epoch_end
 from keras_timing.analysis.advice import epoch_start
 from keras_timing.analysis.summary import figure
-from keras_timing.analysis.summary import percent
-
-COMPILE_SHARE = 0.5
-VALIDATION_SHARE = 0.3
-INPUT_WAIT_SHARE = 0.1
-INPUT_WAIT_MS = 1.0
-COMPUTE_MFU = 0.2
-TINY_FLOPS_MS = 0.05
-FIXED_STEP_MS = 1.0
-HOST_STEP_MS = 3.0
-
-BOUNDS = ("input", "host", "compute", "compile", "validation")
-
-
-# The verdicts' percentages: whole from 1% up, two significant digits below.
-_pct = partial(percent, spec=None)
-
-
-class Figures:
-    """The figures the rules read, from one run's summary."""
-
-    def __init__(self, s, summaries, data_in_step, capture=None):
-        def get(key):  # NaN where missing
-            return float(figure(s, key))
-        self.run = s.get("run") or ""
-        self.call = get("call_ms")
-        self.compiling = sum(0.0 if math.isnan(get(k)) else get(k)
-                             for k in ("first_batch_ms", "recompile_ms"))
-        self.recompiles = int(get("recompiles") if get("recompiles") > 0
-                              else 0)
-        self.validation = float(figure(_validation_run(s, summaries),
-                                       "call_ms"))
-        self.step, self.p50 = get("ms_per_step"), get("p50_ms")
-        self.wait, self.fetch = (0.0 if math.isnan(get(k)) else get(k)
-                                 for k in ("input_wait_share", "fetch_share"))
-        self.reading = self.wait + self.fetch
-        self.mfu = get("mfu")
-        self.at_peak = self.mfu * self.step
-        self.data_in_step, self.capture = data_in_step is not False, capture
-        # Busy machine: the fixed per-step work stretches by the load.
-        load = get("load_per_core")
-        self.load = load if get("busy_calls") > 0 and load > 1 else 1.0
-        self.host_ms = max(HOST_STEP_MS, FIXED_STEP_MS * self.load)
-
-    def bound(self):  # the host bound in words
-        return "%.3g ms" % self.host_ms + ("" if self.host_ms == HOST_STEP_MS
-                                          else ": %g ms x the load per core"
-                                          % FIXED_STEP_MS)
-
-    def flops(self):  # what the FLOPs say, quoted by the step rules
-        return ("%s of peak; its FLOPs need %.2g ms of the %.3g ms mean step"
-                % (_pct(self.mfu), self.at_peak, self.step))
-
-    def reads(self):  # input wait, and the read in the step if measured
-        text = "input wait %s" % _pct(self.wait)
-        if self.fetch > 0:
-            text += " + data read in step %s" % _pct(self.fetch)
-        return text
+from keras_timing.analysis.verdict_figures import BOUNDS  # noqa: F401
+from keras_timing.analysis.verdict_figures import COMPILE_SHARE
+from keras_timing.analysis.verdict_figures import COMPUTE_MFU
+from keras_timing.analysis.verdict_figures import FIXED_STEP_MS
+from keras_timing.analysis.verdict_figures import HOST_STEP_MS
+from keras_timing.analysis.verdict_figures import INPUT_WAIT_MS
+from keras_timing.analysis.verdict_figures import INPUT_WAIT_SHARE
+from keras_timing.analysis.verdict_figures import TINY_FLOPS_MS
+from keras_timing.analysis.verdict_figures import VALIDATION_SHARE
+from keras_timing.analysis.verdict_figures import Figures
+from keras_timing.analysis.verdict_figures import _pct
 
 
 def _compile(f):
@@ -117,6 +68,15 @@ def _input_measured(f):
         return ("measured: %s of step time, %.3g ms per step (at least %s "
                 "and %.3g ms)" % (f.reads(), f.reading * f.step,
                                   _pct(INPUT_WAIT_SHARE), INPUT_WAIT_MS))
+
+
+def _data_epochs(f):
+    if stall := epoch_end(f.get, f.read_ms):
+        return "measured: " + stall["why"]
+
+
+def _data_epoch_tips(f):  # for the dataset: workers, or its own hook
+    return epoch_end(f.get, f.read_ms)["advice"]
 
 
 def _unknown_flops(f, bound="host"):
@@ -174,6 +134,7 @@ class Rule:
     bound: str | None  # the verdict it gives (None: no verdict)
     when: str  # when it holds, in words, its thresholds written in
     why: Callable[[Figures], str | None]  # None where it does not hold
+    tips: Callable[[Figures], list] | None = None  # else `advice(bound)`
 
 
 RULES: tuple[Rule, ...] = (
@@ -187,9 +148,15 @@ RULES: tuple[Rule, ...] = (
     Rule("input", "measured: input wait + data read in the step (`fetch_"
          "share`) >= %s of step time and >= %.3g ms per step"
          % (_pct(INPUT_WAIT_SHARE), INPUT_WAIT_MS), _input_measured),
+    Rule("input", "measured: the data adapter's epoch ends (`data_epoch_end_"
+         "ms`: Keras stopping a `PyDataset`'s workers; >= %.3g ms in all) + "
+         "the data read in the steps where >= %.3g ms per step hold >= %s of "
+         "the calls' wall time (`call_ms`)" % (
+             EPOCH_END_MS, INPUT_WAIT_MS, _pct(EPOCH_END_SHARE)),
+         _data_epochs, _data_epoch_tips),
     Rule("host", "no FLOPs counted (`mfu` unknown) and the median step <= "
          "%.3g ms (on a busy machine, or %.3g ms x its load per core if more;"
-         " as in rules 6, 9 and 11)" % (HOST_STEP_MS, FIXED_STEP_MS),
+         " as in rules 7, 10 and 12)" % (HOST_STEP_MS, FIXED_STEP_MS),
          _unknown_flops),
     Rule("compute", "no FLOPs counted and the median step > %.3g ms"
          % HOST_STEP_MS, partial(_unknown_flops, bound="compute")),
@@ -197,8 +164,8 @@ RULES: tuple[Rule, ...] = (
          "step) need >= %.3g ms, or `mfu` >= %s" % (FIXED_STEP_MS,
                                                   _pct(COMPUTE_MFU)), _compute),
     Rule("host", "its FLOPs need < %.3g ms and the data read was measured "
-         "(torch reads before the step; `fetch_share` > 0) and is below rule "
-         "4" % TINY_FLOPS_MS, _host_measured),
+         "(torch reads before the step; `fetch_share` > 0) and is below rules "
+         "4 and 5" % TINY_FLOPS_MS, _host_measured),
     Rule("host", "the median step <= %.3g ms (Keras's fixed per-step "
          "overhead)" % HOST_STEP_MS, _host),
     Rule("compute", "the FLOPs need >= %.3g ms: kernels at a low efficiency"
@@ -233,29 +200,29 @@ def verdict(run_summary: dict | None, summaries: dict | None = None,
         `bound` is None when the run has no timed steps. A compile-bound
         run also has `"steady"`: the same three keys for its counted steps;
         where epoch starts hold much of the run, `"epoch_start"`: `{"share",
-        "why", "advice"}` (see `advice.epoch_start`).
+        "why", "advice"}` (see `advice.epoch_start`), and where the data
+        adapter's epoch ends do and no rule said so, `"epoch_end"` (see
+        `advice.epoch_end`).
     """
     f = Figures(run_summary or {}, summaries, data_in_step, capture)
-    result = _first(RULES, f, data_in_step)
+    rule, result = _first(RULES, f, data_in_step)
+    steady = None
     if result["bound"] == "compile":
-        result["steady"] = _first(STEADY, f, data_in_step)
+        steady, result["steady"] = _first(STEADY, f, data_in_step)
     if stall := epoch_start(lambda key: float(figure(run_summary, key))):
         result["epoch_start"] = stall
+    said = (rule.why, getattr(steady, "why", None))
+    if _data_epochs not in said and (stall := epoch_end(f.get)):
+        result["epoch_end"] = stall
     return result
 
 
 def _first(rules, f, data_in_step):  # the last rule always holds
     rule, why = next((r, w) for r in rules if (w := r.why(f)) is not None)
-    return {"bound": rule.bound, "why": why, "advice": advice(
-        rule.bound, f.run, data_in_step) if rule.bound else []}
-
-
-def _validation_run(s, summaries):
-    """A train run's validation run (`train_x` -> `validation_x`), or None."""
-    name = s.get("run") or ""
-    if not summaries or schema.base_run(name) != schema.TRAIN:
-        return None
-    return summaries.get(schema.VALIDATION + name[len(schema.TRAIN):])
+    tips = rule.tips(f) if rule.tips else advice(rule.bound, f.run,
+                                                 data_in_step)
+    return rule, {"bound": rule.bound, "why": why,
+                  "advice": tips if rule.bound else []}
 
 
 def line(run: str, result: dict) -> str:
@@ -278,8 +245,9 @@ def line(run: str, result: dict) -> str:
                                                    steady["why"])
     if result["advice"]:
         text += "; try: " + result["advice"][0]
-    if stall := result.get("epoch_start"):
-        text += "; %s; try: %s" % (stall["why"], stall["advice"][0])
+    for note in ("epoch_start", "epoch_end"):
+        if stall := result.get(note):
+            text += "; %s; try: %s" % (stall["why"], stall["advice"][0])
     return text
 
 

@@ -89,6 +89,8 @@ class Call:
         self.frame = frame
         self.parent = parent
         self._counter = counter
+        # When its latest compile let go of the host, where a backend says.
+        self._released = getattr(counter, "released", lambda: None)
         self._compiled = counter()
         self._meters = ()
         profiler = launch.profiler
@@ -180,8 +182,10 @@ class Call:
         t = time.perf_counter()
         try:
             count = self._counter()
-            first = self.recorder.begin(batch, t, count != self._compiled,
-                                        self._measure())
+            compiled = count != self._compiled
+            first = self.recorder.begin(
+                batch, t, compiled, self._measure(),
+                self._released() if compiled else None)
             self._compiled = count
         except Exception as e:
             self.launch.fail(e)
@@ -223,7 +227,9 @@ class Call:
     def _settle(self):
         """The latest step is over: did it compile?"""
         count = self._counter()
-        self.recorder.settle(count != self._compiled, self._measure())
+        compiled = count != self._compiled
+        self.recorder.settle(compiled, self._measure(),
+                             self._released() if compiled else None)
         self._compiled = count
 
     def _measure(self):

@@ -14,10 +14,9 @@ anchor (a call's or epoch's begin) is timed from it (`epoch_start_ms`).
 anchors to the last end: no time is counted twice.
 
 End hooks can run late and out of order. Steps finish on the device in
-order, so a step's end is no later than any later step's (a suffix
-minimum); a clump of late ends is spread over its steps. Only a compile (a
-step that moved its compile counter) can hide an earlier step's end
-(`intervals.bound_ends`).
+order, so a step's end is no later than any later step's; a clump of late
+ends is spread over its steps. Only a compile can hide an earlier step's
+end (`intervals.bound_ends`).
 """
 
 import bisect
@@ -60,11 +59,12 @@ class Timeline:
         # while they wait to be drained. Row i is at `i - self._base`.
         self._base = 0
         self._head = 0       # the next row to drain (absolute)
-        self._run, self._call, self._first, self._last = [], [], [], []
-        self._begin, self._end, self._anchor = [], [], []
-        self._kind, self._samples, self._state = [], [], []
-        self._compiled = []  # it compiled (not just was first)
-        self._values = []    # measured step figures (figures.MEASURED)
+        # `compiled`: it compiled (not just was first); `released`: when
+        # that compile let go of the host; `values`: figures.MEASURED.
+        self._columns = tuple([] for _ in range(13))
+        (self._run, self._call, self._first, self._last, self._begin,
+         self._end, self._anchor, self._kind, self._samples, self._state,
+         self._compiled, self._released, self._values) = self._columns
         self._open = {}      # run -> (firsts, rows) begun, not yet ended
         self._anchors = {}   # run -> (time, first_of_call)
         self._calls = {}     # run -> call number of the next rows
@@ -86,17 +86,16 @@ class Timeline:
             return self._calls.get(run, 0)
 
     def begin(self, run, first_step, t=None, compiled=False, hold=False,
-              values=None):
+              values=None, released=None):
         """Records a step's begin; `compiled`: the run's previous step
-        compiled (the caller saw a compilation since that step began).
-        `hold`: the previous step may be an epoch's partial last batch of
-        unknown size; it waits until this one ends (then it was not).
-        `values`: the previous step's measured figures (`figures.MEASURED`,
-        ms by name over all its steps), read by now on the training
-        thread; `drain` gives them per step."""
+        compiled, `released`: when that compile let go of the host (where
+        known). `hold`: the previous step may be an epoch's partial last
+        batch of unknown size; it waits until this one ends (then it was
+        not). `values`: the previous step's measured figures
+        (`figures.MEASURED`, ms by name over all its steps)."""
         t = self._now() if t is None else t
         with self._lock:
-            self._settle(run, compiled, hold, values)
+            self._settle(run, compiled, hold, values, released)
             anchor = self._anchors.pop(run, None)
             row = self._base + len(self._run)
             self._run.append(run)
@@ -109,6 +108,7 @@ class Timeline:
             self._kind.append(FIRST if anchor is not None and anchor[1]
                               else None)
             self._compiled.append(False)
+            self._released.append(None)
             self._samples.append(None)
             self._values.append(None)
             self._state.append(_OPEN)
@@ -124,15 +124,15 @@ class Timeline:
             rows.append(row)
             self._latest[run] = row
 
-    def settle(self, run, compiled=False, hold=False, values=None):
+    def settle(self, run, compiled=False, hold=False, values=None,
+               released=None):
         """`run`'s latest step may be drained: whether it compiled is known
         (at an epoch's or a call's end; the next begin settles it too).
-        `hold`: it may be a partial batch of unknown size (see `begin`);
-        `values`: its measured figures (see `begin`)."""
+        `hold`, `values`, `released`: see `begin`."""
         with self._lock:
-            self._settle(run, compiled, hold, values)
+            self._settle(run, compiled, hold, values, released)
 
-    def _settle(self, run, compiled, hold=False, values=None):
+    def _settle(self, run, compiled, hold=False, values=None, released=None):
         row = self._latest.pop(run, None)
         if hold and row is not None:
             self._held.setdefault(run, []).append(row)
@@ -141,6 +141,8 @@ class Timeline:
             if values:
                 self._values[i] = values
             self._compiled[i] = self._compiled[i] or compiled
+            if compiled and released is not None:
+                self._released[i] = released
             # A compile outranks the profiler: the step counts as one.
             if compiled and self._kind[i] in (None, PROFILED):
                 self._kind[i] = RECOMPILE
@@ -259,10 +261,7 @@ class Timeline:
             out = self._times(done)
             self._head = self._base + i
             if i > 4096 or i == n:
-                for column in (self._run, self._call, self._first,
-                               self._last, self._begin, self._end,
-                               self._anchor, self._kind, self._samples,
-                               self._compiled, self._values, self._state):
+                for column in self._columns:
                     del column[:i]
                 self._base += i
             return out
@@ -273,7 +272,8 @@ class Timeline:
         kinds = [self._kind[k] for k in done]
         compiled = [self._compiled[k] for k in done]
         ends = intervals.bound_ends(begins, [self._end[k] for k in done],
-                                    kinds, compiled)
+                                    kinds, compiled,
+                                    [self._released[k] for k in done])
         prevs, self._prev_end = intervals.spread(begins, anchors, ends,
                                                  compiled, self._prev_end)
         out = []

@@ -5,12 +5,14 @@ divides a clump of late end hooks among its steps. Both take the drained
 steps' hook times in begin order, as lists.
 """
 
+import sys
+
 from keras_timing.analysis.steps import StepKind
 
 OVERLAP = StepKind.OVERLAP
 
 
-def bound_ends(begins, ends, kinds, compiled):
+def bound_ends(begins, ends, kinds, compiled, released=None):
     """Each step's end, bounded by later evidence; a new list.
 
     Steps end on the device in order, whatever order their end hooks ran
@@ -25,6 +27,17 @@ def bound_ends(begins, ends, kinds, compiled):
     end the compiling step's begin, and it is left out of the figures like
     the compile itself.
 
+    The hooks cannot run while a compile holds the host (Python's lock:
+    JAX's tracing and lowering, until the backend compile lets go at
+    `released[i]`, where known). The first hooks to come after such a step
+    began and before its release (or a switch interval after it: a held
+    thread's hand-off) may have waited for the lock since it began (on
+    JAX a 0.2 ms predict step's hook came 8 ms late, during the partial
+    batch's tracing): those within a switch interval of the first are
+    left out as overlap, keeping their hook as their end so that the next
+    step is timed from it. Hooks after them came as the host let them in
+    (queued steps finishing during a long compile) and are their ends.
+
     >>> bound_ends([0.0, 1.0, 2.0], [5.0, 3.0, 4.0], [None] * 3, [False] * 3)
     [3.0, 3.0, 4.0]
     >>> kinds = [None, None, "first"]
@@ -34,6 +47,10 @@ def bound_ends(begins, ends, kinds, compiled):
     >>> bound_ends([0.0, 1.0, 2.0], [4.5, 4.2, 4.0], kinds,
     ...            [False, False, True]), kinds
     ([2.0, 2.0, 4.0], ['overlap', 'overlap', 'first'])
+    >>> kinds = [None, None, "recompile"]
+    >>> bound_ends([0.0, 1.0, 2.0], [1.5, 2.5, 4.0], kinds,
+    ...            [False, False, True], [None, None, 2.9]), kinds
+    ([1.5, 2.5, 4.0], [None, 'overlap', 'recompile'])
     """
     inf = float("inf")
     out = list(ends)
@@ -41,11 +58,15 @@ def bound_ends(begins, ends, kinds, compiled):
     # earliest hook of a later step before the next compiling one; `cap`:
     # the earliest begin of a later compiling step.
     low = free = cap = inf
+    holds = []  # (begin, until): later compiles' first held hooks
+    handoff = sys.getswitchinterval()
     for i in range(len(out) - 1, -1, -1):
         own = ends[i] if ends[i] <= free else (
             free if free > begins[i] else begins[i])
         if own <= low:
             out[i] = own
+            if kinds[i] is None and any(b < own <= h for b, h in holds):
+                kinds[i] = OVERLAP
         else:
             if kinds[i] is None:
                 kinds[i] = OVERLAP
@@ -58,6 +79,12 @@ def bound_ends(begins, ends, kinds, compiled):
             free = inf
             if begins[i] < cap:
                 cap = begins[i]
+            if released is not None and released[i] is not None:
+                until = released[i] + handoff
+                held = [e for e in ends[:i] if begins[i] < e <= until]
+                if held:
+                    first = min(held) + handoff
+                    holds.append((begins[i], min(first, until)))
     return out
 
 

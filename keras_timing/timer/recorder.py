@@ -10,6 +10,7 @@ import warnings
 
 from keras_timing import schema
 from keras_timing.events.writer import RunWriter
+from keras_timing.timer import data_epochs
 from keras_timing.timer import keras_loop
 from keras_timing.analysis.stats import RunStats
 
@@ -47,12 +48,15 @@ class _Call:
     """One fit/evaluate/predict (or one validation pass) of a run."""
 
     __slots__ = ("number", "begin", "end", "steps_ms", "nested_ms",
-                 "parent", "first_step", "last_step", "steps")
+                 "parent", "first_step", "last_step", "steps", "data_end_ms")
 
     def __init__(self, number, begin, parent):
         self.number, self.begin, self.parent = number, begin, parent
         self.end = None
         self.steps_ms = self.nested_ms = 0.0
+        # Its data adapter's epoch ends (`data_epochs`): the clock's total
+        # at its begin, then (at its end) its own.
+        self.data_end_ms = 0.0
         self.first_step = self.last_step = None
         self.steps = 0
 
@@ -85,6 +89,8 @@ class RunRecorder:
         self.steps_per_execution = 1
         self.calls = []
         self.told_unknown_size = False
+        self.data_clock = None
+        self.data_workers = 0
 
     # ---- calls ------------------------------------------------------------
 
@@ -98,6 +104,10 @@ class RunRecorder:
         self.steps_per_execution = steps_per_execution
         self.timeline.anchor(self, t, first_of_call=True)
         self.calls.append(_Call(self.timeline.call_number(self), t, parent))
+        self.data_clock = data_epochs.clock_of(loop.adapter)
+        self.data_workers = data_epochs.workers(loop.adapter)
+        if self.data_clock is not None:
+            self.calls[-1].data_end_ms = self.data_clock.total_ms
 
     def epoch_begin(self, t):
         self.offset = self.last_step
@@ -112,7 +122,12 @@ class RunRecorder:
     def end_call(self, t):
         """The call ended at `t` (its latest step settled before)."""
         if self.calls and self.calls[-1].end is None:
-            self.calls[-1].end = t
+            call = self.calls[-1]
+            call.end = t
+            # Keras ran the adapter's last epoch end of the call by now.
+            clock = self.data_clock
+            call.data_end_ms = (clock.total_ms - call.data_end_ms
+                                if clock is not None else 0.0)
 
     # ---- steps ------------------------------------------------------------
 
@@ -196,7 +211,8 @@ class RunRecorder:
             call = self.calls.pop(0)
             call_ms = (call.end - call.begin) * 1e3
             outside = call_ms - call.steps_ms - call.nested_ms
-            self.stats.add_call(call_ms, outside)
+            self.stats.add_call(call_ms, outside, call.data_end_ms,
+                                self.data_workers)
             if call.parent is not None:
                 call.parent.nested_ms += call_ms
             self.last_call_steps = call.steps

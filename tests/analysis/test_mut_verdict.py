@@ -74,8 +74,8 @@ def test_flops_needing_exactly_tiny_flops_ms_are_slow_kernels_not_host():
 
 
 def test_the_no_flops_rules_read_through_the_table():
-    # Rules 5 and 6 of RULES: each holds on its own side of HOST_STEP_MS.
-    host_rule, compute_rule = v.RULES[4], v.RULES[5]
+    # Rules 6 and 7 of RULES: each holds on its own side of HOST_STEP_MS.
+    host_rule, compute_rule = v.RULES[5], v.RULES[6]
     f = v.Figures(_run(mfu=math.nan, p50_ms=3.0), None, None)
     assert host_rule.why(f) == (
         "median step 3 ms, at most 3 ms; FLOPs not counted for this run, so"

@@ -27,9 +27,10 @@ def test_the_readme_table_is_the_rules_in_the_order_the_code_applies_them():
     # Each threshold is written in the rows of the rules that read it, as
     # the constant is now.
     uses = {"COMPILE_SHARE": [1], "VALIDATION_SHARE": [2],
-            "INPUT_WAIT_SHARE": [4], "INPUT_WAIT_MS": [4],
-            "HOST_STEP_MS": [5, 6, 9, 11], "FIXED_STEP_MS": [7],
-            "COMPUTE_MFU": [7], "TINY_FLOPS_MS": [8, 10, 11]}
+            "INPUT_WAIT_SHARE": [4], "INPUT_WAIT_MS": [4, 5],
+            "EPOCH_END_SHARE": [5], "EPOCH_END_MS": [5],
+            "HOST_STEP_MS": [6, 7, 10, 12], "FIXED_STEP_MS": [8],
+            "COMPUTE_MFU": [8], "TINY_FLOPS_MS": [9, 11, 12]}
     for name, numbers in uses.items():
         value = getattr(v, name)
         shown = "%.0f%%" % (100 * value) if name.endswith("SHARE") or (
@@ -46,6 +47,7 @@ def test_the_rules_apply_in_the_table_order():
         run(run="train", first_batch_ms=0.0),  # with a validation run
         run(p50_ms=math.nan, ms_per_step=math.nan),
         run(input_wait_share=0.5, p50_ms=4.0, ms_per_step=4.0),
+        run(data_epoch_end_ms=400.0, data_workers=2),
         run(mfu=math.nan),
         run(mfu=math.nan, p50_ms=4.0, ms_per_step=4.0),
         run(mfu=0.3),
@@ -56,7 +58,7 @@ def test_the_rules_apply_in_the_table_order():
     ]
     validation = {"validation": {"run": "validation", "call_ms": 400.0}}
     for i, (rule, case) in enumerate(zip(v.RULES, cases)):
-        data_in_step = i != 7
+        data_in_step = i != 8
         result = v.verdict(case, validation if i == 1 else None,
                            data_in_step)
         assert result["bound"] == rule.bound, (i + 1, result)

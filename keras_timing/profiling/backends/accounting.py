@@ -69,6 +69,7 @@ class CompileTally:
         self.codes = set()
         self._watched = {}    # id(function) -> weak reference to it
         self._counts = {}     # id(function) -> its compiles so far
+        self._released = {}   # id(function) -> its last compile's release
 
     def watch(self, funs):
         """Starts counting `funs`; returns them as a list."""
@@ -83,20 +84,30 @@ class CompileTally:
     def _forget(self, key):
         self._watched.pop(key, None)
         self._counts.pop(key, None)
+        self._released.pop(key, None)
 
     def count(self, funs):
         """The compiles of `funs` so far."""
         return sum(self._counts.get(id(fun), 0) for fun in funs)
 
-    def record(self, frame):
+    def released(self, funs):
+        """When the latest compile of `funs` let go of the host (a
+        `time.perf_counter` reading), or None where none said."""
+        times = [self._released[id(f)] for f in funs if id(f) in self._released]
+        return max(times) if times else None
+
+    def record(self, frame, released=None):
         """One compile, for the innermost watched function on the stack
-        from `frame` up; nothing if none is."""
+        from `frame` up; nothing if none is. `released`: when it let go of
+        the host (its tracing over, the backend compiling), if known."""
         while frame is not None and self._watched:
             if frame.f_code in self.codes:
                 fun = frame.f_locals.get(self.local)
                 ref = self._watched.get(id(fun))
                 if ref is not None and ref() is fun:
                     self._counts[id(fun)] = self._counts.get(id(fun), 0) + 1
+                    if released is not None:
+                        self._released[id(fun)] = released
                     return
             frame = frame.f_back
 
@@ -120,6 +131,10 @@ class _StepCompiles:
             self.function = function
             self.funs = self.tally.watch(self.find(function))
         return self.tally.count(self.funs)
+
+    def released(self):
+        """When the latest counted compile let go of the host, or None."""
+        return self.tally.released(self.funs)
 
 
 class Accounting:

@@ -14,6 +14,7 @@ import inspect
 import shutil
 import sys
 import tempfile
+import time
 
 import jax
 from jax._src import dispatch
@@ -218,7 +219,9 @@ def _listen(name, duration, **kwargs):
     # jitted function being compiled (eager ops compile through their own
     # `cache_miss`, whose function is not watched).
     if name == dispatch.BACKEND_COMPILE_EVENT and not _own_compile:
-        _TALLY.record(sys._getframe(1))
+        # The event comes at the backend compile's end; Python's lock was
+        # let go at its start (tracing and lowering hold it before).
+        _TALLY.record(sys._getframe(1), time.perf_counter() - duration)
 
 
 # JAX's `cache_miss` closure, which holds the jitted Python function in
