@@ -114,10 +114,10 @@ class RunRecorder:
         self.timeline.anchor(self, t)
         self.slow.reset()
 
-    def settle(self, compiled, values=None):
+    def settle(self, compiled, values=None, released=None):
         """The latest step is over; `compiled`: it compiled; `values`:
-        its measured figures."""
-        self.timeline.settle(self, compiled, self.hold, values)
+        its measured figures; `released`: see `Timeline.begin`."""
+        self.timeline.settle(self, compiled, self.hold, values, released)
 
     def end_call(self, t):
         """The call ended at `t` (its latest step settled before)."""
@@ -131,11 +131,13 @@ class RunRecorder:
 
     # ---- steps ------------------------------------------------------------
 
-    def begin(self, batch, t, compiled=False, values=None):
+    def begin(self, batch, t, compiled=False, values=None, released=None):
         """A step's begin hook; `compiled`: the previous step compiled;
-        `values`: the previous step's measured figures."""
+        `values`: the previous step's measured figures; `released`: see
+        `Timeline.begin`."""
         first = self.offset + batch + 1
-        self.timeline.begin(self, first, t, compiled, self.hold, values)
+        self.timeline.begin(self, first, t, compiled, self.hold, values,
+                            released)
         if self.last_step < first - 1:
             self.last_step = first - 1
         return first
