@@ -96,6 +96,13 @@ PRIVATE = (
     Private(_ADAPTERS + "data_adapter.DataAdapter", "get_jax_iterator",
             "profiling/fetch: the iterator the JAX step reads (fetch_ms)",
             "jax"),
+    Private(_ADAPTERS + "data_adapter.DataAdapter", "on_epoch_end",
+            "timer/data_epochs: the data adapter's epoch ends "
+            "(data_epoch_end_ms)"),
+    Private(_ADAPTERS + "py_dataset_adapter.PyDatasetAdapter", "enqueuer",
+            "timer/data_epochs: a PyDataset's workers (data_workers)"),
+    Private(_ADAPTERS + "py_dataset_adapter.PyDatasetAdapter", "py_dataset",
+            "timer/data_epochs: a PyDataset's workers (data_workers)"),
     Private(_ADAPTERS + "data_adapter_utils", "pack_x_y_sample_weight",
             "explain: batches as fit feeds a custom train_step"),
     # tf.data, read by the timer up a pipeline for `.batch(n)`.
