@@ -65,6 +65,13 @@ of 2 steps whose second recompiled']
         p[3] += n * (t.kind == "overlap")
         p[4] += n * (t.kind == "profiled")
 
+    def add_counted(self, steps: int) -> None:
+        """`add` of counted steps, `steps` in all, that open no pass, after
+        a step that did (the writer's bulk fold)."""
+        if 0 < self.opened <= PASSES_NOTED:
+            self.passes[-1][0] += steps
+            self.passes[-1][1] += steps
+
     def why(self, run: str) -> str:
         """Why `run` has no counted step, pass by pass."""
         hidden = any(p[3] or p[4] for p in self.passes)

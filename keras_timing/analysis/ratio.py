@@ -169,6 +169,41 @@ class Reservoir:
         self._w *= math.exp(math.log(self._random.random()) / self.capacity)
         self._next += self._skip()
 
+    def add_many(self, ms, samples, steps) -> None:
+        """`add` of each point of three equal-length arrays, in order: the
+        same rows kept (the writer folds thousands of points a drain)."""
+        rows = np.column_stack((ms, samples, steps)).astype(np.float64)
+        at, m = 0, len(rows)
+        room = min(self.capacity - self.seen, m)
+        if room > 0:
+            need = self.seen + room
+            if need > len(self._rows):
+                grown = np.empty((min(max(need, 2 * len(self._rows)),
+                                      self.capacity), 3))
+                grown[:self.seen] = self._rows[:self.seen]
+                self._rows = grown
+            self._rows[self.seen:need] = rows[:room]
+            self.seen, at = need, room
+        # Algorithm L's skips, as `add` draws them (the same random
+        # numbers in the same order); the kept rows are written at the end.
+        draw, pick = self._random.random, self._random.randrange
+        cap, log, exp = self.capacity, math.log, math.exp
+        seen, nxt, w, kept = self.seen, self._next, self._w, {}
+        while at < m:
+            # Only the point that brings `seen` to `_next` is kept.
+            at += nxt - seen - 1
+            if at >= m:
+                seen += m - at + nxt - seen - 1
+                break
+            seen = nxt
+            kept[pick(cap)] = at
+            w *= exp(log(draw()) / cap)
+            nxt += int(log(draw()) / log(1 - w)) + 1
+            at += 1
+        self.seen, self._next, self._w = seen, nxt, w
+        if kept:
+            self._rows[list(kept)] = rows[list(kept.values())]
+
     def rows(self):
         return self._rows[:min(self.seen, self.capacity)]
 

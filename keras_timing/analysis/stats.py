@@ -16,15 +16,18 @@ input_wait_ms` per sample.
 import math
 from collections import deque
 
-from keras_timing import schema
+import numpy as np
+
 from keras_timing.analysis import bulk
+from keras_timing.analysis.bulk import StepBlock
 from keras_timing.analysis.figures import BATCH
 from keras_timing.analysis.figures import INPUT_WAIT
-from keras_timing.analysis.figures import MEASURED
 from keras_timing.analysis.figures import STEP_FIGURES
 from keras_timing.analysis.steps import StepKind
 from keras_timing.analysis.decimator import Decimator
 from keras_timing.analysis.passes import Totals
+from keras_timing.analysis.points import PointMaker
+from keras_timing.analysis.points import PointRows
 from keras_timing.analysis.passes import later_passes_stand
 from keras_timing.analysis.fit_predict import CallLoad
 from keras_timing.analysis.fit_predict import PassNotes
@@ -33,7 +36,6 @@ from keras_timing.analysis.ratio import Reservoir
 from keras_timing.analysis.sketch import Sketch
 
 BAND_WINDOW = 50
-BAND_EVERY = 10
 # Long runs: every step's point for the first FULL_STEPS steps of a run,
 # then one point per BLOCK_STEPS steps (their means). A million steps then
 # make ~20,000 points (~2 MB), and the statistics stay exact.
@@ -41,7 +43,7 @@ FULL_STEPS = 10_000
 BLOCK_STEPS = 100
 
 
-class RunStats:
+class RunStats(PointMaker):
     """Running statistics of one run (train, validation, evaluate, predict).
 
     Args:
@@ -87,7 +89,7 @@ class RunStats:
         self._rates = []
         self.peak_memory_mb = None
         self._band = deque(maxlen=BAND_WINDOW)
-        self._points = 0
+        self.sized_points = 0   # sized counted points since the band began
         self._band_in_call = False
         self._decimator = Decimator(
             FULL_STEPS if full_steps is None else full_steps,
@@ -99,18 +101,31 @@ class RunStats:
         `final`: the call is over; a block being decimated is written now,
         and the call's per-sample point if it has none yet.
         """
-        self._fold(times)
-        points = []
-        push = self._decimator.push
-        for t in times:
-            for p in push(t):
-                points.append(self._point(p))
+        return list(self.add_rows(times, final))
+
+    def add_rows(self, times, final=False):
+        """`add` of a list of `StepTime`s or a `StepBlock`; the points as
+        `points.PointRows` (plain steps as columns, for the writer)."""
+        block = times if isinstance(times, StepBlock) else StepBlock(times)
+        self._fold(block)
+        out, decimator, at = PointRows(), self._decimator, 0
+        for i in block.odd + [len(block)]:
+            for p in decimator.push_plain(block, at, i):
+                if isinstance(p, range):
+                    self._plain(block, p, out)
+                else:
+                    out.append(*self._point(p))
+            if i < len(block):
+                for p in decimator.push(block.times[i]):
+                    out.append(*self._point(p))
+            at = i + 1
         if final:
-            points += [self._point(p) for p in self._decimator.flush()]
-            if not self._band_in_call and self._band and points:
-                self._add_band(points[-1][1])
+            for p in decimator.flush():
+                out.append(*self._point(p))
+            if not self._band_in_call and self._band and len(out):
+                self._add_band(out.last())
             self._band_in_call = False
-        return points
+        return out
 
     def add_call(self, call_ms, outside_ms, data_end_ms=0.0, workers=0):
         """A call's ms: wall, outside steps, data epoch ends; data workers."""
@@ -120,52 +135,62 @@ class RunStats:
         self.data_epoch["data_epoch_end_ms"] += data_end_ms
         self.data_epoch["data_workers"] = workers
 
-    def _fold(self, times):
-        """Exact statistics: every step counts, decimated or not. The
-        counted steps of a pass are folded in bulk (`_fold_counted`): the
-        writer folds thousands of steps per drain."""
-        counted = []
-        for t in times:
+    def _fold(self, block):
+        """Exact statistics: every step counts, decimated or not. Plain
+        counted steps are folded in bulk, a pass at a time
+        (`bulk.fold_counted`); the odd ones (`StepBlock.odd`) one by one."""
+        times, notes, counted, at = block.times, self.pass_notes, [], 0
+        self.steps += int(block.steps.sum())
+        self.unknown_batch_size = self.unknown_batch_size or block.unsized
+        for i in block.odd + [len(block)]:
+            if at < i:
+                counted.append(np.arange(at, i))
+                n = int(block.steps[at:i].sum())
+                self.warmup_steps += n if self.passes <= 1 else 0
+                if not notes.opened:
+                    # The run's first step opens its first pass.
+                    notes.add(times[at])
+                    n -= int(block.steps[at])
+                notes.add_counted(n)
+            if i == len(block):
+                break
+            at, t = i + 1, times[i]
             if t.opens:
-                self._fold_counted(counted)
+                self._fold_counted(block, counted)
                 counted = []
             n = t.last_step - t.first_step + 1
-            self.steps += n
             self.passes += bool(t.opens)
             if self.passes <= 1:
                 self.warmup_steps += n
-            self.pass_notes.add(t)
+            notes.add(t)
             if t.epoch_start_ms:
                 self.epoch_start_total_ms += t.epoch_start_ms * n
-            if t.samples is None:
-                self.unknown_batch_size = True
             if t.kind is None:
-                counted.append(t)
-                continue
-            if t.kind == StepKind.FIRST:
+                counted.append(np.array([i]))
+            elif t.kind == StepKind.FIRST:
                 self.first_batch_ms.append(t.batch_ms)
-                continue
-            if t.kind == StepKind.RECOMPILE:
+            elif t.kind == StepKind.RECOMPILE:
                 self.recompile_ms.append(t.batch_ms)
-                continue
-            if t.kind == StepKind.OVERLAP:
+            elif t.kind == StepKind.OVERLAP:
                 # Its end was hidden by a later compile: not measurable,
                 # used only where a run has no other step (see summary).
                 self._overlapped.add(t)
-                continue
-            # StepKind.PROFILED, the last kind (`_point` refuses any kind
-            # not a StepKind): the profiler's start, stop or tracing is in
-            # its time.
-            self.profiled_steps += n
-        self._fold_counted(counted)
+            else:
+                # StepKind.PROFILED, the last kind (`_point` refuses any
+                # kind not a StepKind): the profiler's start, stop or
+                # tracing is in its time.
+                self.profiled_steps += n
+        self._fold_counted(block, counted)
 
-    def _fold_counted(self, times):
+    def _fold_counted(self, block, counted):
         """Counted steps of one pass, in order (`bulk.fold_counted`)."""
-        first = self.passes <= 1
-        bulk.fold_counted(times, self.batch_ms,
-                          self._first_pass if first else self._later,
-                          self._first_sample if first
-                          else self._later_sample, self._band)
+        if counted:
+            first = self.passes <= 1
+            bulk.fold_counted(block, self.batch_ms,
+                              self._first_pass if first else self._later,
+                              self._first_sample if first
+                              else self._later_sample, self._band,
+                              np.concatenate(counted))
 
     def points(self, per_sample):
         """The counted points the figures are made of (warm-up left out as
@@ -175,71 +200,6 @@ class RunStats:
         sample = (self._first_sample.plus(self._later_sample) if warm
                   else self._later_sample)
         return sample.points(per_sample)
-
-    def _point(self, t):
-        values = {
-            schema.BATCH_MS: t.batch_ms,
-            schema.INPUT_WAIT_MS: t.input_wait_ms,
-        }
-        if t.values:
-            for f in MEASURED:
-                if f.name in t.values:
-                    values[f.tag] = t.values[f.name]
-        if t.steps != 1:
-            values[schema.STEPS] = t.steps
-        if t.epoch_start_ms or t.opens:
-            # Written on every pass's first step: where passes begin.
-            values[schema.EPOCH_START_MS] = t.epoch_start_ms
-        if t.samples and t.samples > 0:
-            interval = t.interval_ms
-            if interval > 0:
-                rate = values[schema.SAMPLES_PER_SEC] = (
-                    t.samples * 1e3 / interval)
-                if self.flops_per_sample:
-                    values.update(self._throughput(rate))
-                else:
-                    self._rates.append((t.last_step, rate))
-        if t.kind:
-            values[StepKind(t.kind).tag] = t.batch_ms
-        elif t.samples and t.samples > 0 and self._band:
-            self._points += 1
-            if self._points % BAND_EVERY == 0:
-                self._add_band(values)
-        return t.last_step, values
-
-    def _add_band(self, values):
-        """Rolling median and p10-p90 of ms per sample, for the margin chart.
-
-        Written on every BAND_EVERY-th point (and once per call at least):
-        the band is a smoothed view, and each tag costs event-file bytes.
-        """
-        ordered = sorted(self._band)
-        last = len(ordered) - 1
-        values[schema.MS_PER_SAMPLE] = ordered[last // 2]
-        values[schema.MS_PER_SAMPLE_P10] = ordered[int(0.1 * last)]
-        values[schema.MS_PER_SAMPLE_P90] = ordered[int(math.ceil(0.9 * last))]
-        self._band_in_call = True
-
-    def _throughput(self, rate):
-        flops = rate * self.flops_per_sample
-        values = {schema.TFLOPS_PER_SEC: flops / 1e12}
-        if self.peak_flops:
-            values[schema.MFU] = flops / self.peak_flops
-        return values
-
-    def backfill(self):
-        """At a call's end: throughput points for the call's points written
-        before its FLOPs were known (they are counted after its steps)."""
-        rates, self._rates = self._rates, []
-        if not self.flops_per_sample:
-            return []
-        return [(step, self._throughput(rate)) for step, rate in rates]
-
-    def memory_point(self, points, peak_mb):
-        """Puts the memory peak since the last write on the last point."""
-        if peak_mb is not None and points:
-            points[-1][1][schema.PEAK_MEMORY_MB] = peak_mb
-            self.peak_memory_mb = max(self.peak_memory_mb or 0.0, peak_mb)
 
     @staticmethod
     def _shares(tot, busy):

@@ -134,21 +134,15 @@ class ScalarEncoder:
         head = (_WALL_TIME + _DOUBLE.pack(wall_time)
                 if wall_time or math.copysign(1.0, wall_time) < 0 else b"")
         out = [None] * len(rows)
-        groups = {}
-        for i, (step, values) in enumerate(rows):
-            groups.setdefault(tuple(values), []).append(i)
-        for tags, where in groups.items():
-            steps = np.array([rows[i][0] for i in where], dtype=np.int64)
-            vals = np.array([list(rows[i][1].values()) for i in where],
-                            dtype=np.float64).reshape(len(where), len(tags))
+        for tags, where, steps, vals in _groups(rows):
             # A step of 0 or below, or a value past float32's range
             # (protobuf's own rounding), goes row by row.
             odd = (steps <= 0) | (np.isfinite(vals) & (
                 np.abs(vals) > _FLOAT32_MAX)).any(axis=1) if tags else (
                 np.ones(len(where), bool))
             for k in np.flatnonzero(odd).tolist():
-                i = where[k]
-                out[i] = records.frame(self.encode(wall_time, *rows[i]))
+                out[where[k]] = records.frame(self.encode(
+                    wall_time, int(steps[k]), dict(zip(tags, vals[k]))))
             if odd.all():
                 continue
             where = np.asarray(where)[~odd]
@@ -192,3 +186,22 @@ class ScalarEncoder:
         flat = block.tobytes()
         for k, i in enumerate(where.tolist()):
             out[i] = flat[k * size:(k + 1) * size]
+
+
+def _groups(rows):
+    """`(tags, positions, steps, values)` of the rows that share their
+    tags: a `PointRows`' column groups, and its other rows (or those of a
+    list of `(step, {tag: number})`) grouped by their tags."""
+    extra = getattr(rows, "extra", None)
+    pairs = enumerate(rows) if extra is None else extra.items()
+    groups = {}
+    for i, (step, values) in pairs:
+        groups.setdefault(tuple(values), []).append((i, step, values))
+    for tags, got in groups.items():
+        yield (tags, [i for i, _, _ in got],
+               np.array([step for _, step, _ in got], dtype=np.int64),
+               np.array([list(v.values()) for _, _, v in got],
+                        dtype=np.float64).reshape(len(got), len(tags)))
+    if extra is not None:
+        for tags, where, steps, vals in rows.groups:
+            yield tags, where, steps, vals

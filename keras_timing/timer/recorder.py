@@ -12,6 +12,7 @@ from keras_timing import schema
 from keras_timing.events.writer import RunWriter
 from keras_timing.timer import data_epochs
 from keras_timing.timer import keras_loop
+from keras_timing.analysis.bulk import StepBlock
 from keras_timing.analysis.stats import RunStats
 
 
@@ -168,26 +169,20 @@ class RunRecorder:
     def take(self, times, final=False, peak_mb=None):
         """Folds drained `StepTime`s in and writes their points; the last
         carries the memory peak since the previous write."""
-        number = call = None
-        for t in times:
-            if t.call != number:
-                # Steps come in call order: one look-up per call.
-                number, call = t.call, self._call(t.call)
+        block = StepBlock(times)
+        numbers = [t.call for t in times]
+        at = 0
+        while at < len(times):
+            # Steps come in call order: one look-up and one sum per call.
+            number = numbers[at]
+            stop = at + 1 if numbers[-1] != number else len(times)
+            while stop < len(times) and numbers[stop] == number:
+                stop += 1
+            call = self._call(number)
             if call is not None:
-                steps = t.last_step - t.first_step + 1
-                call.steps_ms += (t.batch_ms + t.input_wait_ms) * steps
-                call.steps += steps
-                if call.first_step is None:
-                    call.first_step = t.first_step
-                    if call.parent is not None:
-                        # Validation begun while the fit's queued steps
-                        # still ran: its call starts where they ended, or
-                        # the fit would count that time twice.
-                        start = t.end_time - (
-                            t.interval_ms + t.epoch_start_ms * t.steps) / 1e3
-                        call.begin = max(call.begin, start)
-                call.last_step = t.last_step
-        points = self.stats.add(times, final=final)
+                self._count(call, block, at, stop)
+            at = stop
+        points = self.stats.add_rows(block, final=final)
         self.stats.memory_point(points, peak_mb)
         self.writer.scalar_rows(points)
         if self.stats.unknown_batch_size and not self.told_unknown_size:
@@ -197,6 +192,26 @@ class RunRecorder:
                 "(neither the data adapter nor the data says it), so "
                 "figures are per step; pass FitPredictTimer(batch_size=...) "
                 "to set it." % self.name, stacklevel=2)
+
+    @staticmethod
+    def _count(call, block, a, b):
+        """Steps `a..b-1` of a `StepBlock` into their call's sums."""
+        steps = block.steps[a:b]
+        interval = (block.batch[a:b] + block.wait[a:b]) * steps
+        # Added in step order, as one step at a time would.
+        call.steps_ms = sum(interval.tolist(), call.steps_ms)
+        call.steps += int(steps.sum())
+        if call.first_step is None:
+            t = block.times[a]
+            call.first_step = t.first_step
+            if call.parent is not None:
+                # Validation begun while the fit's queued steps still ran:
+                # its call starts where they ended, or the fit would count
+                # that time twice.
+                start = t.end_time - (
+                    t.interval_ms + t.epoch_start_ms * t.steps) / 1e3
+                call.begin = max(call.begin, start)
+        call.last_step = int(block.last[b - 1])
 
     def _call(self, number):
         for call in reversed(self.calls):
