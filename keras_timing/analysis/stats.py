@@ -107,6 +107,11 @@ class RunStats(PointMaker):
         """`add` of a list of `StepTime`s or a `StepBlock`; the points as
         `points.PointRows` (plain steps as columns, for the writer)."""
         block = times if isinstance(times, StepBlock) else StepBlock(times)
+        # Python's floats overflow to inf without a word: so do these.
+        with np.errstate(over="ignore", invalid="ignore"):
+            return self._add_block(block, final)
+
+    def _add_block(self, block, final):
         self._fold(block)
         out, decimator, at = PointRows(), self._decimator, 0
         for i in block.odd + [len(block)]:
