@@ -110,6 +110,12 @@ EPOCH_END = [
     "LOGDIR --json`); the stops sit outside the steps that `keras-timing "
     "compare` times",
 ]
+# Validation, evaluate, predict: each call ends its one epoch.
+CALL_END = [
+    "fewer calls, each over more data: validate less often (`fit(..., "
+    "validation_freq=5)`), evaluate or predict once over all the data",
+    EPOCH_END[1], EPOCH_END[2],
+]
 # No workers: the dataset's own `on_epoch_end` took the time.
 OWN_EPOCH_END = [
     "the dataset's own `on_epoch_end` runs at every epoch end: shuffle an "
@@ -117,7 +123,8 @@ OWN_EPOCH_END = [
 ]
 
 
-def epoch_end(get, read_ms: float = 0.0) -> dict | None:
+def epoch_end(get, read_ms: float = 0.0,
+              run: str = schema.TRAIN) -> dict | None:
     """The data adapter's epoch ends (`data_epoch_end_ms`, at least
     EPOCH_END_MS in all) with `read_ms`, where together they hold at least
     EPOCH_END_SHARE of the calls (`call_ms`): `{"share", "why", "advice"}`,
@@ -131,6 +138,8 @@ def epoch_end(get, read_ms: float = 0.0) -> dict | None:
         get: `summary field -> float` (NaN where missing).
         read_ms: The data read in the run's steps, ms in all (0: none
             counted).
+        run: The run folder: a validation, evaluate or predict run ends
+            its data once per call, and is advised fewer calls.
 
     >>> fields = {"call_ms": 600.0, "data_epoch_end_ms": 420.0,
     ...           "data_workers": 2}
@@ -151,8 +160,11 @@ def epoch_end(get, read_ms: float = 0.0) -> dict | None:
                        "their emptied queue)" % workers if workers >= 1
                        else "", " + data read in the steps %.0f ms"
                        % read_ms if read_ms > 0 else "",
-                       percent(share, spec=None), call, 100 * EPOCH_END_SHARE),
-            "advice": list(EPOCH_END if workers >= 1 else OWN_EPOCH_END)}
+                       percent(share, spec=None), call,
+                       100 * EPOCH_END_SHARE),
+            "advice": list(OWN_EPOCH_END if not workers >= 1 else EPOCH_END
+                           if schema.base_run(run or "") in (
+                               None, schema.TRAIN) else CALL_END)}
 
 
 def advice(bound: str, run: str = schema.TRAIN,

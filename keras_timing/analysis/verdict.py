@@ -71,12 +71,12 @@ def _input_measured(f):
 
 
 def _data_epochs(f):
-    if stall := epoch_end(f.get, f.read_ms):
+    if stall := epoch_end(f.get, f.read_ms, f.run):
         return "measured: " + stall["why"]
 
 
-def _data_epoch_tips(f):  # for the dataset: workers, or its own hook
-    return epoch_end(f.get, f.read_ms)["advice"]
+def _data_epoch_tips(f):  # for the dataset and the run's loop
+    return epoch_end(f.get, f.read_ms, f.run)["advice"]
 
 
 def _unknown_flops(f, bound="host"):
@@ -212,7 +212,7 @@ def verdict(run_summary: dict | None, summaries: dict | None = None,
     if stall := epoch_start(lambda key: float(figure(run_summary, key))):
         result["epoch_start"] = stall
     said = (rule.why, getattr(steady, "why", None))
-    if _data_epochs not in said and (stall := epoch_end(f.get)):
+    if _data_epochs not in said and (stall := epoch_end(f.get, run=f.run)):
         result["epoch_end"] = stall
     return result
 
