@@ -103,9 +103,10 @@ EPOCH_END = [
     "fewer, longer epochs, so that fewer epoch ends stop the data: a "
     "`PyDataset` whose `__len__` covers several passes over the data "
     "(`__getitem__` reading batch `i % n`), with `epochs` divided as much",
-    "workers only where a batch's `__getitem__` takes longer than the "
-    "step: with `workers=1` Keras reads in the training loop and has no "
-    "workers to stop",
+    "workers only where they hide more reading per epoch than the 0.1 s "
+    "each stop costs (many batches, each read slower than the step): with "
+    "`workers=1` Keras reads in the training loop and has no workers to "
+    "stop",
     "measure it: run both and compare their `call_ms` (`keras-timing report "
     "LOGDIR --json`); the stops sit outside the steps that `keras-timing "
     "compare` times",
