@@ -153,19 +153,21 @@ def epoch_end(get, read_ms: float = 0.0,
         return None
     workers = get("data_workers")
     share = (ends + read_ms) / call
+    # Validation, evaluate and predict end their one epoch with each call.
+    fit = schema.base_run(run or "") in (None, schema.TRAIN)
     return {"share": share,
             "why": "the data adapter's epoch ends %.0f ms%s%s: %s of the "
                    "%.0f ms the calls took (at least %.0f%%)" % (
                        ends, " (a `PyDataset` with %d workers: Keras stops "
-                       "them at each epoch end, waiting at least 0.1 s on "
-                       "their emptied queue)" % workers if workers >= 1
-                       else "", " + data read in the steps %.0f ms"
-                       % read_ms if read_ms > 0 else "",
-                       percent(share, spec=None), call,
-                       100 * EPOCH_END_SHARE),
+                       "them at each %s, waiting at least 0.1 s on their "
+                       "emptied queue)" % (workers, "epoch end" if fit
+                                           else "call's end")
+                       if workers >= 1 else "",
+                       " + data read in the steps %.0f ms" % read_ms
+                       if read_ms > 0 else "", percent(share, spec=None),
+                       call, 100 * EPOCH_END_SHARE),
             "advice": list(OWN_EPOCH_END if not workers >= 1 else EPOCH_END
-                           if schema.base_run(run or "") in (
-                               None, schema.TRAIN) else CALL_END)}
+                           if fit else CALL_END)}
 
 
 def advice(bound: str, run: str = schema.TRAIN,

@@ -68,6 +68,7 @@ def test_the_advice_fits_the_cause_and_the_run():
     val = v.verdict(run(run="validation", data_epoch_end_ms=300.0,
                         data_workers=4))
     assert val["advice"][0].startswith("fewer calls")
+    assert "Keras stops them at each call's end" in val["why"]
     assert "validation_freq" in val["advice"][0]
 
 
