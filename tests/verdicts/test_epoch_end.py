@@ -23,6 +23,7 @@ from conftest import read_text
 from verdicts.test_known_cases import SlowBatches
 from verdicts.test_known_cases import fit_and_read
 
+from keras_timing import FitPredictTimer
 from keras_timing import schema
 from keras_timing.demo import dense_example
 from keras_timing.report import report
@@ -110,3 +111,33 @@ def _launch_dir(tmp_path):
     (name,) = [n for n in os.listdir(tmp_path)
                if os.path.isdir(os.path.join(tmp_path, n))]
     return os.path.join(tmp_path, name)
+
+
+def test_validation_and_evaluate_stop_their_workers_once_a_call(tmp_path):
+    # Fit reuses its validation adapter at every epoch: each validation
+    # call stops its workers once, and so does an evaluate.
+    model, x, y = dense_example(keras, samples=320)
+    model.fit(x[:32], y[:32], batch_size=32, verbose=0)  # compile first
+    timer = FitPredictTimer(log_dir=str(tmp_path), verbose=0)
+    model.fit(SlowBatches(x, y, 32, delay_s=0.0), epochs=3, verbose=0,
+              validation_data=SlowBatches(x, y, 32, delay_s=0.0, workers=2),
+              callbacks=[timer])
+    model.evaluate(SlowBatches(x, y, 32, delay_s=0.0, workers=2), verbose=0,
+                   callbacks=[timer])
+    timer.flush()
+    runs = json.loads(json.dumps(to_json_ready(report(str(tmp_path)))))[0][
+        "runs"]
+    # The training data has no workers: nothing of its own to stop.
+    assert runs[schema.TRAIN]["data_workers"] == 0
+    assert runs[schema.TRAIN]["data_epoch_end_ms"] < (
+        runs[schema.TRAIN]["outside_steps_ms"])
+    for name, calls in ((schema.VALIDATION, 3), (schema.EVALUATE, 1)):
+        run = runs[name]
+        assert run["data_workers"] == 2, run
+        assert run["data_epoch_end_ms"] >= calls * STOP_S * 1e3, run
+        assert run["data_epoch_end_ms"] <= run["outside_steps_ms"], run
+        stall = run["verdict"] if "the data adapter's epoch ends" in run[
+            "verdict"]["why"] else run["verdict"].get("epoch_end")
+        assert stall, run["verdict"]
+        assert "at each call's end" in stall["why"]
+        assert stall["advice"][0].startswith("fewer calls")
