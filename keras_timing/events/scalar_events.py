@@ -158,7 +158,10 @@ class ScalarEncoder:
 
     def _fill(self, out, head, tags, n, where, steps, vals):
         """Rows of one tag list and an `n`-byte step into `out`."""
-        packer, args = self._template(tags)
+        template = self._templates.get(tags)
+        if template is None:
+            template = self._templates[tags] = self._template(tags)
+        packer, args = template
         args = list(args)
         args[1::2] = [0.0] * len(tags)
         data = head + _STEP + bytes(n) + packer.pack(*args)

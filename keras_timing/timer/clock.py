@@ -24,8 +24,8 @@ import threading
 import time
 
 from keras_timing.analysis.steps import UNKNOWN_SAMPLES
+from keras_timing.analysis.bulk import StepBlock
 from keras_timing.analysis.steps import StepKind
-from keras_timing.analysis.steps import StepTime
 from keras_timing.timer import intervals
 
 _OPEN, _SETTLED, _CLOSED = 0, 1, 2
@@ -95,7 +95,14 @@ class Timeline:
         (`figures.MEASURED`, ms by name over all its steps)."""
         t = self._now() if t is None else t
         with self._lock:
-            self._settle(run, compiled, hold, values, released)
+            if compiled or hold or values or released is not None:
+                self._settle(run, compiled, hold, values, released)
+            else:
+                # The usual step: its previous step is over, no more.
+                row = self._latest.pop(run, None)
+                if row is not None and row >= self._base:
+                    if self._state[row - self._base] == _OPEN:
+                        self._state[row - self._base] = _SETTLED
             anchor = self._anchors.pop(run, None)
             row = self._base + len(self._run)
             self._run.append(run)
@@ -112,7 +119,10 @@ class Timeline:
             self._samples.append(None)
             self._values.append(None)
             self._state.append(_OPEN)
-            firsts, rows = self._open.setdefault(run, ([], []))
+            open_ = self._open.get(run)
+            if open_ is None:
+                open_ = self._open[run] = ([], [])
+            firsts, rows = open_
             if firsts and first_step <= firsts[-1]:
                 # The same step began again (a step whose data ran out was
                 # begun, then the loop began it anew): the old one is dead.
@@ -236,7 +246,9 @@ class Timeline:
             self._held.clear()
 
     def drain(self):
-        """Returns the completed steps in begin order and forgets them.
+        """Returns the completed steps in begin order and forgets them, as
+        a `StepBlock` (a sequence of `StepTime`s, each made only where
+        read: the writer reads their columns).
 
         A step still running blocks the ones after it until it ends or is
         closed; closed steps are dropped.
@@ -257,8 +269,14 @@ class Timeline:
                     if ends[k] is not None and ends[k] > self._begin[i]:
                         i = k
                         break
-            done = [k for k in range(start, i) if ends[k] is not None]
-            out = self._times(done)
+            if None in ends[start:i]:
+                done = [k for k in range(start, i) if ends[k] is not None]
+                rows = [[column[k] for k in done]
+                        for column in self._columns]
+            else:
+                # No row closed (the usual drain): plain slices.
+                rows = [column[start:i] for column in self._columns]
+            out = self._times(*rows)
             self._head = self._base + i
             if i > 4096 or i == n:
                 for column in self._columns:
@@ -266,34 +284,11 @@ class Timeline:
                 self._base += i
             return out
 
-    def _times(self, done):
-        begins = [self._begin[k] for k in done]
-        anchors = [self._anchor[k] for k in done]
-        kinds = [self._kind[k] for k in done]
-        compiled = [self._compiled[k] for k in done]
-        ends = intervals.bound_ends(begins, [self._end[k] for k in done],
-                                    kinds, compiled,
-                                    [self._released[k] for k in done])
+    def _times(self, runs, calls, firsts, lasts, begins, ends, anchors,
+               kinds, samples, _, compiled, released, values):
+        ends = intervals.bound_ends(begins, ends, kinds, compiled, released)
         prevs, self._prev_end = intervals.spread(begins, anchors, ends,
                                                  compiled, self._prev_end)
-        out = []
-        append = out.append
-        first, last, samples_ = self._first, self._last, self._samples
-        for k, begin, anchor, end, prev, kind in zip(
-                done, begins, anchors, ends, prevs, kinds):
-            start = begin if begin > prev else prev
-            steps = last[k] - first[k] + 1
-            samples = samples_[k]
-            if samples is not None and not isinstance(samples, int):
-                # A call spanning several steps: its count from its length.
-                samples = samples(steps)
-            gap = (start - prev) * 1e3 / steps
-            batch = (end - start) * 1e3 / steps if end > start else 0.0
-            wait, epoch = (gap, 0.0) if anchor is None else (0.0, gap)
-            values = self._values[k]
-            if values and steps != 1:
-                values = {name: v / steps for name, v in values.items()}
-            append(StepTime(first[k], last[k], batch, wait, end,
-                            kind, samples, epoch, self._run[k],
-                            self._call[k], anchor is not None, values))
-        return out
+        return StepBlock.timed(firsts, lasts, begins, ends, prevs,
+                               [a is not None for a in anchors], kinds,
+                               samples, runs, calls, values)

@@ -231,9 +231,7 @@ class Launch:
             times = self.timeline.drain()
             self._next_wake = DRAIN_AT
             peak_mb = self.throughput.peak_memory_mb() if times else None
-            by_run = {}
-            for t in times:
-                by_run.setdefault(t.run, []).append(t)
+            by_run = times.by_run()
             for recorder in self.recorders.values():
                 batch = by_run.get(recorder, [])
                 if batch or final:

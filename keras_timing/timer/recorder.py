@@ -167,16 +167,16 @@ class RunRecorder:
     # ---- drained steps ------------------------------------------------------
 
     def take(self, times, final=False, peak_mb=None):
-        """Folds drained `StepTime`s in and writes their points; the last
-        carries the memory peak since the previous write."""
-        block = StepBlock(times)
-        numbers = [t.call for t in times]
-        at = 0
-        while at < len(times):
+        """Folds drained `StepTime`s (a list or a `StepBlock`) in and
+        writes their points; the last carries the memory peak since the
+        previous write."""
+        block = times if isinstance(times, StepBlock) else StepBlock(times)
+        numbers, at, n = block.call_numbers(), 0, len(block)
+        while at < n:
             # Steps come in call order: one look-up and one sum per call.
             number = numbers[at]
-            stop = at + 1 if numbers[-1] != number else len(times)
-            while stop < len(times) and numbers[stop] == number:
+            stop = at + 1 if numbers[-1] != number else n
+            while stop < n and numbers[stop] == number:
                 stop += 1
             call = self._call(number)
             if call is not None:
