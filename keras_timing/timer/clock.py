@@ -54,6 +54,8 @@ class Timeline:
     def __init__(self, now=time.perf_counter):
         self._now = now
         self._lock = threading.Lock()
+        # Drains one at a time; the hooks wait only while one slices.
+        self._draining = threading.Lock()
         # One column per field, one row per begun step, in begin order:
         # rows hold no per-step objects for the garbage collector to walk
         # while they wait to be drained. Row i is at `i - self._base`.
@@ -253,36 +255,37 @@ class Timeline:
         A step still running blocks the ones after it until it ends or is
         closed; closed steps are dropped.
         """
-        with self._lock:
-            start = i = self._head - self._base
-            state, ends, n = self._state, self._end, len(self._run)
-            while i < n:
-                if state[i] != _CLOSED and (
-                        ends[i] is None or state[i] == _OPEN):
-                    break
-                i += 1
-            # A row whose end came after a later row began waits until
-            # that row has ended and is settled: its end bounds this one,
-            # and if it compiled, this one's end moves.
-            if i < n:
-                for k in range(start, i):
-                    if ends[k] is not None and ends[k] > self._begin[i]:
-                        i = k
+        with self._draining:
+            with self._lock:
+                start = i = self._head - self._base
+                state, ends, n = self._state, self._end, len(self._run)
+                while i < n:
+                    if state[i] != _CLOSED and (
+                            ends[i] is None or state[i] == _OPEN):
                         break
-            if None in ends[start:i]:
-                done = [k for k in range(start, i) if ends[k] is not None]
-                rows = [[column[k] for k in done]
-                        for column in self._columns]
-            else:
-                # No row closed (the usual drain): plain slices.
-                rows = [column[start:i] for column in self._columns]
-            out = self._times(*rows)
-            self._head = self._base + i
-            if i > 4096 or i == n:
-                for column in self._columns:
-                    del column[:i]
-                self._base += i
-            return out
+                    i += 1
+                # A row whose end came after a later row began waits until
+                # that row has ended and is settled: its end bounds this one,
+                # and if it compiled, this one's end moves.
+                if i < n:
+                    for k in range(start, i):
+                        if ends[k] is not None and ends[k] > self._begin[i]:
+                            i = k
+                            break
+                if None in ends[start:i]:
+                    done = [k for k in range(start, i) if ends[k] is not None]
+                    rows = [[column[k] for k in done]
+                            for column in self._columns]
+                else:
+                    # No row closed (the usual drain): plain slices.
+                    rows = [column[start:i] for column in self._columns]
+                self._head = self._base + i
+                if i > 4096 or i == n:
+                    for column in self._columns:
+                        del column[:i]
+                    self._base += i
+            # The rows are copies: the hooks need not wait for this.
+            return self._times(*rows)
 
     def _times(self, runs, calls, firsts, lasts, begins, ends, anchors,
                kinds, samples, _, compiled, released, values):

@@ -70,6 +70,7 @@ class CompileTally:
         self._watched = {}    # id(function) -> weak reference to it
         self._counts = {}     # id(function) -> its compiles so far
         self._released = {}   # id(function) -> its last compile's release
+        self.recorded = 0     # compiles recorded, of any function
 
     def watch(self, funs):
         """Starts counting `funs`; returns them as a list."""
@@ -106,6 +107,7 @@ class CompileTally:
                 ref = self._watched.get(id(fun))
                 if ref is not None and ref() is fun:
                     self._counts[id(fun)] = self._counts.get(id(fun), 0) + 1
+                    self.recorded += 1
                     if released is not None:
                         self._released[id(fun)] = released
                     return
@@ -119,18 +121,25 @@ class CompileTally:
 
 
 class _StepCompiles:
-    __slots__ = ("tally", "find", "model", "attr", "function", "funs")
+    __slots__ = ("tally", "find", "model", "attr", "function", "funs",
+                 "seen", "total")
 
     def __init__(self, tally, find, model, attr):
         self.tally, self.find, self.model, self.attr = tally, find, model, attr
         self.function, self.funs = None, ()
+        self.seen = self.total = None
 
     def __call__(self):
         function = getattr(self.model, self.attr, None)
         if function is not self.function:
             self.function = function
             self.funs = self.tally.watch(self.find(function))
-        return self.tally.count(self.funs)
+            self.seen = None
+        # Called at every begin hook: counted again only after a compile.
+        if self.seen != self.tally.recorded:
+            self.seen = self.tally.recorded
+            self.total = self.tally.count(self.funs)
+        return self.total
 
     def released(self):
         """When the latest counted compile let go of the host, or None."""
