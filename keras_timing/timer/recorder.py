@@ -6,6 +6,7 @@ here (`take`), where they become statistics and event-file points. Profiling
 is a capture object or a `NullCapture`, so no hook branches on it.
 """
 
+import math
 import warnings
 
 from keras_timing import schema
@@ -88,6 +89,7 @@ class RunRecorder:
         self.last_step = 0
         self.loop = keras_loop.LoopInfo()
         self.steps_per_execution = 1
+        self._full_below, self._full_size = 0, None
         self.calls = []
         self.told_unknown_size = False
         self.data_clock = None
@@ -103,6 +105,14 @@ class RunRecorder:
         self.call_first_step = self.last_step + 1
         self.offset = self.last_step
         self.steps_per_execution = steps_per_execution
+        # `end`'s shortcut: the batches below this one are full ones of
+        # `loop.batch_size` samples (none where predict sizes each).
+        self._full_size = loop.batch_size
+        self._full_below = 0 if (
+            self.run == schema.PREDICT or steps_per_execution != 1
+            or not loop.batch_size) else (
+            loop.num_batches - (loop.partial_batch_size is not None)
+            if loop.num_batches else math.inf)
         self.timeline.anchor(self, t, first_of_call=True)
         self.calls.append(_Call(self.timeline.call_number(self), t, parent))
         self.data_clock = data_epochs.clock_of(loop.adapter)
@@ -144,6 +154,12 @@ class RunRecorder:
         return first
 
     def end(self, batch, t, logs):
+        if batch < self._full_below:
+            # The usual step: a full batch of known size, one step a call.
+            last = self.offset + batch + 1
+            if last > self.last_step:
+                self.last_step = last
+            return self.timeline.end(self, last, t, self._full_size)
         loop = self.loop
         if loop.num_batches and batch >= loop.num_batches:
             # Keras names the last call's end step as if it ran all of
