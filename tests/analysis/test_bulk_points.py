@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from tbparse import SummaryReader
 
 from keras_timing import schema
+from keras_timing.analysis.bulk import StepBlock
 from keras_timing.analysis.ratio import Reservoir
 from keras_timing.analysis.stats import RunStats
 from keras_timing.analysis.steps import StepTime
@@ -132,3 +133,29 @@ def test_the_reservoir_keeps_in_bulk_what_it_keeps_point_by_point(
     one.add(1e3, 32, 1)
     bulk.add(1e3, 32, 1)
     assert bulk.rows().tolist() == one.rows().tolist()
+
+
+def test_a_drained_block_of_two_runs_splits_into_their_own_steps():
+    # Train steps 1-2 (the first anchored at 0.0), validation step 1
+    # between them, hook times in seconds: each step's figures per step.
+    block = StepBlock.timed(
+        [1, 1, 2], [1, 1, 3], [0.1, 0.25, 0.3], [0.2, 0.3, 0.5],
+        [0.0, 0.2, 0.3], [True, True, False], ["first", "first", None],
+        [32, None, lambda steps: 16 * steps], ["train", "val", "train"],
+        [1, 1, 1], [None, None, {"fetch_ms": 4.0}])
+    runs = block.by_run()
+    assert list(runs) == ["train", "val"]
+    (val,) = runs["val"]
+    assert (val.first_step, val.batch_ms, val.epoch_start_ms, val.samples,
+            val.kind, val.opens) == (1, pytest.approx(50.0),
+                                     pytest.approx(50.0), None, "first",
+                                     True)
+    one, two = runs["train"]
+    assert (one.batch_ms, one.epoch_start_ms, one.input_wait_ms) == (
+        pytest.approx(100.0), pytest.approx(100.0), 0.0)
+    # Steps 2-3 in one call: 200 ms over two steps, 32 samples, the
+    # measured figure per step (odd for that figure, as the first is).
+    assert (two.last_step, two.batch_ms, two.samples, two.values) == (
+        3, pytest.approx(100.0), 32, {"fetch_ms": 2.0})
+    assert runs["train"].odd == [0, 1] and runs["train"].unsized is False
+    assert runs["train"] == [one, two] and runs["train"] != [one]
