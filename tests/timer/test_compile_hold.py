@@ -120,3 +120,38 @@ def test_the_timeline_leaves_the_held_step_out_of_the_figures():
     stats.add(times, final=True)
     summary = stats.summary()
     assert summary["ms_per_sample"] == pytest.approx(0.2 / 32)
+
+
+def _kinds(ends, begin_c, released):
+    """Kinds after `bound_ends` of steps 1.. begun at 0.0, 0.1, ..., their
+    hooks at `ends`, then a compiling step begun at `begin_c`, released
+    at `released`, ending at 100.0."""
+    n = len(ends)
+    kinds = [N] * n + ["recompile"]
+    bound_ends([0.1 * k for k in range(n)] + [begin_c], list(ends) + [100.0],
+               kinds, [False] * n + [True], [N] * n + [released])
+    return kinds[:n]
+
+
+def test_the_hold_begins_after_the_compiling_step_began():
+    # A hook at the very time the compiling step began was not held (the
+    # compile had not begun): step 1 counted, and the first held hook is
+    # step 2's, whose switch interval reaches step 3's.
+    b = 5.0
+    assert _kinds([b, b + 0.6 * HANDOFF, b + 1.2 * HANDOFF], b, 50.0) == [
+        N, "overlap", "overlap"]
+
+
+def test_a_hook_at_the_end_of_a_switch_interval_is_held():
+    # Within means at most: a hook exactly a switch interval after the
+    # first held one is held with it.
+    b, first = 5.0, 5.5
+    assert _kinds([first, first + HANDOFF], b, 50.0) == [
+        "overlap", "overlap"]
+
+
+def test_a_hook_at_the_end_of_the_hand_off_is_held():
+    # The only hook after the compile began came exactly a switch interval
+    # after the release: held.
+    b, released = 5.0, 6.0
+    assert _kinds([released + HANDOFF], b, released) == ["overlap"]
