@@ -15,8 +15,14 @@ import math
 import os
 import shutil
 import tempfile
+from typing import Any
+from typing import Dict
+from typing import List
+from typing import Optional
+from typing import Sequence
 
 from keras_timing import schema
+from keras_timing.analysis.steps import StepTime
 from keras_timing.report import console
 
 
@@ -30,7 +36,7 @@ OPEN_IN = {".xplane.pb": "TensorBoard's Profile tab",
            ".pt.trace.json": "https://ui.perfetto.dev or chrome://tracing"}
 
 
-def open_in(path):
+def open_in(path: str) -> Optional[str]:
     """Where the trace at `path` can be opened, or None if unknown.
 
     >>> open_in("train/torch_traces/s1/host.pt.trace.json")
@@ -53,7 +59,7 @@ def _session_folders(run_dir):
     return sorted(found)
 
 
-def find_captures(run_dir):
+def find_captures(run_dir: str) -> List[Dict[str, Any]]:
     """Captures of one run folder, oldest first, as dicts with `session`,
     `file`, `bytes`, `steps` (first and last marked, or None) and
     `open_in` (where the trace opens, `open_in()`)."""
@@ -82,7 +88,7 @@ def find_captures(run_dir):
     return out
 
 
-def profiler_step_ms(xplane):
+def profiler_step_ms(xplane: str) -> Optional[Dict[int, float]]:
     """`{step: ms}` the profiler measured, or None without xprof."""
     try:
         from xprof.convert import raw_to_tool_data
@@ -110,7 +116,8 @@ def profiler_step_ms(xplane):
     return steps
 
 
-def list_captures(run_dir, times):
+def list_captures(run_dir: str, times: Sequence[StepTime]
+                  ) -> List[Dict[str, Any]]:
     """The run's captures, each with the profiler's and the timer's times
     of its steps (xplane traces, when xprof is installed).
 

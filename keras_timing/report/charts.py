@@ -8,12 +8,17 @@ GUI backend, safe in a notebook kernel or a server.
 
 import io
 import math
+from typing import Any
+from typing import Mapping
+from typing import Optional
+from typing import Sequence
 
 import matplotlib
 from matplotlib.figure import Figure
 
 from keras_timing.analysis.passes import steady
 from keras_timing.analysis.steps import StepKind
+from keras_timing.analysis.steps import StepTime
 
 # A long run's counted points are thinned to at most this many in a chart
 # (every k-th point); the marked steps are always all drawn.
@@ -44,7 +49,7 @@ def _thin(points):
     return points[::every], every
 
 
-def step_chart(run, times):
+def step_chart(run: str, times: Sequence[StepTime]) -> str:
     """`batch_ms` of one run over the global step, as an SVG element.
 
     Counted steps are the line; the warm-up pass (left out of the totals)
@@ -99,7 +104,10 @@ def step_chart(run, times):
     return _svg(fig)
 
 
-def per_sample_chart(runs, ratio=math.nan, low=None, high=None):
+def per_sample_chart(runs: Mapping[str, Mapping[str, Any]],
+                     ratio: Optional[float] = math.nan,
+                     low: Optional[float] = None,
+                     high: Optional[float] = None) -> str:
     """Each run's ms per sample (the summary's totals) as bars, with the
     fit vs predict ratio and its 95% interval, when known, in the title.
 
@@ -131,7 +139,8 @@ def per_sample_chart(runs, ratio=math.nan, low=None, high=None):
     return _svg(fig)
 
 
-def ratio_text(ratio, low=None, high=None):
+def ratio_text(ratio: Optional[float], low: Optional[float] = None,
+               high: Optional[float] = None) -> str:
     """The ratio as said on the page.
 
     >>> ratio_text(2.5, 2.25, 2.75)

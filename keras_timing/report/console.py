@@ -21,6 +21,7 @@ False
 import os
 import re
 import sys
+from typing import ContextManager
 
 from keras_timing.profiling.backends import quiet
 
@@ -31,20 +32,20 @@ _BARE = (b"WARNING: All log messages before absl::InitializeLog()",
          b"To enable the following instructions:")
 
 
-def is_cpp_log(line):
+def is_cpp_log(line: bytes) -> bool:
     """Whether `line` (bytes) is a C++ log line: absl's prefix, or one of
     the few lines TensorFlow and absl print without it."""
     return bool(_ABSL.match(line)) or line.startswith(_BARE)
 
 
-def cpp_logs_dropped():
+def cpp_logs_dropped() -> ContextManager[None]:
     """Within the block (a context manager), C++ log lines written to fd 2
     are dropped as they come; every other line goes on to the console at
     once. The filter is the profilers' (`profiling.backends.quiet`)."""
     return quiet.stderr_without(is_cpp_log)
 
 
-def stdout_closed():
+def stdout_closed() -> int:
     """After a `BrokenPipeError` on stdout (`... | head`): points stdout at
     devnull so that the interpreter's last flush does not raise again, as
     the Python docs' "Note on SIGPIPE" does. Returns the exit code, 1."""

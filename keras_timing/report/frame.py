@@ -6,11 +6,19 @@ reader (`events.reader`, through `runs.run_folders`). pandas is an optional
 extra: `pip install "keras_timing[pandas]"`.
 """
 
+from __future__ import annotations
+
 import os
+from typing import TYPE_CHECKING
 
 from keras_timing.events import reader
 from keras_timing.report.runs import ReportError
 from keras_timing.report.runs import run_folders
+
+if TYPE_CHECKING:
+    # An optional extra: imported for `load`'s return type only, by type
+    # checkers; at run time `_pandas()` imports it, with a clear error.
+    import pandas
 
 COLUMNS = ["launch", "run", "step", "tag", "value"]
 
@@ -26,7 +34,7 @@ def _pandas():
     return pandas
 
 
-def load(log_dir: str):
+def load(log_dir: str) -> pandas.DataFrame:
     """Every run's per-step points under `log_dir` as a DataFrame.
 
     Args:

@@ -16,9 +16,14 @@ any run fails, 0 when none does (`compare` itself gives 2 on bad input).
 """
 
 import math
+from typing import Any
+from typing import List
+from typing import Mapping
+from typing import Sequence
+from typing import Tuple
 
 
-def threshold(text):
+def threshold(text: str) -> float:
     """PCT of `--fail-if-slower`, as a number: finite and at least 0.
 
     Args:
@@ -44,7 +49,8 @@ def threshold(text):
     return pct
 
 
-def check(rows, pct):
+def check(rows: Sequence[Mapping[str, Any]],
+          pct: float) -> Tuple[int, List[str]]:
     """The guard's exit code and one line per run saying why.
 
     Args:

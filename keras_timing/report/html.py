@@ -15,10 +15,17 @@ three significant digits), so a reader of the HTML gets the numbers back.
 
 import html
 import math
+from typing import Any
+from typing import Dict
+from typing import Mapping
+from typing import Optional
+from typing import Sequence
 
 from keras_timing.analysis import summary as summary_text
 from keras_timing.analysis import verdict as verdicts
+from keras_timing.analysis.steps import StepTime
 from keras_timing.report import charts
+from keras_timing.report.runs import Scan
 from keras_timing.report.text import partial_note
 
 # (summary key, column title, format) of the summary table.
@@ -60,7 +67,7 @@ def _cell(value, spec):
     return '<td class="n" data-value="%r">%s</td>' % (value, shown)
 
 
-def summary_table(runs):
+def summary_table(runs: Mapping[str, Mapping[str, Any]]) -> str:
     """The summary table of one launch's runs, verdicts in a last column.
 
     Args:
@@ -98,7 +105,7 @@ def _ratio(launch):
     return '<p class="ratio"%s>%s</p>' % (exact, html.escape(text))
 
 
-def verdict_list(runs):
+def verdict_list(runs: Mapping[str, Mapping[str, Any]]) -> str:
     """The verdicts with their evidence (`why`) and advice, one item each.
 
     >>> verdict_list({"train": {"verdict": {"bound": "host", "why": "w",
@@ -118,7 +125,7 @@ def verdict_list(runs):
     return '<ul class="verdicts">%s</ul>' % "".join(items) if items else ""
 
 
-def launch_table(launch):
+def launch_table(launch: Mapping[str, Any]) -> str:
     """One launch as HTML: title, summary table, partial note, ratio and
     verdicts; what the notebook view shows and the page starts each
     launch with.
@@ -154,7 +161,9 @@ def _captures(found):
     return "\n".join(rows) + "</table>"
 
 
-def launch_section(launch, times=None):
+def launch_section(launch: Mapping[str, Any],
+                   times: Optional[Mapping[str, Sequence[StepTime]]] = None
+                   ) -> str:
     """One launch of the page: `launch_table`, the per-sample chart, a
     step chart per run whose points are given, and the captures.
 
@@ -188,7 +197,8 @@ def launch_section(launch, times=None):
     return "\n".join(parts)
 
 
-def page(result, scanned=None, title="keras_timing report"):
+def page(result: Sequence[Mapping[str, Any]], scanned: Optional[Scan] = None,
+         title: str = "keras_timing report") -> str:
     """The whole report as one self-contained HTML page.
 
     Args:
@@ -213,7 +223,8 @@ def page(result, scanned=None, title="keras_timing report"):
                                       html.escape(title), body))
 
 
-def write(path, result, scanned=None):
+def write(path: str, result: Sequence[Mapping[str, Any]],
+          scanned: Optional[Scan] = None) -> None:
     """Writes `page(result, scanned)` to `path` (UTF-8).
 
     Args:
@@ -230,7 +241,7 @@ def write(path, result, scanned=None):
         f.write(page(result, scanned))
 
 
-def timer_launch(timer):
+def timer_launch(timer: Any) -> Dict[str, Any]:
     """A live timer's launch in `report()`'s shape: its runs' summaries,
     each with its verdict, and the ratio (with its interval where the timer
     has one).
@@ -250,7 +261,7 @@ def timer_launch(timer):
     return launch
 
 
-def timer_html(timer):
+def timer_html(timer: Any) -> str:
     """`FitPredictTimer._repr_html_`: the launch as an HTML table.
 
     Args:

@@ -1,12 +1,15 @@
 """The report as text (markdown tables, as the timer prints) or strict JSON."""
 
 import math
+from typing import Any
+from typing import Mapping
+from typing import Sequence
 
 from keras_timing.analysis import summary as summary_text
 from keras_timing.analysis import verdict as verdicts
 
 
-def to_json_ready(result):
+def to_json_ready(result: Any) -> Any:
     """NaN becomes None, so the JSON is strict.
 
     Args:
@@ -24,7 +27,7 @@ def to_json_ready(result):
     return result
 
 
-def to_text(result):
+def to_text(result: Sequence[Mapping[str, Any]]) -> str:
     """The report as text: per launch, the summary table, a verdict line
     per run, workers, captures.
 
@@ -63,7 +66,7 @@ def _marked(summary):
     return dict(summary, run="%s (partial)" % summary["run"])
 
 
-def partial_note(launch, cut):
+def partial_note(launch: Mapping[str, Any], cut: Sequence[str]) -> str:
     """What the partial runs `cut` of `launch` mean for its figures.
 
     >>> partial_note({"fit_predict_ratio_partial": True}, ["train"])[:40]
