@@ -155,3 +155,22 @@ def test_a_hook_at_the_end_of_the_hand_off_is_held():
     # after the release: held.
     b, released = 5.0, 6.0
     assert _kinds([released + HANDOFF], b, released) == ["overlap"]
+
+
+def test_the_release_comes_with_the_next_begin_too():
+    # A recompile inside a call (a generator's new sequence length): step
+    # 3 compiles from 2.0 until its release at 2.05; the next begin (step
+    # 4's) says so. Step 2's hook (2.01) came during the hold: overlap.
+    line = Timeline()
+    line.anchor("train", 0.0, first_of_call=True)
+    line.begin("train", 1, t=0.0)
+    line.end("train", 1, t=1.0, samples=32)
+    line.begin("train", 2, t=1.0)
+    line.begin("train", 3, t=2.0)
+    line.end("train", 2, t=2.01, samples=32)
+    line.end("train", 3, t=2.2, samples=32)
+    line.begin("train", 4, t=2.2, compiled=True, released=2.05)
+    line.end("train", 4, t=2.3, samples=32)
+    line.settle("train")
+    times = line.drain()
+    assert [t.kind for t in times] == ["first", "overlap", "recompile", N]
