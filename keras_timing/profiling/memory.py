@@ -1,10 +1,11 @@
 """The process's resident-set peak on the host, reset between points.
 
 `peak_mb()` reads `getrusage(RUSAGE_SELF).ru_maxrss`, the kernel's
-high-water mark of the process's resident set (~1 us a call here). Linux
-lets a process reset that mark: writing "5" to `/proc/self/clear_refs` sets
-it to the current resident set, so the next `peak_mb()` is the peak since
-`reset_peak()` (~0.5 us; the file is opened once per process). Where the
+high-water mark of the process's resident set: one system call, cheap
+enough to read at every write of points. Linux lets a process reset that
+mark: writing "5" to `/proc/self/clear_refs` sets it to the current
+resident set, so the next `peak_mb()` is the peak since `reset_peak()` (one
+write; the file is opened once per process, not at every reset). Where the
 file cannot be written (not Linux, a kernel before 4.0, a locked-down
 container) `reset_peak()` returns False and `peak_mb()` is the peak since
 the process started.

@@ -101,7 +101,8 @@ def peak_flops(device=None, dtype="float32"):
 
 def measured_cpu_peak(size=1024, repeats=5):
     """The best FLOP/s of `repeats` float32 `size` x `size` matmuls, measured
-    once per process (~0.1 s here) and then remembered.
+    once per process (it takes a moment: `repeats` + 1 matmuls) and then
+    remembered.
 
     The matmul runs in numpy's BLAS with all its threads: what the CPU
     reaches on a dense float32 matmul, a ceiling no model step beats by

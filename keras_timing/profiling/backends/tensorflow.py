@@ -33,9 +33,12 @@ _PRODUCERS = ("_finite_generator", "_infinite_generator",
 class TensorFlowProfiler(Profiler):
     """`tf.profiler.experimental` behind the shared `Profiler` skeleton.
 
-    Measured on CPU here: the warm-up takes ~0.2 ms and the first marker
-    drops from ~55 us to ~10 us. Keras's TensorFlow loop already waits for
-    each step's logs before the next step begins, so `sync` is a no-op.
+    The first step marker of a process costs more than later ones (the
+    profiler's one-time set-up): the warm-up pays that once, before the
+    first capture, so the captured steps do not carry it (what profiled
+    steps cost against counted ones: benchmarks/README.md section 11).
+    Keras's TensorFlow loop already waits for each step's logs before the
+    next step begins, so `sync` is a no-op.
     """
 
     name = "tensorflow"

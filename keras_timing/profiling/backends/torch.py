@@ -51,11 +51,12 @@ def _quiet_kineto():
 class TorchProfiler(Profiler):
     """`torch.profiler.profile` behind the shared `Profiler` skeleton.
 
-    Measured on CPU here: the first `record_function` while profiling costs
-    ~1 ms (later ones ~80 us), and the first start imports
-    `torch._inductor.config`, ~1 s unless already imported (Keras's torch
-    backend imports it, then a start costs ~1 ms). The warm-up moves both
-    out of the first capture; it takes ~2 ms with Keras loaded.
+    The first `record_function` while profiling costs more than later ones
+    (one-time set-up), and the first start imports `torch._inductor.config`
+    unless it is already imported (Keras's torch backend imports it). The
+    warm-up moves both out of the first capture, so the captured steps do
+    not carry them (what profiled steps cost against counted ones:
+    benchmarks/README.md section 11).
     """
 
     name = "torch"
