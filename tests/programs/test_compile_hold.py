@@ -62,30 +62,19 @@ class HoldsAtTrace(keras.layers.Layer):
         return x
 
 
-class Before(keras.callbacks.Callback):
-    """Before the timer: holds step 31's end hook until the trace began."""
+class AtLastFull(keras.callbacks.Callback):
+    """Runs `action` in step 31's end hook (Keras's pool runs each batch's
+    callbacks in list order): before the timer's, a wait for the trace;
+    after it, the word that the timer's hook ran."""
     async_safe = True
 
-    def __init__(self, handshake):
+    def __init__(self, action):
         super().__init__()
-        self.handshake = handshake
+        self.action = action
 
     def on_predict_batch_end(self, batch, logs=None):
         if batch == LAST_FULL - 1:
-            self.handshake.tracing.wait(WAIT_S)
-
-
-class After(keras.callbacks.Callback):
-    """After the timer: its end hook of step 31 has run."""
-    async_safe = True
-
-    def __init__(self, handshake):
-        super().__init__()
-        self.handshake = handshake
-
-    def on_predict_batch_end(self, batch, logs=None):
-        if batch == LAST_FULL - 1:
-            self.handshake.timed.set()
+            self.action()
 
 
 def test_a_step_whose_hook_the_next_compile_held_is_left_out(tmp_path):
@@ -98,7 +87,8 @@ def test_a_step_whose_hook_the_next_compile_held_is_left_out(tmp_path):
     model.compile("adam", "mse")
     timer = FitPredictTimer(log_dir=str(tmp_path), verbose=0)
     model.predict(x, batch_size=BATCH, verbose=0, callbacks=[
-        Before(handshake), timer, After(handshake)])
+        AtLastFull(lambda: handshake.tracing.wait(WAIT_S)), timer,
+        AtLastFull(handshake.timed.set)])
     timer.flush()
     # The order the test is about happened: the partial batch was traced
     # while step 31's hooks waited, and the timer's hook ran meanwhile.
