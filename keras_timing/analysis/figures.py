@@ -24,8 +24,12 @@ True
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from keras_timing import schema
+
+if TYPE_CHECKING:  # steps.py imports nothing from here; types only
+    from keras_timing.analysis.steps import StepTime
 
 
 @dataclass(frozen=True)
@@ -53,7 +57,7 @@ class StepFigure:
     inside_batch: bool = True
     measured: bool = False
 
-    def of(self, t) -> float:
+    def of(self, t: StepTime) -> float:
         """Its per-step value in the `StepTime` `t` (0.0 if not measured).
 
         >>> from keras_timing.analysis.steps import StepTime

@@ -21,6 +21,7 @@ from keras_timing.analysis.ratio import MIN_POINTS
 from keras_timing.analysis.ratio import RESAMPLES
 from keras_timing.analysis.ratio import SEED
 from keras_timing.analysis.ratio import interval
+from keras_timing.analysis.steps import StepKind
 from keras_timing.analysis.summary import ratio_and_basis
 
 
@@ -57,13 +58,13 @@ of 2 steps whose second recompiled']
         if self.opened > PASSES_NOTED:
             return
         p = self.passes[-1]
-        if t.kind == "recompile" and len(p[2]) < 3:
+        if t.kind == StepKind.RECOMPILE and len(p[2]) < 3:
             p[2].append(p[0] + 1)
         n = t.steps
         p[0] += n
         p[1] += n * (t.kind is None)
-        p[3] += n * (t.kind == "overlap")
-        p[4] += n * (t.kind == "profiled")
+        p[3] += n * (t.kind == StepKind.OVERLAP)
+        p[4] += n * (t.kind == StepKind.PROFILED)
 
     def add_counted(self, steps: int) -> None:
         """`add` of counted steps, `steps` in all, that open no pass, after

@@ -256,9 +256,9 @@ class Call:
         # The verdict needs FLOPs where the step time alone would decide:
         # where the data read is not measured (read inside the step, not
         # torch, and no meter: TensorFlow's graph), and on a busy machine
-        # on every backend, where a step stretches past the load-stretched
-        # host bound (torch's dense step, batch 32: 78.7 ms against 4.35 ms
-        # at 4.4 per core, tests/verdicts).
+        # on every backend, where a step can stretch past even the
+        # load-stretched host bound (torch's dense step at batch 32 did,
+        # tests/verdicts).
         unmeasured = profiler is not None and (not self._meters and (
             profiler.reads_batch_in_step) or throughput.busy())
         if settings.count_flops == "auto" and unmeasured:
