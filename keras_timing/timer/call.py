@@ -181,12 +181,9 @@ class Call:
             return
         t = time.perf_counter()
         try:
-            count = self._counter()
-            compiled = count != self._compiled
-            first = self.recorder.begin(
-                batch, t, compiled, self._measure(),
-                self._released() if compiled else None)
-            self._compiled = count
+            compiled, released = self._compiles()
+            first = self.recorder.begin(batch, t, compiled, self._measure(),
+                                        released)
         except Exception as e:
             self.launch.fail(e)
             return
@@ -226,11 +223,16 @@ class Call:
 
     def _settle(self):
         """The latest step is over: did it compile?"""
+        compiled, released = self._compiles()
+        self.recorder.settle(compiled, self._measure(), released)
+
+    def _compiles(self):
+        """Whether the latest step compiled (the counter moved since the
+        last read), and when that compile let go of the host."""
         count = self._counter()
         compiled = count != self._compiled
-        self.recorder.settle(compiled, self._measure(),
-                             self._released() if compiled else None)
         self._compiled = count
+        return compiled, self._released() if compiled else None
 
     def _measure(self):
         """The measured step figures since the last read, or None."""
