@@ -43,6 +43,22 @@ def _written(tmp_path, stats, times, cuts):
     return back, given_points
 
 
+def pop_step_figures(got, t):
+    """Pops and checks the figures every point of step `t` has."""
+    assert got.pop(schema.BATCH_MS) == f32(t.batch_ms)
+    assert got.pop(schema.INPUT_WAIT_MS) == f32(t.input_wait_ms)
+    if t.steps != 1:
+        assert got.pop(schema.STEPS) == t.steps
+
+
+def pop_band(got):
+    """Pops the band of a point that carries it: p10 <= median <= p90."""
+    band = [got.pop(tag) for tag in (
+        schema.MS_PER_SAMPLE_P10, schema.MS_PER_SAMPLE,
+        schema.MS_PER_SAMPLE_P90)]
+    assert band == sorted(band)
+
+
 @st.composite
 def plain_steps(draw):
     """Counted steps of one pass after its first: batch and wait ms,
@@ -72,10 +88,7 @@ def test_each_plain_step_reads_back_with_its_own_figures(
     sized = 0
     for t in times:
         got = dict(back[t.last_step])
-        assert got.pop(schema.BATCH_MS) == f32(t.batch_ms)
-        assert got.pop(schema.INPUT_WAIT_MS) == f32(t.input_wait_ms)
-        if t.steps != 1:
-            assert got.pop(schema.STEPS) == t.steps
+        pop_step_figures(got, t)
         interval = (t.batch_ms + t.input_wait_ms) * t.steps
         if t.samples and t.samples > 0 and interval > 0:
             # float32 in the file (past its range: inf, as protobuf's).
@@ -86,10 +99,7 @@ def test_each_plain_step_reads_back_with_its_own_figures(
             # first drain on, and every tenth sized step carries it.
             sized += 1
             if sized % 10 == 0:
-                band = [got.pop(tag) for tag in (
-                    schema.MS_PER_SAMPLE_P10, schema.MS_PER_SAMPLE,
-                    schema.MS_PER_SAMPLE_P90)]
-                assert band == sorted(band)
+                pop_band(got)
         assert got == {}, t
 
 

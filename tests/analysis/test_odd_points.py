@@ -16,6 +16,8 @@ from keras_timing.analysis.steps import StepKind
 from keras_timing.analysis.steps import StepTime
 from tests.analysis.test_bulk_points import _written
 from tests.analysis.test_bulk_points import f32
+from tests.analysis.test_bulk_points import pop_band
+from tests.analysis.test_bulk_points import pop_step_figures
 
 FLOPS_PER_SAMPLE = 3.0e9
 PEAK = 2.0e12
@@ -59,10 +61,7 @@ def test_every_step_reads_back_with_its_throughput_once_flops_are_known(
     sized = 0
     for t in times:
         got = dict(back[t.last_step])
-        assert got.pop(schema.BATCH_MS) == f32(t.batch_ms)
-        assert got.pop(schema.INPUT_WAIT_MS) == f32(t.input_wait_ms)
-        if t.steps != 1:
-            assert got.pop(schema.STEPS) == t.steps
+        pop_step_figures(got, t)
         if t.epoch_start_ms or t.opens:
             assert got.pop(schema.EPOCH_START_MS) == f32(t.epoch_start_ms)
         if t.values:
@@ -80,8 +79,5 @@ def test_every_step_reads_back_with_its_throughput_once_flops_are_known(
             # Every tenth sized counted step carries the band.
             sized += 1
             if sized % 10 == 0:
-                band = [got.pop(tag) for tag in (
-                    schema.MS_PER_SAMPLE_P10, schema.MS_PER_SAMPLE,
-                    schema.MS_PER_SAMPLE_P90)]
-                assert band == sorted(band)
+                pop_band(got)
         assert got == {}, (t, got)
