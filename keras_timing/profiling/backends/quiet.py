@@ -79,12 +79,16 @@ def _pump(read, out, drop, done):
     try:
         with os.fdopen(read, "rb") as lines:
             for line in lines:
-                if line.endswith(_DONE):
+                last = line.endswith(_DONE)
+                if last:
                     # What precedes the mark is a last line with no newline.
                     line = line[:-len(_DONE)]
-                    done.set()
                 if line and not drop(line):
                     os.write(out, line)
+                if last:
+                    # Only once that line is out: the block's end waits
+                    # for this, and its caller may read the console next.
+                    done.set()
     except OSError:
         # The console went away (a closed terminal): nowhere to write.
         pass
