@@ -97,7 +97,7 @@ class Call:
         if profiler is not None:
             try:
                 self._meters = tuple(profiler.step_meters(
-                    model, recorder.kind, recorder.loop))
+                    model, recorder.step_function, recorder.loop))
             except Exception as e:
                 warnings.warn("keras_timing: %s's data reads are not "
                               "measured: %r" % (recorder.name, e),
@@ -159,7 +159,8 @@ class Call:
                            parent.recorder.current_call() if parent
                            else None)
             call = cls(launch, run, profiling, settings, model, own, frame,
-                       compiles.counter(launch.profiler, model, run.kind),
+                       compiles.counter(launch.profiler, model,
+                                        run.step_function),
                        parent or None)
             launch.call_started(frame, run)
             return call

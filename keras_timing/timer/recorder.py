@@ -81,7 +81,8 @@ class RunRecorder:
         self.capture = NullCapture()
         self.slow = NullSlowSteps()
         self.owner = None     # the timer whose call runs now
-        self.kind = schema.STEP_FUNCTIONS.get(self.run, "test")
+        # The Keras step function the run calls (train / test / predict).
+        self.step_function = schema.STEP_FUNCTIONS.get(self.run, "test")
         self.last_call_steps = 0
         self.hold = False
         self.call_first_step = 1

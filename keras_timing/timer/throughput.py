@@ -19,8 +19,8 @@ from keras_timing.profiling.flops import batch_size as samples_in
 from keras_timing.timer import keras_loop
 from keras_timing.timer import workers
 
-# The step kinds (`RunRecorder.kind`) whose FLOPs are counted.
-COUNTED_KINDS = ("train", "predict")
+# The step functions (`RunRecorder.step_function`) whose FLOPs are counted.
+COUNTED_STEP_FUNCTIONS = ("train", "predict")
 # count_flops="auto" counts after calls at least this long: counting
 # compiles or traces the step once more (~0.1-1 s), under ~5% of them.
 AUTO_MIN_CALL_S = 20.0
@@ -111,9 +111,9 @@ class Throughput:
         (the launch's own model's train and predict steps, counted once per
         batch shape)."""
         try:
-            if (own and run.kind in COUNTED_KINDS and self.profiler
-                    and model is not None):
-                self._count(run, model, loop, run.kind)
+            if (own and run.step_function in COUNTED_STEP_FUNCTIONS
+                    and self.profiler and model is not None):
+                self._count(run, model, loop, run.step_function)
         except Exception as e:
             warnings.warn("keras_timing: FLOPs of %s not counted: %r"
                           % (run.name, e), stacklevel=2)
@@ -125,13 +125,13 @@ class Throughput:
         for step, values in run.stats.backfill():
             run.writer.scalars(step, values)
 
-    def _count(self, run, model, loop, kind):
+    def _count(self, run, model, loop, step_function):
         batch = keras_loop.sample_batch(loop.adapter)
         if batch is None:
             return
-        if kind == "predict" and isinstance(batch, (tuple, list)):
+        if step_function == "predict" and isinstance(batch, (tuple, list)):
             batch = batch[0]
-        flops = self.profiler.flops(model, kind, batch)
+        flops = self.profiler.flops(model, step_function, batch)
         samples = samples_in(batch)
         if flops and samples:
             # The peak first: the writer thread writes throughput once
