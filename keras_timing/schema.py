@@ -43,13 +43,14 @@ SUMMARY_TEXT = "timing/summary"
 # are declared in `analysis/figures.py` (SUMMARY_FIELDS).
 SUMMARY_SCALARS = "timing_summary/"
 
-# The Keras step function each run calls (`model.<kind>_step`,
-# `<kind>_function`): Keras calls evaluation steps "test". Also the
+# The Keras step function each run calls (`model.<name>_step`,
+# `<name>_function`): Keras calls evaluation steps "test". Also the
 # profiler's step-marker name: TensorBoard's own Keras callback names them
 # so, and the Profile tab groups by it.
 STEP_FUNCTIONS = {TRAIN: "train", VALIDATION: "test", EVALUATE: "test",
                   PREDICT: "predict"}
-KINDS = tuple(dict.fromkeys(STEP_FUNCTIONS.values()))  # train, test, predict
+# train, test, predict
+STEP_FUNCTION_NAMES = tuple(dict.fromkeys(STEP_FUNCTIONS.values()))
 MARKER_NAMES = STEP_FUNCTIONS
 
 # Event files the timer writes end with this, after tensorboard's own name.

@@ -206,8 +206,8 @@ def _flops(model, batch):
     from keras_timing.profiling import backends
 
     counter = backends.get()
-    return tuple(counter.flops(model, kind, batch)
-                 for kind in ("train", "predict"))
+    return tuple(counter.flops(model, step_function, batch)
+                 for step_function in ("train", "predict"))
 
 
 def _notes(result, trained, restored, created):

@@ -1,5 +1,5 @@
-"""What FLOP counting shares across frameworks: step kinds, the call shape
-of a batch (the cache key: one count per shape), and its sample count.
+"""What FLOP counting shares across frameworks: the step functions, the call
+shape of a batch (the cache key: one count per shape), and its sample count.
 
 Nothing here imports a framework; a batch is any nest of tuples, lists and
 dicts of arrays with `.shape` and `.dtype` (numpy, TensorFlow, JAX, torch).
@@ -12,21 +12,22 @@ Example:
 (((32, 28, 28, 1), 'float32'), ((32, 10), 'float64'))
 >>> batch_size(batch)
 32
->>> check_kind("fit")
+>>> check_step_function("fit")
 Traceback (most recent call last):
 ...
-ValueError: kind must be one of 'train', 'test', 'predict'; got 'fit'
+ValueError: step_function must be one of 'train', 'test', 'predict'; got 'fit'
 """
 
-from keras_timing.schema import KINDS
+from keras_timing.schema import STEP_FUNCTION_NAMES
 
 
-def check_kind(kind):
-    """Returns `kind` if it is a step kind; else raises ValueError."""
-    if kind not in KINDS:
-        raise ValueError("kind must be one of %s; got %r"
-                         % (", ".join(repr(k) for k in KINDS), kind))
-    return kind
+def check_step_function(step_function):
+    """Returns `step_function` if it names a Keras step function
+    ("train", "test", "predict"); else raises ValueError."""
+    if step_function not in STEP_FUNCTION_NAMES:
+        raise ValueError("step_function must be one of %s; got %r" % (
+            ", ".join(repr(k) for k in STEP_FUNCTION_NAMES), step_function))
+    return step_function
 
 
 def call_shape(batch):

@@ -15,7 +15,7 @@ BACKEND = keras.backend.backend()
 class _Broken:
     """A profiler whose compile counter fails (a framework upgrade)."""
 
-    def compile_counter(self, model, kind):
+    def compile_counter(self, model, step_function):
         raise AttributeError("no such private attribute")
 
 

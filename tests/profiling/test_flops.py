@@ -1,4 +1,4 @@
-"""FLOPs of the article's CNN per step kind, on the running backend, read
+"""FLOPs of the article's CNN per step function, on the running backend, read
 back from `backends.get().flops` and checked against the analytic count.
 
 The analytic count (2 FLOPs per multiply-add, matmuls and convolutions):
@@ -49,9 +49,9 @@ def state(model):
     return [keras.ops.convert_to_numpy(v.value).copy() for v in variables]
 
 
-def per_sample(model, kind, batch):
-    count = backends.get().flops(model, kind, batch)
-    assert count is not None, kind
+def per_sample(model, step_function, batch):
+    count = backends.get().flops(model, step_function, batch)
+    assert count is not None, step_function
     return count / flops_lib.batch_size(batch)
 
 
@@ -81,9 +81,9 @@ def test_counting_changes_no_weight_optimizer_or_metric(cnn):
     model, x, y = cnn
     before = state(model)
     profiler = backends.get()
-    for kind in flops_lib.KINDS:
-        batch = x[:7] if kind == "predict" else (x[:7], y[:7])
-        assert profiler.flops(model, kind, batch) is not None
+    for step_function in flops_lib.STEP_FUNCTION_NAMES:
+        batch = x[:7] if step_function == "predict" else (x[:7], y[:7])
+        assert profiler.flops(model, step_function, batch) is not None
     after = state(model)
     assert len(before) == len(after)
     for a, b in zip(before, after):
@@ -96,9 +96,9 @@ def test_counted_once_per_call_shape(cnn, monkeypatch):
     counted = []
     real = profiler._flops
 
-    def counting(model, kind, batch):
+    def counting(model, step_function, batch):
         counted.append(flops_lib.batch_size(batch))
-        return real(model, kind, batch)
+        return real(model, step_function, batch)
 
     monkeypatch.setattr(profiler, "_flops", counting)
     first = profiler.flops(model, "predict", x[:5])
@@ -140,9 +140,9 @@ def test_a_step_that_cannot_be_counted_gives_none_and_one_warning():
         assert profiler.flops(model, "train", (x[:2], x[:2, :2])) is None
 
 
-def test_a_bad_kind_is_refused_with_the_kinds_accepted(cnn):
+def test_a_bad_step_function_is_refused_with_those_accepted(cnn):
     model, x, _ = cnn
-    with pytest.raises(ValueError, match="kind must be one of 'train', "
-                                         "'test', 'predict'; got 'fit'"):
+    with pytest.raises(ValueError, match="step_function must be one of "
+                       "'train', 'test', 'predict'; got 'fit'"):
         backends.get().flops(model, "fit", x[:BATCH])
 

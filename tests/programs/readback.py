@@ -47,17 +47,17 @@ class Counter(keras.callbacks.Callback):
         self.spans = {"train": [], "test": [], "predict": []}
         self.walls = {"train": [], "test": [], "predict": []}
 
-    def _begin(self, kind):
+    def _begin(self, step_function):
         with self._lock:
-            self.calls[kind].append(0)
-            self.spans[kind].append([time.perf_counter(), None])
+            self.calls[step_function].append(0)
+            self.spans[step_function].append([time.perf_counter(), None])
 
-    def _end(self, kind):
-        self.spans[kind][-1][1] = time.perf_counter()
+    def _end(self, step_function):
+        self.spans[step_function][-1][1] = time.perf_counter()
 
-    def _count(self, kind):
+    def _count(self, step_function):
         with self._lock:
-            self.calls[kind][-1] += 1
+            self.calls[step_function][-1] += 1
 
     def on_train_begin(self, logs=None):
         self._begin("train")
@@ -87,7 +87,7 @@ class Counter(keras.callbacks.Callback):
         self._end("predict")
 
 
-_KINDS = {"fit": "train", "evaluate": "test", "predict": "predict"}
+_STEP_FUNCTIONS = {"fit": "train", "evaluate": "test", "predict": "predict"}
 
 
 def timed(call, *args, **kwargs):
@@ -96,20 +96,20 @@ def timed(call, *args, **kwargs):
     start = time.perf_counter()
     result = call(*args, **kwargs)
     end = time.perf_counter()
-    kind = _KINDS.get(getattr(call, "__name__", ""))
+    step_function = _STEP_FUNCTIONS.get(getattr(call, "__name__", ""))
     for c in kwargs.get("callbacks") or []:
-        if isinstance(c, Counter) and kind:
-            c.walls[kind].append((start, end))
+        if isinstance(c, Counter) and step_function:
+            c.walls[step_function].append((start, end))
     return result, (end - start) * 1e3
 
 
-def hooks_ms(counter, kind="train"):
+def hooks_ms(counter, step_function="train"):
     """What Keras spent before the last call's begin hook and after its end
     hook (ms), from a `Counter` passed to `timed`: for failure messages."""
-    if counter is None or not counter.walls[kind]:
+    if counter is None or not counter.walls[step_function]:
         return None
-    start, end = counter.walls[kind][-1]
-    begin, finish = counter.spans[kind][-1]
+    start, end = counter.walls[step_function][-1]
+    begin, finish = counter.spans[step_function][-1]
     return {"before_begin_hook_ms": (begin - start) * 1e3,
             "after_end_hook_ms": (end - (finish or end)) * 1e3}
 

@@ -20,10 +20,11 @@ profiler has:
   (used inside captures only, where markers must time steps, not dispatch).
 - `name` and `trace_suffix`: the framework, and how the name of the
   capture's main file ends.
-- `flops(model, kind, batch)`, `reset_peak_memory()`, `peak_memory_mb()`,
-  `device_name()`, `peak_flops(dtype)`, `compile_counter(model, kind)`:
-  FLOPs of a step, peak memory, the device and its peak FLOP/s, and a
-  compile counter (`accounting.py`; none of them raises).
+- `flops(model, step_function, batch)`, `reset_peak_memory()`,
+  `peak_memory_mb()`, `device_name()`, `peak_flops(dtype)`,
+  `compile_counter(model, step_function)`: FLOPs of a step, peak memory,
+  the device and its peak FLOP/s, and a compile counter (`accounting.py`;
+  none of them raises).
 
 Only the chosen framework is imported: a JAX or torch user need not have
 TensorFlow installed.

@@ -1,8 +1,8 @@
 """What every framework's profiler counts besides captures: FLOPs of a step,
 peak memory, compiles, and the device's peak FLOP/s.
 
-`Accounting` holds the shared part: one FLOP count per model, step kind and
-call shape (cached; a failure gives None and one warning, never an error),
+`Accounting` holds the shared part: one FLOP count per model, step function
+and call shape (cached; a failure gives None and one warning, never an error),
 the host's resident-set peak where the device keeps no memory statistics
 (`profiling/memory.py`), and the peak table (`profiling/peak.py`). The
 framework subclasses (`backends/tensorflow.py`, `jax.py`, `torch.py`)
@@ -14,7 +14,7 @@ Example:
 
 >>> class Fixed(Accounting):
 ...     name = "fixed"
-...     def _flops(self, model, kind, batch):
+...     def _flops(self, model, step_function, batch):
 ...         return 2.0 * len(batch)
 >>> import numpy as np
 >>> counter = Fixed()
@@ -158,46 +158,47 @@ class Accounting:
 
     # ---- the shared part ---------------------------------------------------
 
-    def flops(self, model, kind, batch):
-        """FLOPs of one `kind` step of `model` on `batch`, or None.
+    def flops(self, model, step_function, batch):
+        """FLOPs of one `step_function` step of `model` on `batch`, or None.
 
-        Counted once per model, kind and call shape (shapes and dtypes of
-        `batch`), then remembered. Nothing runs that changes the model's
-        weights, optimizer or metrics (each framework says how). Divide by
-        `flops.batch_size(batch)` for FLOPs per sample.
+        Counted once per model, step function and call shape (shapes and
+        dtypes of `batch`), then remembered. Nothing runs that changes the
+        model's weights, optimizer or metrics (each framework says how).
+        Divide by `flops.batch_size(batch)` for FLOPs per sample.
 
         Args:
             model: A compiled Keras model (its optimizer built, as it is
                 once `fit` has begun, for "train").
-            kind: "train", "test" or "predict".
+            step_function: "train", "test" or "predict".
             batch: x, or (x, y) / (x, y, sample_weight), numpy or backend
                 arrays of the shape the loop feeds.
 
         Returns:
             A float, or None where the framework cannot tell (one warning
-            per kind says why).
+            per step function says why).
 
         Raises:
-            ValueError: for a `kind` not listed above.
+            ValueError: for a `step_function` not listed above.
         """
-        flops_lib.check_kind(kind)
+        flops_lib.check_step_function(step_function)
         try:
-            key = (kind, flops_lib.call_shape(batch))
+            key = (step_function, flops_lib.call_shape(batch))
             known = self._counted.setdefault(model, {})
         except TypeError:  # a model that takes no weak reference
             key, known = None, {}
         if key in known:
             return known[key]
         try:
-            count = self._flops(model, kind, batch)
+            count = self._flops(model, step_function, batch)
             count = None if count is None or count <= 0 else float(count)
         except Exception as e:
             count = None
-            if kind not in self._warned:
-                self._warned.add(kind)
+            if step_function not in self._warned:
+                self._warned.add(step_function)
                 warnings.warn("keras_timing: the FLOPs of the %s step could "
                               "not be counted on %s: %s: %s" % (
-                                  kind, self.name, type(e).__name__, e))
+                                  step_function, self.name,
+                                  type(e).__name__, e))
         known[key] = count
         return count
 
@@ -239,12 +240,14 @@ class Accounting:
         """(flops_per_sec, label) of this device: `peak.peak_flops`."""
         return peak.peak_flops(self.device_name(), dtype)
 
-    def compile_counter(self, model, kind):
-        """A no-argument function returning how many times `model`'s `kind`
-        ("train", "test" or "predict") step has compiled; never raises (a
-        counter that stays at 0 where the framework cannot say)."""
+    def compile_counter(self, model, step_function):
+        """A no-argument function returning how many times `model`'s
+        `step_function` ("train", "test" or "predict") step has compiled;
+        never raises (a counter that stays at 0 where the framework cannot
+        say)."""
         try:
-            return self._compile_counter(model, kind) or null_counter()
+            return (self._compile_counter(model, step_function)
+                    or null_counter())
         except Exception:
             return null_counter()
 
@@ -259,7 +262,7 @@ class Accounting:
 
     # ---- framework calls -------------------------------------------------
 
-    def _flops(self, model, kind, batch):
+    def _flops(self, model, step_function, batch):
         """The framework's FLOP count of one step; None if it cannot tell."""
         return None
 
@@ -274,5 +277,5 @@ class Accounting:
         """Resets the device's peak; False where it cannot be reset."""
         return False
 
-    def _compile_counter(self, model, kind):
+    def _compile_counter(self, model, step_function):
         return null_counter()

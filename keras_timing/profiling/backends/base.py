@@ -163,15 +163,15 @@ class Profiler(Accounting):
         """Opens the marker of step `step_num`; returns the handle."""
         raise NotImplementedError
 
-    def step_meters(self, model, kind, loop):
+    def step_meters(self, model, step_function, loop):
         """The meters of the measured step figures (`analysis.figures.
-        MEASURED`) this framework can run for one call of `model`'s `kind`
-        ("train", "test", "predict") step over `loop` (`keras_loop.
-        LoopInfo`): `(name, meter)` pairs, where `meter()` returns the ms
-        measured since it was last asked (over all the steps between), or
-        None. Asked on the training thread at each begin hook and at the
-        call's and epochs' ends: keep it to a clock read and a sum. None
-        by default."""
+        MEASURED`) this framework can run for one call of `model`'s
+        `step_function` ("train", "test", "predict") step over `loop`
+        (`keras_loop.LoopInfo`): `(name, meter)` pairs, where `meter()`
+        returns the ms measured since it was last asked (over all the steps
+        between), or None. Asked on the training thread at each begin hook
+        and at the call's and epochs' ends: keep it to a clock read and a
+        sum. None by default."""
         return ()
 
     def close_step(self, handle):

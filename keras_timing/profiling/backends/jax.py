@@ -98,7 +98,7 @@ class JaxProfiler(Profiler):
         marker.__enter__()
         return marker
 
-    def step_meters(self, model, kind, loop):
+    def step_meters(self, model, step_function, loop):
         """`fetch_ms`: Keras's `iterator_step` calls `next()` on the data
         adapter's JAX iterator inside the step, for arrays, `tf.data`, a
         `PyDataset` (with workers: the wait on their queue) and generators
@@ -133,7 +133,7 @@ class JaxProfiler(Profiler):
 
     # ---- accounting (backends/accounting.py) ----------------------------
 
-    def _flops(self, model, kind, batch):
+    def _flops(self, model, step_function, batch):
         """XLA's cost analysis of the lowered step: Keras's own stateless
         `train_step` / `test_step` / `predict_step`, jitted and lowered for
         abstract state and data (shapes and dtypes only), as JAXTrainer
@@ -152,13 +152,13 @@ class JaxProfiler(Profiler):
 
         state = [[spec(v) for v in model.trainable_variables],
                  [spec(v) for v in model.non_trainable_variables]]
-        if kind == "train":
+        if step_function == "train":
             if not model.optimizer.built:
                 return None
             state.append([spec(v) for v in model.optimizer.variables])
-        if kind != "predict":
+        if step_function != "predict":
             state.append([spec(v) for v in model.metrics_variables])
-        step = getattr(model, kind + "_step")
+        step = getattr(model, step_function + "_step")
         data = keras.tree.map_structure(spec, batch)
         global _own_compile
         # This compile is ours, not the loop's: the compile counter must
@@ -182,21 +182,21 @@ class JaxProfiler(Profiler):
         stats = jax.local_devices()[0].memory_stats()
         return stats.get("peak_bytes_in_use") if stats else None
 
-    def _compile_counter(self, model, kind):
+    def _compile_counter(self, model, step_function):
         """Counts JAX's backend compiles of the functions that Keras jitted
-        for `model`'s `kind` step: those reachable from
-        `model.<kind>_function` (`jit(train_step)`, and predict's jitted
-        concatenation with `steps_per_execution`). A compile is matched to
-        its function by identity, from the `cache_miss` frame that JAX runs
-        it in, so neither the function's name nor another step's compile
-        (validation's `test_step` inside a fit) nor the eager ops that
-        metrics compile at an epoch's end count. One listener per process,
-        registered at the first call."""
+        for `model`'s `step_function` step: those reachable from
+        `model.<step_function>_function` (`jit(train_step)`, and predict's
+        jitted concatenation with `steps_per_execution`). A compile is
+        matched to its function by identity, from the `cache_miss` frame
+        that JAX runs it in, so neither the function's name nor another
+        step's compile (validation's `test_step` inside a fit) nor the eager
+        ops that metrics compile at an epoch's end count. One listener per
+        process, registered at the first call."""
         global _listening
         if not _listening:
             jax.monitoring.register_event_duration_secs_listener(_listen)
             _listening = True
-        return _TALLY.counter(_jitted, model, kind + "_function")
+        return _TALLY.counter(_jitted, model, step_function + "_function")
 
 
 def _flops_of(cost):

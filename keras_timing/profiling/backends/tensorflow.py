@@ -69,7 +69,7 @@ class TensorFlowProfiler(Profiler):
                 tf.profiler.experimental.stop(save=False)
         return True
 
-    def step_meters(self, model, kind, loop):
+    def step_meters(self, model, step_function, loop):
         """`fetch_ms` where Keras reads the batch through Python: a
         `PyDataset`'s generator (with workers, its wait on their queue) or
         the user's generator, called by `tf.data.Dataset.from_generator`'s
@@ -91,7 +91,7 @@ class TensorFlowProfiler(Profiler):
 
     # ---- accounting (backends/accounting.py) ----------------------------
 
-    def _flops(self, model, kind, batch):
+    def _flops(self, model, step_function, batch):
         """Float ops of the step's graph, from TensorFlow's graph profiler
         (`tf.compat.v1.profiler`, the per-op statistics TF registers).
 
@@ -107,7 +107,7 @@ class TensorFlowProfiler(Profiler):
         """
         import keras
 
-        step = getattr(model, kind + "_step")
+        step = getattr(model, step_function + "_step")
         specs = keras.tree.map_structure(
             lambda a: tf.TensorSpec(a.shape, a.dtype), batch)
         graph = tf.function(step).get_concrete_function(specs).graph
@@ -143,10 +143,10 @@ class TensorFlowProfiler(Profiler):
         tf.config.experimental.reset_memory_stats("GPU:0")
         return True
 
-    def _compile_counter(self, model, kind):
+    def _compile_counter(self, model, step_function):
         """The tracing count of the `tf.function`s behind the model's
         `train_function` / `test_function` / `predict_function`."""
-        function = getattr(model, kind + "_function", None)
+        function = getattr(model, step_function + "_function", None)
         found = [function] + [c.cell_contents for c in
                               (getattr(function, "__closure__", None) or ())
                               if _cell_filled(c)]

@@ -136,7 +136,7 @@ class TorchProfiler(Profiler):
 
     # ---- accounting (backends/accounting.py) ----------------------------
 
-    def _flops(self, model, kind, batch):
+    def _flops(self, model, step_function, batch):
         """`torch.utils.flop_counter.FlopCounterMode` over one step run
         eagerly on the batch: forward, loss and backward for "train",
         forward and loss for "test", forward for "predict".
@@ -160,13 +160,13 @@ class TorchProfiler(Profiler):
         grads = [v.value.grad for v in model.trainable_variables]
         try:
             with FlopCounterMode(display=False) as counter, \
-                    torch.set_grad_enabled(kind == "train"):
-                y_pred = model(x, training=kind == "train")
-                if kind != "predict":
+                    torch.set_grad_enabled(step_function == "train"):
+                y_pred = model(x, training=step_function == "train")
+                if step_function != "predict":
                     loss = model.compute_loss(
                         x=x, y=y, y_pred=y_pred, sample_weight=weight,
-                        training=kind == "train")
-                if kind == "train" and loss.requires_grad:
+                        training=step_function == "train")
+                if step_function == "train" and loss.requires_grad:
                     loss.backward()
         finally:
             for v, value in zip(kept, saved):
@@ -189,11 +189,11 @@ class TorchProfiler(Profiler):
         torch.cuda.reset_peak_memory_stats()
         return True
 
-    def _compile_counter(self, model, kind):
+    def _compile_counter(self, model, step_function):
         """Steps run eagerly and never compile, unless `jit_compile=True`
         (`torch.compile`): then dynamo's compiles (and the backward graphs
         it compiles lazily) of the function behind
-        `model.<kind>_function`, matched by identity from dynamo's
+        `model.<step_function>_function`, matched by identity from dynamo's
         `compile_wrapper` frame that runs it: validation's compiles are not
         train's. One compile-start callback, registered again where
         `torch._dynamo.reset()` cleared it."""
@@ -203,7 +203,8 @@ class TorchProfiler(Profiler):
 
         if _on_compile not in callback_handler.start_callbacks:
             callback_handler.register_start_callback(_on_compile)
-        return _TALLY.counter(_compiled_function, model, kind + "_function")
+        return _TALLY.counter(_compiled_function, model,
+                              step_function + "_function")
 
 
 def _compiled_function(function):
