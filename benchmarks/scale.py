@@ -15,6 +15,7 @@ import argparse
 import os
 import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -31,6 +32,12 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=1_000_000)
     parser.add_argument("--per-epoch", type=int, default=1000)
+    parser.add_argument("--report-rounds", type=int, default=3,
+                        help="times `keras-timing report` is run on the "
+                        "folder; the median is the figure")
+    parser.add_argument("--keep", metavar="LOG_DIR",
+                        help="write to this folder and keep it (to profile "
+                        "the report); default: a temporary folder, removed")
     args = parser.parse_args()
 
     import keras
@@ -42,7 +49,7 @@ def main():
     from keras_timing.events import records
 
     model, _, _ = demo.dense_example(keras, samples=32)
-    log_dir = tempfile.mkdtemp(prefix="keras_timing_scale_")
+    log_dir = args.keep or tempfile.mkdtemp(prefix="keras_timing_scale_")
     timer = FitPredictTimer(log_dir=log_dir, launch_name="scale", verbose=0,
                             batch_size=32)
     timer.set_model(model)
@@ -70,11 +77,16 @@ def main():
     size = sum(os.path.getsize(os.path.join(run_dir, f))
                for f in os.listdir(run_dir) if "tfevents" in f)
     points = len(report.read_run(run_dir))
-    t0 = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-m", "keras_timing", "report",
-                           log_dir, "--json"], capture_output=True, text=True)
-    report_s = time.perf_counter() - t0
-    shutil.rmtree(log_dir, ignore_errors=True)
+    rounds = []
+    for _ in range(max(1, args.report_rounds)):
+        t0 = time.perf_counter()
+        proc = subprocess.run([sys.executable, "-m", "keras_timing",
+                               "report", log_dir, "--json"],
+                              capture_output=True, text=True)
+        rounds.append(time.perf_counter() - t0)
+    report_s = statistics.median(rounds)
+    if not args.keep:
+        shutil.rmtree(log_dir, ignore_errors=True)
 
     growth = max(r for _, r in samples) - before
     print("synthetic hook driver, %d steps, %d per epoch: %.1f s (%.1f us "
@@ -91,9 +103,11 @@ def main():
           % (peak_kb / 1024 - before))
     print("| event files | %.2f MB | < 50 MB |" % (size / 2**20))
     print("| points written | %d | |" % points)
-    print("| `keras-timing report` (CRC32C: %s) | %.2f s (exit %d) | < 2 s |"
-          % (records.IMPLEMENTATION, report_s, proc.returncode))
-    ok = growth < 20 and size < 50 * 2**20 and report_s < 2
+    print("| `keras-timing report`, median of %d (CRC32C: %s) | %.2f s "
+          "(%s; exit %d) | <= 1 s |" % (
+              len(rounds), records.IMPLEMENTATION, report_s,
+              ", ".join("%.2f" % r for r in rounds), proc.returncode))
+    ok = growth < 20 and size < 50 * 2**20 and report_s <= 1
     print("verdict: %s" % ("all targets met" if ok else "a target missed"))
 
 

@@ -7,6 +7,8 @@ work on the columns, and only the few steps that are not plain counted
 steps (a pass's first, a compile, a profiled step) one by one.
 """
 
+import bisect
+
 import numpy as np
 
 from keras_timing.analysis.steps import StepTime
@@ -233,8 +235,12 @@ def fold_counted(times, sketch, totals, sample, band, pick=None):
     totals.steps += int(n.sum())
     totals.batch_ms += float(batch @ n)
     totals.wait_ms += float(wait @ n)
-    odd = np.intersect1d(block.odd, pick) if block.odd else ()
-    for i in odd:
+    # The odd steps inside the picked span only (`odd` and `pick` are in
+    # order): one pass of a long run must not sort all the run's odd ones.
+    span = block.odd[bisect.bisect_left(block.odd, pick[0]):
+                     bisect.bisect_right(block.odd, pick[-1])]
+    # `span` lies within pick's first and last: each search lands inside.
+    for i in [i for i in span if pick[np.searchsorted(pick, i)] == i]:
         t = block.times[i]
         if t.values:
             steps = t.last_step - t.first_step + 1

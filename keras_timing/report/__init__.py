@@ -62,7 +62,9 @@ def report(log_dir: Union[str, Scan]) -> List[Dict[str, Any]]:
         chief_times[launch, run] = times
         # The points are read as written: no second decimation.
         stats = RunStats(run, full_steps=math.inf)
-        stats.add(times, final=True)
+        # The points it makes stay columns (never listed as dicts): the
+        # report reads the points written, it writes none.
+        stats.add_rows(times, final=True)
         for call_ms, outside_ms in calls:
             stats.add_call(call_ms, outside_ms)
         summary = stats.summary()

@@ -136,6 +136,11 @@ def _load(path):
     rate = series(schema.SAMPLES_PER_SEC)
     kinds = {k: series(k.tag) for k in StepKind}
     first = kinds[StepKind.FIRST]
+    # Each point's kind, the first StepKind that has it: one look-up per
+    # point (a million steps' report reads tens of thousands of points).
+    kind_at = {}
+    for k in reversed(StepKind):
+        kind_at.update(dict.fromkeys(kinds[k], k))
     epoch_start = series(schema.EPOCH_START_MS)
     measured = {f.name: series(f.tag) for f in MEASURED}
     times = []
@@ -147,7 +152,7 @@ def _load(path):
         samples = None
         if e.step in rate:
             samples = round(rate[e.step] * (e.value + w) * n / 1e3)
-        kind = next((k for k in StepKind if e.step in kinds[k]), None)
+        kind = kind_at.get(e.step)
         times.append(StepTime(e.step - n + 1, e.step, e.value, w,
                               e.wall_time, kind, samples,
                               epoch_start.get(e.step, 0.0),
