@@ -155,9 +155,9 @@ PRIVATE = (
     Private("jax._src.profiler._ProfileState", "reset",
             "profiling: freeing JAX's profiler after a failed export", "jax"),
     Private("jax._src.distributed", "global_state",
-            "timer: the coordinator of a multi-process JAX job", "jax"),
+            "profiling: the coordinator of a multi-process JAX job", "jax"),
     Private("jax._src.distributed.State", "coordinator_address",
-            "timer: the coordinator of a multi-process JAX job", "jax"),
+            "profiling: the coordinator of a multi-process JAX job", "jax"),
     # torch, read by profiling.
     Private("torch.autograd", "_profiler_enabled",
             "profiling: whether another torch profiler runs", "torch"),

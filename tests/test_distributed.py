@@ -22,6 +22,7 @@ from two_processes import two_processes
 from keras_timing import cli
 from keras_timing import schema
 from keras_timing import report
+from keras_timing.profiling import cluster
 from keras_timing.timer import workers
 from keras_timing.analysis.steps import StepTime
 
@@ -197,25 +198,36 @@ def _tf_config(task_type, index, chief=False):
         "type": task_type, "index": index}})}
 
 
+def _from_tf_config(task_type, index, chief=False):
+    return cluster.from_tf_config(
+        _tf_config(task_type, index, chief)["TF_CONFIG"])
+
+
 def test_worker_info_from_tf_config():
-    info = workers.worker_info("tensorflow", _tf_config("worker", 1))
+    info = _from_tf_config("worker", 1)
     assert (info.index, info.count, info.is_chief) == (1, 2, False)
     assert info.folder == "worker_1"
-    chief = workers.worker_info("tensorflow", _tf_config("worker", 0))
+    chief = _from_tf_config("worker", 0)
     assert chief.is_chief and chief.folder is None
     assert chief.shared_launch_name() == info.shared_launch_name()
     # With a "chief" task, the chief is worker_0 and workers count from 1.
-    assert workers.worker_info(
-        "tensorflow", _tf_config("chief", 0, chief=True)).index == 0
-    assert workers.worker_info(
-        "tensorflow", _tf_config("worker", 0, chief=True)).folder == "worker_1"
-    assert workers.worker_info("tensorflow", _tf_config("evaluator", 0)) \
+    assert _from_tf_config("chief", 0, chief=True).index == 0
+    assert _from_tf_config("worker", 0, chief=True).folder == "worker_1"
+    assert _from_tf_config("evaluator", 0) is None
+    assert cluster.from_tf_config("{bad") is None
+    assert cluster.from_tf_config("[]") is None
+
+
+def test_the_running_backend_says_whether_tf_config_names_this_process():
+    # TF_CONFIG describes a TensorFlow job: only that backend reads it.
+    info = workers.worker_info(environ=_tf_config("worker", 1))
+    if BACKEND == "tensorflow":
+        assert (info.index, info.count, info.folder) == (1, 2, "worker_1")
+    else:
+        assert info == workers.SINGLE
+    assert workers.worker_info(environ={}) == workers.SINGLE
+    assert workers.worker_info(environ={"TF_CONFIG": "{bad"}) \
         == workers.SINGLE
-    assert workers.worker_info("tensorflow", {"TF_CONFIG": "{bad"}) \
-        == workers.SINGLE
-    assert workers.worker_info("torch", _tf_config("worker", 1)) \
-        == workers.SINGLE
-    assert workers.worker_info("tensorflow", {}) == workers.SINGLE
 
 
 def _times(batch, wait):

@@ -23,56 +23,31 @@ from dataclasses import field
 
 import numpy as np
 
+from keras_timing.profiling.cluster import PROCESS
+from keras_timing.profiling.cluster import Scope
 from keras_timing.profiling.flops import batch_size
 
 _MAX_DEPTH = 30
 
 
-GLOBAL, PROCESS = "global", "process"
+def sample_scope(model, processes=1, profiler=None):
+    """The `cluster.Scope` of `model`'s steps in a job of `processes`
+    processes, as the launch's backend (`profiler`) counts them
+    (`profiler.sample_scope`: each framework distributes the batch its own
+    way); per process where there is no backend or it cannot tell. Never
+    raises.
 
-
-@dataclass(frozen=True)
-class Scope:
-    """What a step's samples count: every process's (`GLOBAL`) or this
-    process's alone (`PROCESS`), and what turns each count Keras gives into
-    it: the data adapter's batch size (`adapter`) and predict's outputs
-    (`outputs`) are multiplied by the number of processes that fed a share.
-    """
-
-    name: str = GLOBAL
-    adapter: int = 1
-    outputs: int = 1
-
-
-def sample_scope(model, processes=1):
-    """The `Scope` of `model`'s steps in a job of `processes` processes.
-
-    JAX (`keras.distribution`): each process feeds its share of the batch
-    (its adapter's batch size), and predict returns the global outputs.
-    TensorFlow (`tf.distribute`): the data is batched at the global size,
-    and predict returns this worker's outputs. Several processes without a
-    distribution across them train apart: per process. Never raises.
+    >>> sample_scope(None), sample_scope(None, 2).name
+    (Scope(name='global', adapter=1, outputs=1), 'process')
     """
     if processes <= 1:
         return Scope()
     try:
-        keras = sys.modules["keras"]
-        if keras.backend.backend() == "jax":
-            dist = keras.distribution.distribution()
-            if dist is None:
-                return Scope(PROCESS)
-            # Data shards across processes: one per process, or one per
-            # model replica where a replica spans processes.
-            shards = min(dist.num_processes, dist.num_model_replicas)
-            return Scope(GLOBAL, adapter=max(1, int(shards)))
-        strategy = _get(model, "distribute_strategy")
-        local = len(_get(strategy.extended, "worker_devices") or ())
-        workers = int(strategy.num_replicas_in_sync) // max(local, 1)
-        if workers > 1:
-            return Scope(GLOBAL, outputs=workers)
+        return profiler.sample_scope(model, processes)
     except Exception:
-        pass
-    return Scope(PROCESS)
+        # No backend (None) or a model without the framework's
+        # distribution: each process's own samples.
+        return Scope(PROCESS)
 
 
 @dataclass(frozen=True)

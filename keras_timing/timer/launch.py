@@ -89,12 +89,12 @@ class Launch:
     # ---- runs ---------------------------------------------------------------
 
     def sample_scope(self, run, model):
-        """The `keras_loop.Scope` every run of the launch counts samples
+        """The `cluster.Scope` every run of the launch counts samples
         in (decided at its first call), noted on `run`'s statistics."""
         with self.lock:
             if self._scope is None:
-                self._scope = keras_loop.sample_scope(model,
-                                                      self.worker.count)
+                self._scope = keras_loop.sample_scope(
+                    model, self.worker.count, self.profiler)
         run.stats.samples = SampleScope(self._scope.name, self.worker.count)
         return self._scope
 
@@ -124,7 +124,7 @@ class Launch:
             name = schema.run_folder(
                 run, None if own else keras_loop.model_name(model))
             if self.path is None:
-                self.worker = workers.worker_info()
+                self.worker = workers.worker_info(self.profiler)
                 self.path = self._make_folder()
             recorder = self.recorders.get(name)
             if recorder is None:

@@ -31,6 +31,7 @@ import os
 import shutil
 import threading
 
+from keras_timing.profiling import cluster
 from keras_timing.profiling.backends.accounting import Accounting
 
 
@@ -176,6 +177,21 @@ class Profiler(Accounting):
 
     def close_step(self, handle):
         handle.__exit__(None, None, None)
+
+    # ---- a job of several processes (`profiling/cluster.py`) -------------
+
+    def worker(self, environ):
+        """This process's place in a job of several processes as the
+        framework runs it (`cluster.WorkerInfo`), or None: a single
+        process. `environ`: the environment variables to read. None by
+        default (a framework with no job of its own)."""
+        return None
+
+    def sample_scope(self, model, processes):
+        """The `cluster.Scope` of `model`'s steps where `processes` (> 1)
+        processes run the job. By default per process: several processes
+        without a distribution across them train apart."""
+        return cluster.Scope(cluster.PROCESS)
 
 
 class _Capture:

@@ -19,6 +19,7 @@ import time
 import jax
 from jax._src import dispatch
 
+from keras_timing.profiling import cluster
 from keras_timing.profiling import fetch
 from keras_timing.profiling.backends.accounting import CompileTally
 from keras_timing.profiling.backends.base import Profiler
@@ -130,6 +131,39 @@ class JaxProfiler(Profiler):
             [p for p in pending if p is not None]) if isinstance(a, jax.Array)]
         jax.block_until_ready(arrays)
 
+    # ---- a job of several processes (profiling/cluster.py) ---------------
+
+    def worker(self, environ):
+        """`jax.process_index()` of `jax.process_count()` processes (after
+        `jax.distributed.initialize`), or None for one; the coordinator's
+        address (private: `keras_timing.private`) keys the job."""
+        count = int(jax.process_count())
+        if count <= 1:
+            return None
+        index = int(jax.process_index())
+        address = ""
+        try:
+            from jax._src import distributed
+
+            address = str(distributed.global_state.coordinator_address or "")
+        except Exception:
+            pass
+        return cluster.WorkerInfo(index, count, index == 0,
+                                  "jax:%s:%d" % (address, count))
+
+    def sample_scope(self, model, processes):
+        """`keras.distribution`: each process feeds its share of the batch
+        (its adapter's batch size), and predict returns the global outputs;
+        without a distribution the processes train apart."""
+        import keras
+
+        dist = keras.distribution.distribution()
+        if dist is None:
+            return cluster.Scope(cluster.PROCESS)
+        # Data shards across processes: one per process, or one per model
+        # replica where a replica spans processes.
+        shards = min(dist.num_processes, dist.num_model_replicas)
+        return cluster.Scope(cluster.GLOBAL, adapter=max(1, int(shards)))
 
     # ---- accounting (backends/accounting.py) ----------------------------
 

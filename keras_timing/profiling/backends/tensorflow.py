@@ -14,6 +14,7 @@ import re
 
 import tensorflow as tf
 
+from keras_timing.profiling import cluster
 from keras_timing.profiling import fetch
 from keras_timing.profiling.backends import quiet
 
@@ -88,6 +89,24 @@ class TensorFlowProfiler(Profiler):
         trace.__enter__()
         return trace
 
+    # ---- a job of several processes (profiling/cluster.py) ---------------
+
+    def worker(self, environ):
+        """The task `TF_CONFIG` names (`MultiWorkerMirroredStrategy` and
+        friends), or None."""
+        text = environ.get("TF_CONFIG")
+        return cluster.from_tf_config(text) if text else None
+
+    def sample_scope(self, model, processes):
+        """`tf.distribute` batches the data at the global size, and
+        predict returns this worker's outputs (times the workers); a job
+        with no strategy across its workers counts per process."""
+        strategy = model.distribute_strategy
+        local = len(strategy.extended.worker_devices or ())
+        workers = int(strategy.num_replicas_in_sync) // max(local, 1)
+        if workers > 1:
+            return cluster.Scope(cluster.GLOBAL, outputs=workers)
+        return cluster.Scope(cluster.PROCESS)
 
     # ---- accounting (backends/accounting.py) ----------------------------
 
