@@ -6,6 +6,7 @@ raise `ProfilerBusy`)."""
 import os
 
 import keras
+import pytest
 from profiling.traces import XPLANE
 from profiling.traces import overview
 from profiling.traces import overview_steps
@@ -34,3 +35,16 @@ def assert_none_running(profiler, folder):
         assert overview_steps(page) == [("probe", 1)]
     else:
         assert torch_steps(main) == [1]
+
+
+@pytest.fixture
+def no_capture_left_running():
+    """Fails the test that leaves a capture running (`stop()` saves a
+    capture left running and returns its files). Import it into a test
+    module with `pytestmark = pytest.mark.usefixtures(...)` or as an
+    argument."""
+    yield
+    from keras_timing.profiling import backends
+
+    if backends.get().stop():
+        pytest.fail("the test left a capture running")
