@@ -14,6 +14,7 @@ import inspect
 import shutil
 import sys
 import tempfile
+import threading
 import time
 
 import jax
@@ -175,10 +176,11 @@ class JaxProfiler(Profiler):
         changes. Counts every op XLA costs: matmuls and convolutions as 2
         FLOPs per multiply-add, elementwise ops, the optimizer update and
         the metrics. Lowered, not compiled: a compile costs what the first
-        step's does, and "auto" may count inside the user's call
-        (benchmarks/README.md, "Per-step cost"); the compiled program's
-        count differs by the few ops XLA's passes add. Compiled only where
-        the lowered program gives no count."""
+        step's does, and the count runs on a thread beside the user's
+        next call (`timer/throughput.py`); the compiled program's count
+        differs by the few ops XLA's passes add. Compiled only where the
+        lowered program gives no count. Nothing here touches the model's
+        state, so it is safe on that thread."""
         import keras
 
         def spec(a):
@@ -194,17 +196,18 @@ class JaxProfiler(Profiler):
             state.append([spec(v) for v in model.metrics_variables])
         step = getattr(model, step_function + "_step")
         data = keras.tree.map_structure(spec, batch)
-        global _own_compile
         # This compile is ours, not the loop's: the compile counter must
-        # not take it for a recompiling step.
-        _own_compile = True
+        # not take it for a recompiling step. Noted per thread: the count
+        # may run on a thread beside the user's next step, whose compiles
+        # count.
+        _own_compile.active = True
         try:
             lowered = jax.jit(step).lower(tuple(state), data)
             flops = _flops_of(lowered.cost_analysis())
             if flops is None:
                 flops = _flops_of(lowered.compile().cost_analysis())
         finally:
-            _own_compile = False
+            _own_compile.active = False
         return flops
 
     def _device_name(self):
@@ -263,7 +266,8 @@ def _listen(name, duration, **kwargs):
     # Runs on the thread that compiles, inside the `cache_miss` of the
     # jitted function being compiled (eager ops compile through their own
     # `cache_miss`, whose function is not watched).
-    if name == dispatch.BACKEND_COMPILE_EVENT and not _own_compile:
+    if (name == dispatch.BACKEND_COMPILE_EVENT
+            and not getattr(_own_compile, "active", False)):
         # The event comes at the backend compile's end; Python's lock was
         # let go at its start (tracing and lowering hold it before).
         _TALLY.record(sys._getframe(1), time.perf_counter() - duration)
@@ -274,6 +278,6 @@ def _listen(name, duration, **kwargs):
 _TALLY = CompileTally("fun")
 _TALLY.codes.add(inspect.unwrap(jax.jit(abs)._cache_miss).__code__)
 _listening = False
-_own_compile = False
+_own_compile = threading.local()
 
 profiler = JaxProfiler()

@@ -138,41 +138,47 @@ class TorchProfiler(Profiler):
 
     def _flops(self, model, step_function, batch):
         """`torch.utils.flop_counter.FlopCounterMode` over one step run
-        eagerly on the batch: forward, loss and backward for "train",
+        eagerly on the batch: forward, loss and gradients for "train",
         forward and loss for "test", forward for "predict".
 
         It counts matmuls, convolutions and attention only (2 FLOPs per
         multiply-add); elementwise ops, activations, pooling and the
         optimizer (which is not run) count nothing, so this count is the
-        smallest of the three frameworks'. Nothing changes: no optimizer
-        step, the non-trainable and metric variables (batch-norm
-        statistics, seed generators, loss trackers) are copied before and
-        put back after, and each weight's `.grad` is put back as it was.
+        smallest of the three frameworks'. Nothing of the model is touched,
+        so the count may run on a thread beside the user's next step: the
+        step runs in a Keras `StatelessScope` on copies of the variables
+        (its assignments, to batch-norm statistics, seed generators and
+        loss trackers, stay in the scope), and `torch.autograd.grad`
+        returns the gradients without putting them in any weight's
+        `.grad`. The copies hold the variables' memory once more while it
+        runs.
         """
         import keras
         from torch.utils.flop_counter import FlopCounterMode
 
+        train = step_function == "train"
         x, y, weight = (None if a is None else keras.tree.map_structure(
             keras.ops.convert_to_tensor, a) for a in flops_lib.unpack(batch))
-        kept = list(model.non_trainable_variables) + list(
-            model.metrics_variables)
-        saved = [v.value.detach().clone() for v in kept]
-        grads = [v.value.grad for v in model.trainable_variables]
-        try:
-            with FlopCounterMode(display=False) as counter, \
-                    torch.set_grad_enabled(step_function == "train"):
-                y_pred = model(x, training=step_function == "train")
+
+        def copy(v, grad=False):
+            # A copy, not a view: the user's optimizer updates the weights
+            # in place, which autograd refuses under a saved view.
+            return v.value.detach().clone().requires_grad_(grad)
+
+        weights = [copy(v, train) for v in model.trainable_variables]
+        state = list(zip(model.trainable_variables, weights)) + [
+            (v, copy(v)) for v in list(model.non_trainable_variables)
+            + list(model.metrics_variables)]
+        with FlopCounterMode(display=False) as counter, \
+                torch.set_grad_enabled(train):
+            with keras.StatelessScope(state_mapping=state):
+                y_pred = model(x, training=train)
                 if step_function != "predict":
                     loss = model.compute_loss(
                         x=x, y=y, y_pred=y_pred, sample_weight=weight,
-                        training=step_function == "train")
-                if step_function == "train" and loss.requires_grad:
-                    loss.backward()
-        finally:
-            for v, value in zip(kept, saved):
-                v.assign(value)
-            for v, grad in zip(model.trainable_variables, grads):
-                v.value.grad = grad
+                        training=train)
+            if train and loss.requires_grad:
+                torch.autograd.grad(loss, weights, allow_unused=True)
         return counter.get_total_flops()
 
     def _device_name(self):
