@@ -264,21 +264,19 @@ class Call:
         # tests/verdicts).
         unmeasured = profiler is not None and (not self._meters and (
             profiler.reads_batch_in_step) or throughput.busy())
-        if settings.count_flops == "auto" and unmeasured:
-            # The call's steps into its stats: "auto" reads their median.
-            launch.drain()
-        if throughput.worth_counting(settings.count_flops, run, unmeasured):
-            # After the call's last step, inside the call: counting
-            # compiles or traces the step once more, and no step should
-            # hold that.
-            launch.throughput.count(run, self.model, run.loop, self.own)
+        also = schema.VALIDATION if run.run == schema.TRAIN else None
+        # Counted on the counting thread, after the call's last step (no
+        # step holds it); the call waits only where its own summary needs
+        # the figure (timer/throughput.py).
+        flops = throughput.CallCount(launch, run, self.model, self.own,
+                                     settings.count_flops, unmeasured, also)
+        flops.start_asked()
         run.end_call(time.perf_counter())
         launch.drain(final=True)
-        launch.throughput.backfill(run)
+        flops.settle(settings.verbose)
         launch.call_ended(self.frame, run)
         run.owner = None
         self.model = None
-        also = schema.VALIDATION if run.run == schema.TRAIN else None
         launch.summarize(run, also, settings.verbose)
         if settings.verbose:
             for line in self.profiling.new_sessions_text():
