@@ -206,8 +206,13 @@ class FitPredictTimer(keras.callbacks.Callback):
         return call
 
     def summaries(self) -> dict:
-        """Summary dicts per run folder name (see `RunStats.summary`)."""
-        return self._launch.summaries() if self._launch is not None else {}
+        """Summary dicts per run folder name (see `RunStats.summary`), with
+        the FLOPs of counts still running once they land (at most
+        `throughput.FLUSH_WAIT_S`)."""
+        if self._launch is None:
+            return {}
+        self._launch.throughput.wait()
+        return self._launch.summaries()
 
     @property
     def fit_predict_ratio(self) -> float:
@@ -231,6 +236,9 @@ class FitPredictTimer(keras.callbacks.Callback):
         or `predict` ended by an exception.
         """
         if self._launch is not None:
+            # FLOP counts still running land first (at most
+            # `throughput.FLUSH_WAIT_S`), then everything is written.
+            self._launch.throughput.wait()
             self._launch.flush()
 
     @property
