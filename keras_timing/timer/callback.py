@@ -60,10 +60,11 @@ class FitPredictTimer(keras.callbacks.Callback):
             that many times the median step, the next 3 steps are
             captured (at most 5 captures a run, 20 steps apart).
         count_flops: Count the FLOPs of the model's train and predict
-            steps, after a call's last step, once per model and shape:
-            True, False, or "auto" (after calls of 20 s or more, where
-            counting costs little beside the call, and where the verdict
-            needs them; README: "Why is it slow?").
+            steps, after a call's last step, once per model and shape, on
+            a background thread: True (the call waits for it only where
+            its printed summary or verdict needs it), False, or "auto"
+            (after calls of 20 s or more and where the verdict needs them,
+            never waited for; README: "Throughput and memory").
         run_name: Deprecated alias of `launch_name`, for one release.
 
     Example:
