@@ -17,20 +17,27 @@ End hooks can run late and out of order. Steps finish on the device in
 order, so a step's end is no later than any later step's; a clump of late
 ends is spread over its steps. Only a compile can hide an earlier step's
 end (`intervals.bound_ends`).
+
+The hooks only log: each extends one list by five items (its kind, run,
+step, time and one more), with no lock (a list's extend by a tuple is
+atomic under the GIL, and the list holds no object per step for the
+garbage collector to walk: only the items), and the training thread
+and Keras's pool never wait for each other or for the writer. The writer
+thread replays the log into the rows (`rows.py`) under the lock, in the
+order the hooks ran, then drains them.
 """
 
-import bisect
 import threading
 import time
 
-from keras_timing.analysis.steps import UNKNOWN_SAMPLES
 from keras_timing.analysis.bulk import StepBlock
 from keras_timing.analysis.steps import StepKind
 from keras_timing.timer import intervals
+from keras_timing.timer import rows
 
-_OPEN, _SETTLED, _CLOSED = 0, 1, 2
-FIRST, RECOMPILE = StepKind.FIRST, StepKind.RECOMPILE
 PROFILED = StepKind.PROFILED
+_BEGIN, _BEGIN_AFTER, _END = rows.BEGIN, rows.BEGIN_AFTER, rows.END
+_ANCHOR, _SETTLE, _CLOSE = rows.ANCHOR, rows.SETTLE, rows.CLOSE
 
 
 class Timeline:
@@ -53,39 +60,27 @@ class Timeline:
 
     def __init__(self, now=time.perf_counter):
         self._now = now
+        # Replays and reads of the rows, one at a time; never the hooks.
         self._lock = threading.Lock()
-        # Drains one at a time; the hooks wait only while one slices.
+        # Drains one at a time.
         self._draining = threading.Lock()
-        # One column per field, one row per begun step, in begin order:
-        # rows hold no per-step objects for the garbage collector to walk
-        # while they wait to be drained. Row i is at `i - self._base`.
-        self._base = 0
-        self._head = 0       # the next row to drain (absolute)
-        # `compiled`: it compiled (not just was first); `released`: when
-        # that compile let go of the host; `values`: figures.MEASURED.
-        self._columns = tuple([] for _ in range(13))
-        (self._run, self._call, self._first, self._last, self._begin,
-         self._end, self._anchor, self._kind, self._samples, self._state,
-         self._compiled, self._released, self._values) = self._columns
-        self._open = {}      # run -> (firsts, rows) begun, not yet ended
-        self._anchors = {}   # run -> (time, first_of_call)
-        self._calls = {}     # run -> call number of the next rows
-        self._latest = {}    # run -> its latest row, settled or not
-        self._held = {}      # run -> a row that waits for the next to end
+        self._log = []
+        self._rows = rows.Rows()
+        self._calls = {}     # run -> its calls begun (anchor time)
+        # Steps begun (only begin hooks add: one thread, the caller's)
+        # and passed by drains: their difference waits.
+        self._begun = self._passed = 0
         self._prev_end = None
 
     def anchor(self, run, t=None, first_of_call=False):
         """Marks where `run`'s next step is timed from (call/epoch begin)."""
         t = self._now() if t is None else t
-        with self._lock:
-            old = self._anchors.get(run)
-            self._anchors[run] = (t, first_of_call or bool(old and old[1]))
-            if first_of_call:
-                self._calls[run] = self._calls.get(run, 0) + 1
+        if first_of_call:
+            self._calls[run] = self._calls.get(run, 0) + 1
+        self._log.extend((_ANCHOR, run, first_of_call, t, None))
 
     def call_number(self, run):
-        with self._lock:
-            return self._calls.get(run, 0)
+        return self._calls.get(run, 0)
 
     def begin(self, run, first_step, t=None, compiled=False, hold=False,
               values=None, released=None):
@@ -95,71 +90,23 @@ class Timeline:
         batch of unknown size; it waits until this one ends (then it was
         not). `values`: the previous step's measured figures
         (`figures.MEASURED`, ms by name over all its steps)."""
-        t = self._now() if t is None else t
-        with self._lock:
-            if compiled or hold or values or released is not None:
-                self._settle(run, compiled, hold, values, released)
-            else:
-                # The usual step: its previous step is over, no more.
-                row = self._latest.pop(run, None)
-                if row is not None and row >= self._base:
-                    if self._state[row - self._base] == _OPEN:
-                        self._state[row - self._base] = _SETTLED
-            anchor = self._anchors.pop(run, None)
-            row = self._base + len(self._run)
-            self._run.append(run)
-            self._call.append(self._calls.get(run, 0))
-            self._first.append(first_step)
-            self._last.append(first_step)
-            self._begin.append(t)
-            self._end.append(None)
-            self._anchor.append(None if anchor is None else anchor[0])
-            self._kind.append(FIRST if anchor is not None and anchor[1]
-                              else None)
-            self._compiled.append(False)
-            self._released.append(None)
-            self._samples.append(None)
-            self._values.append(None)
-            self._state.append(_OPEN)
-            open_ = self._open.get(run)
-            if open_ is None:
-                open_ = self._open[run] = ([], [])
-            firsts, rows = open_
-            if firsts and first_step <= firsts[-1]:
-                # The same step began again (a step whose data ran out was
-                # begun, then the loop began it anew): the old one is dead.
-                i = bisect.bisect_left(firsts, first_step)
-                for dead in rows[i:]:
-                    self._state[dead - self._base] = _CLOSED
-                del firsts[i:], rows[i:]
-            firsts.append(first_step)
-            rows.append(row)
-            self._latest[run] = row
+        if t is None:
+            t = self._now()
+        self._begun += 1
+        if compiled or hold or values or released is not None:
+            self._log.extend((_BEGIN_AFTER, run, first_step, t,
+                              (compiled, hold, values, released)))
+        else:
+            # The usual step: its previous step is over, no more.
+            self._log.extend((_BEGIN, run, first_step, t, None))
 
     def settle(self, run, compiled=False, hold=False, values=None,
                released=None):
         """`run`'s latest step may be drained: whether it compiled is known
         (at an epoch's or a call's end; the next begin settles it too).
         `hold`, `values`, `released`: see `begin`."""
-        with self._lock:
-            self._settle(run, compiled, hold, values, released)
-
-    def _settle(self, run, compiled, hold=False, values=None, released=None):
-        row = self._latest.pop(run, None)
-        if hold and row is not None:
-            self._held.setdefault(run, []).append(row)
-        if row is not None and row >= self._base:
-            i = row - self._base
-            if values:
-                self._values[i] = values
-            self._compiled[i] = self._compiled[i] or compiled
-            if compiled and released is not None:
-                self._released[i] = released
-            # A compile outranks the profiler: the step counts as one.
-            if compiled and self._kind[i] in (None, PROFILED):
-                self._kind[i] = RECOMPILE
-            if self._state[i] == _OPEN and not hold:
-                self._state[i] = _SETTLED
+        self._log.extend((_SETTLE, run, 0, None,
+                          (compiled, hold, values, released)))
 
     def mark(self, run, first_step, last_step, kind=PROFILED):
         """Gives `kind` to `run`'s undrained steps that meet steps
@@ -172,57 +119,36 @@ class Timeline:
         >>> line.anchor("train", 0.0, first_of_call=True)
         >>> for step in (1, 2, 3):
         ...     line.begin("train", step, t=float(step))
-        >>> line.mark("train", 1, 2), line._kind
-        (1, ['first', 'profiled', None])
+        >>> line.mark("train", 1, 2)
+        1
+        >>> for step in (1, 2, 3):
+        ...     _ = line.end("train", step, t=step + 0.5)
+        >>> line.close()
+        >>> [s.kind for s in line.drain()]
+        ['first', 'profiled', None]
         """
         with self._lock:
-            marked = 0
-            # Newest first: the caller marks the step it just began.
-            for i in range(len(self._run) - 1,
-                           self._head - self._base - 1, -1):
-                if self._run[i] is not run:
-                    continue
-                if self._last[i] < first_step:
-                    break
-                if self._first[i] <= last_step and self._kind[i] is None:
-                    self._kind[i] = kind
-                    marked += 1
-            return marked
+            self._replay()
+            return self._rows.mark(run, first_step, last_step, kind)
 
     def end(self, run, last_step, t=None, samples=None):
         """Records the end of the call whose steps include `last_step`.
 
         `samples`, the call's sample count if known, is passed through; it
         may be a function of the call's step count, evaluated at `drain`.
-        Returns how many rows wait to be drained.
+        Returns how many steps wait to be drained.
         """
-        t = self._now() if t is None else t
-        with self._lock:
-            open_ = self._open.get(run)
-            if open_:
-                firsts, rows = open_
-                k = bisect.bisect_right(firsts, last_step) - 1
-                if k >= 0:
-                    i = rows[k] - self._base
-                    self._end[i] = t
-                    self._last[i] = last_step
-                    self._samples[i] = samples
-                    del firsts[k], rows[k]
-                    held = self._held.get(run)
-                    while held and held[0] < i + self._base:
-                        # A later step ran: this one was not the last.
-                        row = held.pop(0) - self._base
-                        if row >= 0:
-                            self._state[row] = _SETTLED
-            return self._base + len(self._run) - self._head
+        if t is None:
+            t = self._now()
+        self._log.extend((_END, run, last_step, t, samples))
+        return self._begun - self._passed
 
     def has_pending(self, run, call):
         """Whether a step of `run`'s call number `call` (or an earlier one)
         is still to be drained."""
         with self._lock:
-            start = self._head - self._base
-            return any(r is run and c <= call for r, c in zip(
-                self._run[start:], self._call[start:]))
+            self._replay()
+            return self._rows.has_pending(run, call)
 
     def close(self):
         """Steps begun and never ended are dropped (their data ran out).
@@ -230,22 +156,7 @@ class Timeline:
         Call it only where Keras has run every end hook it will run: at an
         epoch's end and at the end of an outermost fit/evaluate/predict.
         """
-        with self._lock:
-            for firsts, rows in self._open.values():
-                for row in rows:
-                    self._state[row - self._base] = _CLOSED
-            self._open.clear()
-            for run in list(self._latest):
-                self._settle(run, False)
-            for rows in self._held.values():
-                # No step after it ended: it was the epoch's last, and its
-                # batch may be partial.
-                for row in rows:
-                    i = row - self._base
-                    if i >= 0 and self._state[i] != _CLOSED:
-                        self._samples[i] = UNKNOWN_SAMPLES
-                        self._state[i] = _SETTLED
-            self._held.clear()
+        self._log.extend((_CLOSE, None, 0, None, None))
 
     def drain(self):
         """Returns the completed steps in begin order and forgets them, as
@@ -257,41 +168,28 @@ class Timeline:
         """
         with self._draining:
             with self._lock:
-                start = i = self._head - self._base
-                state, ends, n = self._state, self._end, len(self._run)
-                while i < n:
-                    if state[i] != _CLOSED and (
-                            ends[i] is None or state[i] == _OPEN):
-                        break
-                    i += 1
-                # A row whose end came after a later row began waits until
-                # that row has ended and is settled: its end bounds this one,
-                # and if it compiled, this one's end moves.
-                if i < n:
-                    for k in range(start, i):
-                        if ends[k] is not None and ends[k] > self._begin[i]:
-                            i = k
-                            break
-                if None in ends[start:i]:
-                    done = [k for k in range(start, i) if ends[k] is not None]
-                    rows = [[column[k] for k in done]
-                            for column in self._columns]
-                else:
-                    # No row closed (the usual drain): plain slices.
-                    rows = [column[start:i] for column in self._columns]
-                self._head = self._base + i
-                if i > 4096 or i == n:
-                    for column in self._columns:
-                        del column[:i]
-                    self._base += i
+                self._replay()
+                columns, passed = self._rows.take()
+                self._passed += passed
             # The rows are copies: the hooks need not wait for this.
-            return self._times(*rows)
+            return self._times(*columns)
+
+    def _replay(self):
+        """The logged hooks into the rows, in the order they ran (the
+        caller holds the lock)."""
+        log = self._log
+        n = len(log)
+        if not n:
+            return
+        # Hooks append while this runs: only the first n are taken.
+        entries = log[:n]
+        del log[:n]
+        self._rows.replay(entries)
 
     def _times(self, runs, calls, firsts, lasts, begins, ends, anchors,
                kinds, samples, _, compiled, released, values):
-        ends = intervals.bound_ends(begins, ends, kinds, compiled, released)
-        prevs, self._prev_end = intervals.spread(begins, anchors, ends,
-                                                 compiled, self._prev_end)
+        ends, prevs, self._prev_end = intervals.bound_and_spread(
+            begins, ends, kinds, compiled, released, anchors, self._prev_end)
         return StepBlock.timed(firsts, lasts, begins, ends, prevs,
                                [a is not None for a in anchors], kinds,
                                samples, runs, calls, values)

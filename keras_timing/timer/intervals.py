@@ -2,10 +2,13 @@
 
 `bound_ends` tightens each step's end from what later steps say; `spread`
 divides a clump of late end hooks among its steps. Both take the drained
-steps' hook times in begin order, as lists.
+steps' hook times in begin order, as lists. `bound_and_spread` does both
+over a drained block, in numpy where the block is plain.
 """
 
 import sys
+
+import numpy as np
 
 from keras_timing.analysis.steps import StepKind
 
@@ -134,3 +137,71 @@ def spread(begins, anchors, ends, compiled, prev):
         prev = ends[j]
         i = j + 1
     return prevs, prev
+
+
+def bound_and_spread(begins, ends, kinds, compiled, released, anchors,
+                     prev):
+    """`bound_ends`, then `spread`, over a drained block: (each step's
+    end, each step's `prev`, the last end), as arrays or lists.
+
+    Worked out in numpy over the block where the result is known to be the
+    same: the end hooks came in order (then `bound_ends` changes nothing)
+    with no release time, and no step compiled but a clump's first (then
+    each clump's time is spread evenly). Elsewhere the loops above.
+
+    >>> ends, prevs, last = bound_and_spread(
+    ...     [0.0, 1.0, 1.5], [1.2, 1.8, 2.0], [None] * 3, [False] * 3,
+    ...     [None] * 3, [0.0, None, None], None)
+    >>> ends.tolist(), prevs.tolist(), last
+    ([1.0, 1.5, 2.0], [0.0, 1.0, 1.5], 2.0)
+    """
+    fast = _plain_spread(begins, ends, compiled, released, anchors, prev)
+    if fast is not None:
+        return fast
+    ends = bound_ends(begins, ends, kinds, compiled, released)
+    prevs, last = spread(begins, anchors, ends, compiled, prev)
+    return ends, prevs, last
+
+
+def _plain_spread(begins, ends, compiled, released, anchors, prev):
+    n = len(begins)
+    if not n or released.count(None) != n:
+        return None
+    e = np.array(ends, np.float64)
+    if not (e[1:] >= e[:-1]).all():
+        return None
+    b = np.array(begins, np.float64)
+    a = np.array(anchors, np.float64)       # None: NaN
+    has = ~np.isnan(a)
+    # `spread`'s clumps, from the hook times (it reads them before it moves
+    # any end): step j+1 joins step j's clump.
+    joins = ((~has[1:]) | (e[1:] <= e[:-1])) & (e[:-1] >= b[1:]) & (
+        e[1:] - e[:-1] <= b[1:] - b[:-1])
+    starts = np.concatenate(([True], ~joins))
+    if (np.array(compiled, bool) & ~starts).any():
+        return None
+    first = np.flatnonzero(starts)
+    last = np.append(first[1:] - 1, n - 1)
+    clump = np.cumsum(starts) - 1
+    if prev is None:
+        prev = a[0] if has[0] else b[0]
+    # Each clump's start (`prev` there, its anchor's time if later) and
+    # end (the later of that and its last hook): running maxima.
+    anchored = a[first]
+    closes = np.maximum(np.maximum.accumulate(np.fmax(e[last], anchored)),
+                        prev)
+    opens = np.fmax(np.append(prev, closes[:-1]), anchored)
+    close, open_ = closes[clump], opens[clump]
+    # Inside a clump its time is spread evenly, each step lasting at least
+    # until the next began: one running maximum, as each clump starts at
+    # or after every end before it.
+    start = np.maximum(b[first], opens)[clump]
+    share = start + (close - start) * (np.arange(n) - first[clump] + 1) / (
+        last - first + 1)[clump]
+    after = np.append(b[1:], np.inf)
+    y = np.minimum(np.maximum(share, after), close)
+    y[starts] = np.maximum(y[starts], open_[starts])
+    y[last] = closes
+    out = np.maximum.accumulate(y)
+    prevs = np.where(starts, open_, np.append(np.nan, out[:-1]))
+    return out, prevs, float(out[-1])

@@ -1,0 +1,125 @@
+"""`intervals.bound_and_spread`'s numpy path gives what the loops give.
+
+Random drained blocks (hypothesis) go through `bound_and_spread` and
+through `bound_ends` then `spread` on copies: every end, `prev`, the last
+end and every step kind must be equal, to the bit. The blocks are drawn so
+that about half are plain (end hooks in order, no step compiled inside a
+clump), which is the path the numpy code takes, and each test also checks
+that path was taken where it should be.
+"""
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import settings
+from hypothesis import strategies as st
+
+from keras_timing.timer import intervals
+from keras_timing.timer.intervals import bound_and_spread
+from keras_timing.timer.intervals import bound_ends
+from keras_timing.timer.intervals import spread
+
+GAPS = st.sampled_from([0.0, 1e-6, 1e-4, 2e-3, 0.02, 0.3])
+
+
+@st.composite
+def blocks(draw):
+    n = draw(st.integers(1, 25))
+    t = draw(st.sampled_from([0.0, 10.0]))
+    begins, ends, anchors = [], [], []
+    for _ in range(n):
+        t += draw(GAPS)
+        begins.append(t)
+    late = 0.0
+    for i in range(n):
+        # An end no earlier than its begin; late ones come in clumps.
+        late = max(late, begins[i]) + draw(GAPS)
+        ends.append(late)
+        anchors.append(begins[i] - draw(GAPS) if draw(st.integers(0, 6)) == 0
+                       else None)
+    if draw(st.booleans()):
+        # Out of order: the loops' business (bound_ends moves them).
+        i, j = draw(st.integers(0, n - 1)), draw(st.integers(0, n - 1))
+        ends[i], ends[j] = ends[j], ends[i]
+    compiled = [draw(st.integers(0, 5)) == 0 for _ in range(n)]
+    released = [None] * n
+    if draw(st.integers(0, 4)) == 0:
+        k = draw(st.integers(0, n - 1))
+        compiled[k], released[k] = True, begins[k] + draw(GAPS)
+    kinds = [draw(st.sampled_from([None, None, None, "first", "profiled"]))
+             for _ in range(n)]
+    prev = draw(st.one_of(st.none(), st.just(begins[0] - 0.01),
+                          st.just(begins[0] + 0.001)))
+    return begins, ends, kinds, compiled, released, anchors, prev
+
+
+def _loops(begins, ends, kinds, compiled, released, anchors, prev):
+    kinds = list(kinds)
+    out = bound_ends(begins, list(ends), kinds, compiled, released)
+    prevs, last = spread(begins, anchors, out, compiled, prev)
+    return out, prevs, last, kinds
+
+
+def _plain(block):
+    begins, ends, _, _, released, _, _ = block
+    return (released.count(None) == len(begins)
+            and all(a <= b for a, b in zip(ends, ends[1:])))
+
+
+@settings(max_examples=600, deadline=None)
+@given(blocks())
+def test_the_numpy_path_equals_the_loops(block):
+    begins, ends, kinds, compiled, released, anchors, prev = block
+    want_ends, want_prevs, want_last, want_kinds = _loops(*block)
+    got_kinds = list(kinds)
+    fast = intervals._plain_spread(begins, ends, compiled, released,
+                                   anchors, prev)
+    got_ends, got_prevs, got_last = bound_and_spread(
+        begins, list(ends), got_kinds, compiled, released, anchors, prev)
+    assert np.asarray(got_ends).tolist() == list(want_ends)
+    assert np.asarray(got_prevs).tolist() == list(want_prevs)
+    assert got_last == want_last
+    assert got_kinds == want_kinds
+    if not _plain(block):
+        assert fast is None
+
+
+def test_plain_blocks_take_the_numpy_path():
+    # Back-to-back hooks (TensorFlow's, or the synthetic driver's), an
+    # anchored first step that compiled, then a clump of late ends
+    # (JAX's asynchronous hooks): numpy.
+    begins = [0.0, 1.0, 2.0, 2.1, 2.2, 2.3]
+    ends = [0.9, 1.5, 2.6, 2.6, 2.65, 2.7]
+    anchors = [0.0, None, None, None, None, None]
+    compiled = [True, False, False, False, False, False]
+    fast = intervals._plain_spread(begins, ends, compiled, [None] * 6,
+                                   anchors, None)
+    assert fast is not None
+    got_ends, got_prevs, last = fast
+    # The clump 2.0-2.3 (ends 2.6-2.7) is spread evenly from 2.0 to 2.7,
+    # each step lasting at least until the next began.
+    assert got_ends.tolist() == pytest.approx(
+        [0.9, 1.5, 2.175, 2.35, 2.525, 2.7])
+    assert got_prevs.tolist() == pytest.approx(
+        [0.0, 0.9, 1.5, 2.175, 2.35, 2.525])
+    assert last == 2.7
+    want_ends, want_prevs, want_last, _ = _loops(
+        begins, ends, [None] * 6, compiled, [None] * 6, anchors, None)
+    assert (got_ends.tolist(), got_prevs.tolist()) == (want_ends, want_prevs)
+
+
+def test_a_compile_inside_a_clump_or_late_order_takes_the_loops():
+    begins = [0.0, 1.0, 1.1]
+    anchors = [0.0, None, None]
+    # A clump whose second step compiled: the loops give the compile the
+    # time after the steps before it.
+    assert intervals._plain_spread(begins, [1.2, 1.25, 1.3],
+                                   [False, True, False], [None] * 3,
+                                   anchors, None) is None
+    # End hooks out of order.
+    assert intervals._plain_spread(begins, [0.9, 1.3, 1.2], [False] * 3,
+                                   [None] * 3, anchors, None) is None
+    # A release time (JAX's compile hold).
+    assert intervals._plain_spread(begins, [0.9, 1.05, 1.2],
+                                   [False, True, False], [None, 1.02, None],
+                                   anchors, None) is None

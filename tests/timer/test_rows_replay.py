@@ -1,0 +1,150 @@
+"""A log replayed in stretches gives the rows one entry at a time gives.
+
+`Rows.replay` takes a stretch of one run's begins and ends at once where
+they come in the usual order. Random logs (hypothesis: two runs, steps in
+order or begun again, late and out-of-order ends, spans of several steps,
+anchors, settles after compiles, holds, closes) are replayed twice, in the
+same random chunks (the writer's drains): once with every stretch tried
+and once with none. Every column taken after every chunk must be equal.
+"""
+
+from hypothesis import given
+from hypothesis import settings
+from hypothesis import strategies as st
+
+from keras_timing.timer import rows as rows_lib
+from keras_timing.timer.clock import Timeline
+from keras_timing.timer.rows import ANCHOR
+from keras_timing.timer.rows import BEGIN
+from keras_timing.timer.rows import BEGIN_AFTER
+from keras_timing.timer.rows import CLOSE
+from keras_timing.timer.rows import END
+from keras_timing.timer.rows import SETTLE
+from keras_timing.timer.rows import Rows
+
+RUNS = ("train", "validation")
+
+
+@st.composite
+def logs(draw):
+    log, t = [], 0.0
+    step = {run: 0 for run in RUNS}
+    open_ = {run: [] for run in RUNS}
+    for _ in range(draw(st.integers(1, 120))):
+        t += draw(st.sampled_from([0.0, 1e-4, 0.01]))
+        run = draw(st.sampled_from(RUNS + ("train",) * 4))
+        what = draw(st.sampled_from(
+            ["step"] * 12 + ["late"] * 4 + ["again"] * 2 + ["end"] * 2 + [
+                "span", "anchor", "call", "compiled", "hold", "close",
+                "stray"]))
+        if what in ("step", "late", "span"):
+            first = step[run] + 1
+            step[run] = first + (draw(st.integers(1, 3)) - 1
+                                 if what == "span" else 0)
+            log += [BEGIN, run, first, t, None]
+            open_[run].append(step[run])
+            if what != "late":
+                # Its end at once, or the oldest open one's (in order).
+                last = open_[run].pop(0)
+                log += [END, run, last, t + 1e-5, 32]
+        elif what == "end" and open_[run]:
+            # A late end, in order or not.
+            k = draw(st.integers(0, len(open_[run]) - 1))
+            log += [END, run, open_[run].pop(k), t, None]
+        elif what == "again" and step[run]:
+            # The same step begun anew (or an earlier one).
+            first = max(1, step[run] - draw(st.integers(0, 2)))
+            log += [BEGIN, run, first, t, None]
+            open_[run] = [s for s in open_[run] if s < first] + [first]
+        elif what == "stray":
+            # An end hook with no step of its own open.
+            log += [END, run, draw(st.integers(0, step[run] + 1)), t, None]
+        elif what in ("anchor", "call"):
+            log += [ANCHOR, run, what == "call", t, None]
+        elif what in ("compiled", "hold"):
+            step[run] += 1
+            log += [BEGIN_AFTER, run, step[run], t,
+                    (what == "compiled", what == "hold", None,
+                     t if what == "compiled" else None)]
+            open_[run].append(step[run])
+        elif what == "close":
+            log += [SETTLE, run, 0, None, (False, False, None, None)]
+            log += [CLOSE, None, 0, None, None]
+            open_ = {r: [] for r in RUNS}
+    n = len(log) // 5
+    cuts = sorted(set(draw(st.lists(st.integers(0, n), max_size=8))))
+    return log, [0] + cuts + [n]
+
+
+def _taken(log, cuts, stretch):
+    kept, rows_lib.STRETCH = rows_lib.STRETCH, stretch
+    try:
+        rows, out = Rows(), []
+        for a, b in zip(cuts, cuts[1:]):
+            rows.replay(log[5 * a:5 * b])
+            out.append(rows.take())
+            out.append((rows.has_pending("train", 10**9),
+                        rows.mark("validation", 1, 10**9, "profiled")))
+        rows.close()
+        out.append(rows.take())
+        return out
+    finally:
+        rows_lib.STRETCH = kept
+
+
+@settings(max_examples=400, deadline=None)
+@given(logs())
+def test_stretches_replay_as_entries_one_at_a_time(drawn):
+    log, cuts = drawn
+    assert _taken(log, cuts, 1) == _taken(log, cuts, 10**9)
+
+
+def test_a_fit_of_back_to_back_steps_is_replayed_in_stretches(monkeypatch):
+    # The usual log: 100 steps of one run, each ended before the next
+    # began: one stretch. Counted by the rows it adds at once.
+    added = []
+    stretch = Rows._stretch
+
+    def counting(self, entries, a, b, kinds):
+        done = stretch(self, entries, a, b, kinds)
+        added.append((b - a, done))
+        return done
+
+    monkeypatch.setattr(Rows, "_stretch", counting)
+    line = Timeline()
+    line.anchor("train", 0.0, first_of_call=True)
+    for step in range(1, 101):
+        line.begin("train", step, t=float(step))
+        line.end("train", step, t=step + 0.5, samples=32)
+    line.settle("train")
+    times = list(line.drain())
+    assert added == [(200, True)]
+    assert [t.first_step for t in times] == list(range(1, 101))
+    assert {t.batch_ms for t in times[1:]} == {500.0}
+    assert {t.input_wait_ms for t in times[1:]} == {500.0}
+    assert times[0].kind == "first" and times[1].kind is None
+
+
+def _steps(*entries):
+    log = []
+    for kind, step, t in entries:
+        log += [kind, "train", step, t, 32 if kind == END else None]
+    return log
+
+
+def test_an_end_before_any_begin_of_the_stretch_ends_nothing():
+    # A stray end hook first (its step's row was dropped), then steps.
+    log = _steps((END, 1, 0.5), (BEGIN, 1, 1.0), (BEGIN, 2, 2.0),
+                 (END, 2, 2.5))
+    one = _taken(log, [0, 4, 4], 10**9)
+    assert _taken(log, [0, 4, 4], 1) == one
+    # Step 1 never ended: closed and dropped; step 2 is drained.
+    assert one[-1][0][2] == [2] and one[0][0][2] == []
+
+
+def test_an_end_below_its_rows_first_step_ends_nothing():
+    log = _steps((BEGIN, 5, 1.0), (END, 3, 1.5), (BEGIN, 6, 2.0),
+                 (END, 6, 2.5))
+    one = _taken(log, [0, 4], 10**9)
+    assert _taken(log, [0, 4], 1) == one
+    assert one[-1][0][2] == [6]
