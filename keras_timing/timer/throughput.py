@@ -199,6 +199,8 @@ class CallCount:
                  also=None):
         self.launch, self.run, self.model, self.also = launch, run, model, also
         self.count_flops, self.unmeasured = count_flops, unmeasured
+        # Asked for: True (or 1, which the argument check lets by).
+        self.asked = count_flops != "auto" and bool(count_flops)
         call = run.current_call()
         self.began = call.begin if call is not None else time.perf_counter()
         self.first_step = run.call_first_step
@@ -212,7 +214,7 @@ class CallCount:
     def start_asked(self):
         """`count_flops=True`: the count starts now, beside the call's
         last writes."""
-        if self.on and self.count_flops is True:
+        if self.on and self.asked:
             self._start()
 
     def settle(self, verbose):
@@ -224,8 +226,7 @@ class CallCount:
                 self.count_flops, self.run.stats,
                 time.perf_counter() - self.began, self.unmeasured):
             self._start()
-        if self.started and self.count_flops is True and (
-                verbose or self.unmeasured):
+        if self.started and self.asked and (verbose or self.unmeasured):
             self.waited = True
             self.done.wait()
         with self.launch.lock:
