@@ -182,9 +182,13 @@ class Call:
             return
         t = time.perf_counter()
         try:
-            compiled, released = self._compiles()
-            first = self.recorder.begin(batch, t, compiled, self._measure(),
-                                        released)
+            if self._counter() == self._compiled and not self._meters:
+                # The usual step: nothing compiled or measured since.
+                first = self.recorder.begin(batch, t)
+            else:
+                compiled, released = self._compiles()
+                first = self.recorder.begin(batch, t, compiled,
+                                            self._measure(), released)
         except Exception as e:
             self.launch.fail(e)
             return
