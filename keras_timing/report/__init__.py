@@ -51,8 +51,13 @@ def report(log_dir: Union[str, Scan]) -> List[Dict[str, Any]]:
         ReportError: no folder there, or no timer runs in it.
     """
     scanned = log_dir if isinstance(log_dir, Scan) else scan(log_dir)
-    launches, captures, chief_times, by_worker = {}, {}, {}, {}
-    run_stats = {}   # per launch and run: the points of the ratio interval
+    # Per launch, then run (`by_worker`: per (launch, run), then worker).
+    launches: dict[str, dict[str, dict]] = {}
+    captures: dict[str, dict[str, list]] = {}
+    chief_times: dict[tuple[str, str], list] = {}
+    by_worker: dict[tuple[str, str], dict[str, list]] = {}
+    # The points of the ratio interval.
+    run_stats: dict[str, dict[str, RunStats]] = {}
     # A run with a damaged event file holds only what was read before the
     # damage: its figures are marked partial, and so is a ratio over it.
     cut = {os.path.dirname(p) for p, _ in scanned.damaged}

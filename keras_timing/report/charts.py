@@ -148,10 +148,11 @@ def ratio_text(ratio: Optional[float], low: Optional[float] = None,
     >>> ratio_text(float("nan"))
     'fit vs predict per sample: n/a (no train and predict runs both)'
     """
-    if _number(ratio) is None:
+    ratio, low, high = _number(ratio), _number(low), _number(high)
+    if ratio is None:
         return "fit vs predict per sample: n/a (no train and predict runs both)"
     text = "fit vs predict per sample: %.3gx" % ratio
-    if _number(low) is not None and _number(high) is not None:
+    if low is not None and high is not None:
         text += " (95%% interval %.3g - %.3g)" % (low, high)
     return text
 

@@ -74,7 +74,7 @@ def launch_runs(folder: str,
         scanned = scan(folder)
     except ReportError as e:
         raise CompareError("%s: %s" % (name, e)) from None
-    launches = {}
+    launches: Dict[str, Dict[str, List[StepTime]]] = {}
     for launch, run, worker, _, times, _, _ in scanned.runs:
         if worker is None and times:
             launches.setdefault(launch, {})[run] = times

@@ -210,7 +210,7 @@ def page(result: Sequence[Mapping[str, Any]], scanned: Optional[Scan] = None,
     >>> "<h1>keras_timing report</h1>" in page([])
     True
     """
-    times = {}
+    times: Dict[str, Dict[str, Sequence[StepTime]]] = {}
     for launch, run, worker, _, points, _, _ in (scanned.runs if scanned
                                                  else ()):
         if worker is None and points:

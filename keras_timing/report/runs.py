@@ -67,7 +67,7 @@ def run_folders(log_dir: str) -> List[Tuple[str, str, Optional[str], str]]:
     >>> run_folders("/no/such/folder")
     []
     """
-    found = []
+    found: List[Tuple[str, str, Optional[str], str]] = []
     for folder, dirs, files in os.walk(log_dir):
         dirs.sort()
         if "plugins" in dirs:
