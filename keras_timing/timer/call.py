@@ -41,6 +41,7 @@ class _NullCall:
     a new one and warn again)."""
 
     recorder = None
+    model = None
 
     def __init__(self, launch=None, stopped=False):
         self.launch = launch
