@@ -2,7 +2,7 @@
 PYTHON ?= python3
 BACKENDS ?= tensorflow jax torch
 
-.PHONY: demo test install-dev mutation
+.PHONY: demo test install-dev mutation typecheck
 
 demo:
 	$(PYTHON) -m pip install -q -e ".[tensorflow-cpu,profile]"
@@ -17,6 +17,12 @@ test: install-dev
 	  echo "== KERAS_BACKEND=$$b"; \
 	  KERAS_BACKEND=$$b TF_CPP_MIN_LOG_LEVEL=3 $(PYTHON) -m pytest -q -p no:cacheprovider --doctest-modules tests keras_timing; \
 	done
+
+# mypy on the public API's modules (setup.cfg [mypy]).
+TYPECHECKED ?= keras_timing/__init__.py keras_timing/timer/callback.py \
+  keras_timing/report keras_timing/cli.py keras_timing/explanation/api.py
+typecheck: install-dev
+	$(PYTHON) -m mypy $(TYPECHECKED)
 
 # Mutation score of the analysis, clock and report modules against their pure
 # tests (setup.cfg [mutmut]). mutmut writes mutants/ beside setup.cfg, so it
