@@ -185,15 +185,15 @@ def advice(bound: str, run: str = schema.TRAIN,
     Returns:
         A new list of strings.
     """
-    kind = schema.base_run(run or "") or schema.TRAIN
+    base = schema.base_run(run or "") or schema.TRAIN
     if bound == "input":
         return list(INPUT)
     if bound == "compile":
         return list(COMPILE)
     if bound == "validation":
         return list(VALIDATION)
-    if kind in (schema.VALIDATION, schema.EVALUATE):
-        return _own_loop(bound, kind)
+    if base in (schema.VALIDATION, schema.EVALUATE):
+        return _own_loop(bound, base)
     torch = data_in_step is False
     if bound == "host":
         if torch:
@@ -218,9 +218,9 @@ def advice(bound: str, run: str = schema.TRAIN,
     ]
 
 
-def _own_loop(bound, kind):
-    """Host or compute advice for a validation or evaluate run."""
-    if kind == schema.VALIDATION:
+def _own_loop(bound, run):
+    """Host or compute advice for a validation or evaluate `run`."""
+    if run == schema.VALIDATION:
         fewer = ("validate less often (`fit(..., validation_freq=5)`) or in "
                  "larger batches (`fit(..., validation_batch_size=128)`)")
     else:
