@@ -10,6 +10,7 @@ the `(step, values)` pairs.
 """
 
 import math
+from array import array
 
 import numpy as np
 
@@ -22,6 +23,51 @@ BAND_EVERY = 10
 BAND_TAGS = (schema.MS_PER_SAMPLE, schema.MS_PER_SAMPLE_P10,
              schema.MS_PER_SAMPLE_P90)
 RATE_TAGS = (schema.SAMPLES_PER_SEC, schema.TFLOPS_PER_SEC, schema.MFU)
+# The most points whose throughput waits for the FLOP count (`RateLog`).
+RATES_KEPT = 1 << 16
+
+
+class RateLog:
+    """Step and samples/s of the points written before the FLOPs are
+    known, for `PointMaker.backfill`: two arrays, 16 bytes a point, never
+    more than `RATES_KEPT` points. Past that it keeps every other point,
+    then every fourth, ..., evenly over the call, so a long call whose
+    FLOPs come late (or never) keeps its memory bounded; the points left
+    out get no throughput.
+
+    >>> log = RateLog()
+    >>> log.add([3, 5, 7], [1.0, 2.0, 3.0]); log.add([9], [4.0])
+    >>> log.take(), log.take()
+    ([(3, 1.0), (5, 2.0), (7, 3.0), (9, 4.0)], [])
+    """
+
+    def __init__(self):
+        self.steps, self.rates = array("q"), array("d")
+        self.every = 1   # the points kept: every `every`-th one ...
+        self.seen = 0    # ... counted over the points added so far
+
+    def add(self, steps, rates):
+        """Appends points (sequences or numpy arrays of the same length)."""
+        steps = np.asarray(steps, np.int64)
+        rates = np.asarray(rates, np.float64)
+        added, self.seen = self.seen, self.seen + len(steps)
+        if self.every > 1:
+            kept = (added + np.arange(len(steps))) % self.every == 0
+            steps, rates = steps[kept], rates[kept]
+        self.steps.frombytes(steps.tobytes())
+        self.rates.frombytes(rates.tobytes())
+        while len(self.steps) > RATES_KEPT:
+            # Those kept are the multiples of `every`, in order: each
+            # second of them is a multiple of twice that.
+            del self.steps[1::2]
+            del self.rates[1::2]
+            self.every *= 2
+
+    def take(self):
+        """The `(step, rate)` pairs kept, and the log emptied."""
+        pairs = list(zip(self.steps, self.rates))
+        self.__init__()
+        return pairs
 
 
 class PointRows:
@@ -118,7 +164,7 @@ class PointMaker:
                 if self.flops_per_sample:
                     values.update(self._throughput(rate))
                 else:
-                    self._rates.append(([t.last_step], [rate]))
+                    self._rates.add((t.last_step,), (rate,))
         if t.kind:
             values[StepKind(t.kind).tag] = t.batch_ms
         elif t.samples and t.samples > 0 and self._band:
@@ -130,7 +176,7 @@ class PointMaker:
     def rate_points(self, steps, rates):
         """Samples per second of points written before the FLOPs are
         known (arrays; see `backfill`)."""
-        self._rates.append((steps.tolist(), rates.tolist()))
+        self._rates.add(steps, rates)
 
     def _add_band(self, values):
         """Rolling median and p10-p90 of ms per sample, for the margin chart.
@@ -162,11 +208,10 @@ class PointMaker:
     def backfill(self):
         """At a call's end: throughput points for the call's points written
         before its FLOPs were known (they are counted after its steps)."""
-        rates, self._rates = self._rates, []
+        rates = self._rates.take()
         if not self.flops_per_sample:
             return []
-        return [(step, self._throughput(rate)) for steps, chunk in rates
-                for step, rate in zip(steps, chunk)]
+        return [(step, self._throughput(rate)) for step, rate in rates]
 
     def memory_point(self, points, peak_mb):
         """Puts the memory peak since the last write on the last point."""

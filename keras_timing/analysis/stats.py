@@ -28,6 +28,7 @@ from keras_timing.analysis.decimator import Decimator
 from keras_timing.analysis.passes import Totals
 from keras_timing.analysis.points import PointMaker
 from keras_timing.analysis.points import PointRows
+from keras_timing.analysis.points import RateLog
 from keras_timing.analysis.passes import later_passes_stand
 from keras_timing.analysis.fit_predict import CallLoad
 from keras_timing.analysis.fit_predict import PassNotes
@@ -86,7 +87,7 @@ class RunStats(PointMaker):
         self.flops_per_sample = None
         self.peak_flops = None
         self.peak_label = ""
-        self._rates = []
+        self._rates = RateLog()   # points waiting for the FLOP count
         self.peak_memory_mb = None
         self._band = deque(maxlen=BAND_WINDOW)
         self.sized_points = 0   # sized counted points since the band began
