@@ -1,6 +1,8 @@
 """`keras-timing compare A B --fail-if-slower PCT` on launches whose answer
-is known: event files written by the package's writer from step times of
-known size, and real fits at batch 16 against batch 256."""
+is known (event files written by the package's writer from step times of
+known size), and on real fits at batch 16 against batch 256, where the
+answer is what `compare --json` reads from the same folders (a test must
+not assert the machine's speed)."""
 
 import pytest
 
@@ -74,16 +76,25 @@ def test_missing_folders_exit_2_not_1(tmp_path, capsys):
     assert "no such folder" in capsys.readouterr().err
 
 
-def test_real_fits_at_batch_16_are_slower_per_sample_than_at_256(
+def test_real_fits_at_batch_16_against_256_follow_the_rule(
         batch_launches, capsys):
-    """The article's dense model: per sample, batch 16 pays Keras's fixed
-    per-step cost 16 times as often as batch 256 (the README's compare
-    table: 4-20x); a 50% allowance does not hide that, and the reverse
-    direction (a speedup) passes."""
+    """The article's dense model at batch 16 against batch 256: whatever
+    the machine's speed (a busy machine moves it), the exit code and each
+    run's line follow the figures `compare --json` reads from the same
+    folders: FAIL exactly where the interval lies wholly above 1.5."""
+    import json
+
     _, folders = batch_launches
-    assert cli.main(["compare", folders[256], folders[16],
-                     "--fail-if-slower", "50"]) == 1
-    assert "train: FAIL" in capsys.readouterr().err
-    assert cli.main(["compare", folders[16], folders[256],
-                     "--fail-if-slower", "50"]) == 0
-    assert "train: ok" in capsys.readouterr().err
+    for a, b in ((256, 16), (16, 256)):
+        assert cli.main(["compare", folders[a], folders[b], "--json"]) == 0
+        rows = json.loads(capsys.readouterr().out)
+        assert {r["run"] for r in rows} >= {"train", "predict"}
+        code = cli.main(["compare", folders[a], folders[b],
+                         "--fail-if-slower", "50"])
+        err = capsys.readouterr().err
+        assert code == int(any(r["ratio_low"] > 1.5 for r in rows))
+        for r in rows:
+            assert r["ratio_low"] <= r["ratio"] <= r["ratio_high"]
+            verdict = "FAIL" if r["ratio_low"] > 1.5 else "ok"
+            assert "%s: %s: B / A %.3g per" % (r["run"], verdict,
+                                               r["ratio"]) in err
