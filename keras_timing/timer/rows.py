@@ -97,14 +97,13 @@ class Rows:
         the usual order (steps begun in increasing order, each ended after
         its begin, in order, at a step before the next's first): one at a
         time would end the same rows. False, untouched, if not."""
-        runs = entries[5 * a + 1:5 * b:5]
+        chunk = entries[5 * a:5 * b]
+        runs = chunk[1::5]
         run = runs[0]
-        if runs.count(run) != len(runs) or self._open.get(run) or (
+        if runs.count(run) != len(runs) or self._open.get(run, ((),))[0] or (
                 self._held.get(run)):
             return False
-        steps = np.array(entries[5 * a + 2:5 * b:5])
-        if steps.dtype.kind != "i":
-            return False
+        steps = np.array(chunk[2::5])
         begun = kinds[a:b] == BEGIN
         at, ended = np.flatnonzero(begun), np.flatnonzero(~begun)
         first, last = steps[at], steps[ended]
@@ -113,8 +112,7 @@ class Rows:
                 ended <= at[:m]).any() or (last < first[:m]).any() or (
                 last[:n - 1] >= first[1:m + 1]).any():
             return False
-        times = entries[5 * a + 3:5 * b:5]
-        samples = entries[5 * a + 4:5 * b:5]
+        times, samples = chunk[3::5], chunk[4::5]
         self.begin(run, int(first[0]), times[at[0]])
         i = len(self._run) - 1
         more = n - 1

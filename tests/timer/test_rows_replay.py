@@ -100,8 +100,8 @@ def test_stretches_replay_as_entries_one_at_a_time(drawn):
 
 
 def test_a_fit_of_back_to_back_steps_is_replayed_in_stretches(monkeypatch):
-    # The usual log: 100 steps of one run, each ended before the next
-    # began: one stretch. Counted by the rows it adds at once.
+    # The usual log: steps of one run, each ended before the next began:
+    # one stretch a drain. Counted by the entries each replays at once.
     added = []
     stretch = Rows._stretch
 
@@ -113,12 +113,20 @@ def test_a_fit_of_back_to_back_steps_is_replayed_in_stretches(monkeypatch):
     monkeypatch.setattr(Rows, "_stretch", counting)
     line = Timeline()
     line.anchor("train", 0.0, first_of_call=True)
-    for step in range(1, 101):
-        line.begin("train", step, t=float(step))
-        line.end("train", step, t=step + 0.5, samples=32)
-    line.settle("train")
-    times = list(line.drain())
-    assert added == [(200, True)]
+    times = []
+    for steps in (range(1, 51), range(51, 101)):
+        # Two drains (the writer's), each a stretch of its own.
+        for step in steps:
+            line.begin("train", step, t=float(step))
+            line.end("train", step, t=step + 0.5, samples=32)
+        if steps[0] > 1:
+            line.settle("train")
+            # The next call's anchor, then the epoch's close (no run): not
+            # part of the stretch.
+            line.anchor("validation", 1000.0, first_of_call=True)
+            line.close()
+        times += list(line.drain())
+    assert added == [(100, True), (100, True)]
     assert [t.first_step for t in times] == list(range(1, 101))
     assert {t.batch_ms for t in times[1:]} == {500.0}
     assert {t.input_wait_ms for t in times[1:]} == {500.0}
@@ -148,3 +156,15 @@ def test_an_end_below_its_rows_first_step_ends_nothing():
     one = _taken(log, [0, 4], 10**9)
     assert _taken(log, [0, 4], 1) == one
     assert one[-1][0][2] == [6]
+
+
+def test_a_held_row_keeps_its_stretch_to_entries_one_at_a_time():
+    # Step 1 ended and was settled as maybe an epoch's partial last batch
+    # (held): step 2's end says it was not, so it is drained; step 2, the
+    # latest, once closed.
+    log = _steps((BEGIN, 1, 1.0), (END, 1, 1.5))
+    log += [SETTLE, "train", 0, None, (False, True, None, None)]
+    log += _steps((BEGIN, 2, 2.0), (END, 2, 2.5))
+    one = _taken(log, [0, 3, 5], 10**9)
+    assert _taken(log, [0, 3, 5], 1) == one
+    assert one[2][0][2] == [1] and one[-1][0][2] == [2]
