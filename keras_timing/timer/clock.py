@@ -23,8 +23,8 @@ step, time and one more), with no lock (a list's extend by a tuple is
 atomic under the GIL, and the list holds no object per step for the
 garbage collector to walk: only the items), and the training thread
 and Keras's pool never wait for each other or for the writer. The writer
-thread replays the log into the rows (`rows.py`) under the lock, in the
-order the hooks ran, then drains them.
+thread replays the log into the rows (`replay.py`, `rows.py`) under the
+lock, in the order the hooks ran, then drains them.
 """
 
 import threading
@@ -33,11 +33,12 @@ import time
 from keras_timing.analysis.bulk import StepBlock
 from keras_timing.analysis.steps import StepKind
 from keras_timing.timer import intervals
+from keras_timing.timer import replay
 from keras_timing.timer import rows
 
 PROFILED = StepKind.PROFILED
-_BEGIN, _BEGIN_AFTER, _END = rows.BEGIN, rows.BEGIN_AFTER, rows.END
-_ANCHOR, _SETTLE, _CLOSE = rows.ANCHOR, rows.SETTLE, rows.CLOSE
+_BEGIN, _BEGIN_AFTER, _END = replay.BEGIN, replay.BEGIN_AFTER, replay.END
+_ANCHOR, _SETTLE, _CLOSE = replay.ANCHOR, replay.SETTLE, replay.CLOSE
 
 
 class Timeline:
@@ -184,7 +185,7 @@ class Timeline:
         # Hooks append while this runs: only the first n are taken.
         entries = log[:n]
         del log[:n]
-        self._rows.replay(entries)
+        replay.replay(self._rows, entries)
 
     def _times(self, runs, calls, firsts, lasts, begins, ends, anchors,
                kinds, samples, _, compiled, released, values):

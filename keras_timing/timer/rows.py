@@ -1,14 +1,13 @@
 """The timeline's rows: one per begun step, in begin order (`clock.py`).
 
 The hooks only log their times (`Timeline`); the writer thread replays the
-log here, in the order the hooks ran, under the timeline's lock: rows are
+log here (`replay.py`), in the order the hooks ran, under the timeline's
+lock: rows are
 begun, ended, settled, marked and closed as the hooks said, then taken in
 begin order once complete. Nothing here locks or reads a clock.
 """
 
 import bisect
-
-import numpy as np
 
 from keras_timing.analysis.steps import UNKNOWN_SAMPLES
 from keras_timing.analysis.steps import StepKind
@@ -16,14 +15,6 @@ from keras_timing.analysis.steps import StepKind
 _OPEN, _SETTLED, _CLOSED = 0, 1, 2
 FIRST, RECOMPILE = StepKind.FIRST, StepKind.RECOMPILE
 PROFILED = StepKind.PROFILED
-# The log's entry kinds: each entry is five items, (kind, run, step, time,
-# one more): a begin's step; an end's last step and samples; an anchor's
-# first_of_call; a begin after a compile's or a settle's
-# (compiled, hold, values, released).
-BEGIN, BEGIN_AFTER, END, ANCHOR, SETTLE, CLOSE = range(6)
-# A stretch of at least this many begins and ends of one run, in the
-# usual order, is replayed at once (`_stretch`).
-STRETCH = 32
 
 
 class Rows:
@@ -59,69 +50,25 @@ class Rows:
         self._latest = {}    # run -> its latest row, settled or not
         self._held = {}      # run -> a row that waits for the next to end
 
-    def replay(self, entries):
-        """Replays a flat log of five-item entries, in order."""
-        kinds = entries[0::5]
-        if len(kinds) < STRETCH:
-            return self._each(entries, 0, len(kinds))
-        kinds = np.array(kinds, np.int8)
-        # Stretches of begins and ends, between the other entries.
-        cuts = np.flatnonzero((kinds != BEGIN) & (kinds != END)).tolist()
-        a = 0
-        for b in cuts + [len(kinds)]:
-            if b - a < STRETCH or not self._stretch(entries, a, b, kinds):
-                self._each(entries, a, b)
-            self._each(entries, b, min(b + 1, len(kinds)))
-            a = b + 1
+    def quiet(self, run):
+        """Whether `run` has no step open (begun, not ended) or held."""
+        open_ = self._open.get(run)
+        return not (open_ and open_[0]) and not self._held.get(run)
 
-    def _each(self, entries, a, b):
-        """Entries `a..b-1`, one at a time."""
-        items = iter(entries[5 * a:5 * b])
-        for kind, run, step, t, extra in zip(items, items, items, items,
-                                             items):
-            if kind == BEGIN:
-                self.begin(run, step, t)
-            elif kind == END:
-                self.end(run, step, t, extra)
-            elif kind == BEGIN_AFTER:
-                self.begin_after(run, step, t, *extra)
-            elif kind == ANCHOR:
-                self.anchor(run, t, step)
-            elif kind == SETTLE:
-                self.settle(run, *extra)
-            else:
-                self.close()
-
-    def _stretch(self, entries, a, b, kinds):
-        """Begins and ends `a..b-1` at once where they are one run's, in
-        the usual order (steps begun in increasing order, each ended after
-        its begin, in order, at a step before the next's first): one at a
-        time would end the same rows. False, untouched, if not."""
-        chunk = entries[5 * a:5 * b]
-        runs = chunk[1::5]
-        run = runs[0]
-        if runs.count(run) != len(runs) or self._open.get(run, ((),))[0] or (
-                self._held.get(run)):
-            return False
-        steps = np.array(chunk[2::5])
-        begun = kinds[a:b] == BEGIN
-        at, ended = np.flatnonzero(begun), np.flatnonzero(~begun)
-        first, last = steps[at], steps[ended]
-        n, m = len(at), len(ended)
-        if not n or m > n or (np.diff(first) <= 0).any() or (
-                ended <= at[:m]).any() or (last < first[:m]).any() or (
-                last[:n - 1] >= first[1:m + 1]).any():
-            return False
-        times, samples = chunk[3::5], chunk[4::5]
-        self.begin(run, int(first[0]), times[at[0]])
+    def add_stretch(self, run, firsts, begins, lasts, ends, samples):
+        """Steps `firsts` of a quiet `run`, begun at `begins`, each begin
+        after the previous step's (in increasing order); the first
+        `len(ends)` of them ended at `ends` with `lasts` and `samples`, in
+        order, each before the next began: as begins and ends one at a
+        time would add them (`replay.py` checks the order)."""
+        self.begin(run, firsts[0], begins[0])
         i = len(self._run) - 1
-        more = n - 1
+        n, m, more = len(firsts), len(ends), len(firsts) - 1
         self._run.extend([run] * more)
         self._call.extend([self._call[i]] * more)
-        firsts = first.tolist()
         self._first.extend(firsts[1:])
         self._last.extend(firsts[1:])
-        self._begin.extend([times[k] for k in at[1:].tolist()])
+        self._begin.extend(begins[1:])
         for column in (self._end, self._anchor, self._kind, self._released,
                        self._samples, self._values):
             column.extend([None] * more)
@@ -129,14 +76,12 @@ class Rows:
         self._state.extend([_SETTLED] * more)
         # Each begin settled the row before; the last is the latest.
         self._state[i], self._state[-1] = _SETTLED, _OPEN
-        ended = ended.tolist()
-        self._end[i:i + m] = [times[k] for k in ended]
-        self._last[i:i + m] = last.tolist()
-        self._samples[i:i + m] = [samples[k] for k in ended]
+        self._end[i:i + m] = ends
+        self._last[i:i + m] = lasts
+        self._samples[i:i + m] = samples
         row = self.base + i
         self._open[run] = (firsts[m:], list(range(row + m, row + n)))
         self._latest[run] = row + n - 1
-        return True
 
     def anchor(self, run, t, first_of_call):
         old = self._anchors.get(run)

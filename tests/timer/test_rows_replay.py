@@ -1,6 +1,6 @@
 """A log replayed in stretches gives the rows one entry at a time gives.
 
-`Rows.replay` takes a stretch of one run's begins and ends at once where
+`replay.replay` takes a stretch of one run's begins and ends at once where
 they come in the usual order. Random logs (hypothesis: two runs, steps in
 order or begun again, late and out-of-order ends, spans of several steps,
 anchors, settles after compiles, holds, closes) are replayed twice, in the
@@ -12,14 +12,14 @@ from hypothesis import given
 from hypothesis import settings
 from hypothesis import strategies as st
 
-from keras_timing.timer import rows as rows_lib
+from keras_timing.timer import replay as replay_lib
 from keras_timing.timer.clock import Timeline
-from keras_timing.timer.rows import ANCHOR
-from keras_timing.timer.rows import BEGIN
-from keras_timing.timer.rows import BEGIN_AFTER
-from keras_timing.timer.rows import CLOSE
-from keras_timing.timer.rows import END
-from keras_timing.timer.rows import SETTLE
+from keras_timing.timer.replay import ANCHOR
+from keras_timing.timer.replay import BEGIN
+from keras_timing.timer.replay import BEGIN_AFTER
+from keras_timing.timer.replay import CLOSE
+from keras_timing.timer.replay import END
+from keras_timing.timer.replay import SETTLE
 from keras_timing.timer.rows import Rows
 
 RUNS = ("train", "validation")
@@ -77,11 +77,11 @@ def logs(draw):
 
 
 def _taken(log, cuts, stretch):
-    kept, rows_lib.STRETCH = rows_lib.STRETCH, stretch
+    kept, replay_lib.STRETCH = replay_lib.STRETCH, stretch
     try:
         rows, out = Rows(), []
         for a, b in zip(cuts, cuts[1:]):
-            rows.replay(log[5 * a:5 * b])
+            replay_lib.replay(rows, log[5 * a:5 * b])
             out.append(rows.take())
             out.append((rows.has_pending("train", 10**9),
                         rows.mark("validation", 1, 10**9, "profiled")))
@@ -89,7 +89,7 @@ def _taken(log, cuts, stretch):
         out.append(rows.take())
         return out
     finally:
-        rows_lib.STRETCH = kept
+        replay_lib.STRETCH = kept
 
 
 @settings(max_examples=400, deadline=None)
@@ -103,30 +103,36 @@ def test_a_fit_of_back_to_back_steps_is_replayed_in_stretches(monkeypatch):
     # The usual log: steps of one run, each ended before the next began:
     # one stretch a drain. Counted by the entries each replays at once.
     added = []
-    stretch = Rows._stretch
+    stretch = replay_lib._stretch
 
-    def counting(self, entries, a, b, kinds):
-        done = stretch(self, entries, a, b, kinds)
+    def counting(rows, entries, a, b, kinds):
+        done = stretch(rows, entries, a, b, kinds)
         added.append((b - a, done))
         return done
 
-    monkeypatch.setattr(Rows, "_stretch", counting)
+    monkeypatch.setattr(replay_lib, "_stretch", counting)
     line = Timeline()
     line.anchor("train", 0.0, first_of_call=True)
     times = []
-    for steps in (range(1, 51), range(51, 101)):
-        # Two drains (the writer's), each a stretch of its own.
+    for steps in (range(1, 51), range(52, 101)):
+        # Two drains (the writer's), each a stretch of its own; the first
+        # came after step 51 began, before it ended.
+        if steps[0] > 1:
+            line.end("train", 51, t=51.5, samples=32)
         for step in steps:
             line.begin("train", step, t=float(step))
             line.end("train", step, t=step + 0.5, samples=32)
-        if steps[0] > 1:
+        if steps[0] == 1:
+            line.begin("train", 51, t=51.0)
+        else:
             line.settle("train")
             # The next call's anchor, then the epoch's close (no run): not
             # part of the stretch.
             line.anchor("validation", 1000.0, first_of_call=True)
             line.close()
         times += list(line.drain())
-    assert added == [(100, True), (100, True)]
+    # The second opens with step 51's end: that one alone, then the rest.
+    assert added == [(101, True), (99, False), (98, True)]
     assert [t.first_step for t in times] == list(range(1, 101))
     assert {t.batch_ms for t in times[1:]} == {500.0}
     assert {t.input_wait_ms for t in times[1:]} == {500.0}

@@ -1,0 +1,98 @@
+"""The timeline's log replayed into its rows, in the order the hooks ran.
+
+Each hook appended one entry of five items to a flat list (`clock.py`):
+(kind, run, step, time, one more): a begin's step; an end's last step and
+samples; an anchor's `first_of_call` as its step; a begin after a compile
+or a settle, `(compiled, hold, values, released)` as its last item. A
+stretch of one run's begins and ends in the usual order (the steps of a
+fit between two drains) is added at once; the rest one entry at a time.
+"""
+
+import numpy as np
+
+BEGIN, BEGIN_AFTER, END, ANCHOR, SETTLE, CLOSE = range(6)
+# A stretch of at least this many begins and ends is tried at once.
+STRETCH = 32
+
+
+def replay(rows, entries):
+    """Replays `entries` (a flat list of five-item entries) into `rows`.
+
+    >>> from keras_timing.timer.rows import Rows
+    >>> rows = Rows()
+    >>> replay(rows, [ANCHOR, "train", True, 0.0, None,
+    ...               BEGIN, "train", 1, 0.5, None,
+    ...               END, "train", 1, 2.5, 32,
+    ...               SETTLE, "train", 0, None, (False, False, None, None)])
+    >>> columns, taken = rows.take()
+    >>> columns[4], columns[5], columns[8], taken
+    ([0.5], [2.5], [32], 1)
+    """
+    kinds = entries[0::5]
+    n = len(kinds)
+    if n < STRETCH:
+        return _each(rows, entries, 0, n)
+    kinds = np.array(kinds, np.int8)
+    # Stretches of begins and ends, between the other entries.
+    cuts = np.flatnonzero((kinds != BEGIN) & (kinds != END)).tolist()
+    a = 0
+    for b in cuts + [n]:
+        if b - a >= STRETCH and _stretch(rows, entries, a, b, kinds):
+            a = b
+        elif b - a >= STRETCH:
+            # It may open with the end of a step the last replay left
+            # running: up to the first end one at a time, then again.
+            ends = np.flatnonzero(kinds[a:b] == END)
+            first = a + int(ends[0]) + 1 if len(ends) else b
+            _each(rows, entries, a, first)
+            a = first
+            if b - a >= STRETCH and _stretch(rows, entries, a, b, kinds):
+                a = b
+        _each(rows, entries, a, b)
+        _each(rows, entries, b, min(b + 1, n))
+        a = b + 1
+
+
+def _each(rows, entries, a, b):
+    """Entries `a..b-1`, one at a time."""
+    items = iter(entries[5 * a:5 * b])
+    for kind, run, step, t, extra in zip(items, items, items, items, items):
+        if kind == BEGIN:
+            rows.begin(run, step, t)
+        elif kind == END:
+            rows.end(run, step, t, extra)
+        elif kind == BEGIN_AFTER:
+            rows.begin_after(run, step, t, *extra)
+        elif kind == ANCHOR:
+            rows.anchor(run, t, step)
+        elif kind == SETTLE:
+            rows.settle(run, *extra)
+        else:
+            rows.close()
+
+
+def _stretch(rows, entries, a, b, kinds):
+    """Begins and ends `a..b-1` at once where they are one quiet run's, in
+    the usual order (steps begun in increasing order, each ended after its
+    begin, in order, at a step before the next's first): one at a time
+    would end the same rows. False, nothing added, if not."""
+    chunk = entries[5 * a:5 * b]
+    runs = chunk[1::5]
+    run = runs[0]
+    if runs.count(run) != len(runs) or not rows.quiet(run):
+        return False
+    steps = np.array(chunk[2::5])
+    begun = kinds[a:b] == BEGIN
+    at, ended = np.flatnonzero(begun), np.flatnonzero(~begun)
+    first, last = steps[at], steps[ended]
+    n, m = len(at), len(ended)
+    if not n or m > n or (np.diff(first) <= 0).any() or (
+            ended <= at[:m]).any() or (last < first[:m]).any() or (
+            last[:n - 1] >= first[1:m + 1]).any():
+        return False
+    times, samples = chunk[3::5], chunk[4::5]
+    ended = ended.tolist()
+    rows.add_stretch(run, first.tolist(), [times[k] for k in at.tolist()],
+                     last.tolist(), [times[k] for k in ended],
+                     [samples[k] for k in ended])
+    return True
