@@ -112,6 +112,18 @@ class RunStats(PointMaker):
         with np.errstate(over="ignore", invalid="ignore"):
             return self._add_block(block, final)
 
+    def fold(self, times):
+        """Folds `StepTime`s into the statistics and makes no points: for a
+        reader of points already written (the report).
+
+        >>> from keras_timing.analysis.steps import StepTime
+        >>> s = RunStats("predict"); s.fold([StepTime(1, 4, 2.0, 0.0, 0.0)])
+        >>> s.steps
+        4
+        """
+        with np.errstate(over="ignore", invalid="ignore"):
+            self._fold(StepBlock(times))
+
     def _add_block(self, block, final):
         self._fold(block)
         out, decimator, at = PointRows(), self._decimator, 0

@@ -67,9 +67,8 @@ def report(log_dir: Union[str, Scan]) -> List[Dict[str, Any]]:
         chief_times[launch, run] = times
         # The points are read as written: no second decimation.
         stats = RunStats(run, full_steps=math.inf)
-        # The points it makes stay columns (never listed as dicts): the
-        # report reads the points written, it writes none.
-        stats.add_rows(times, final=True)
+        # Folded only: the report reads the points written, it makes none.
+        stats.fold(times)
         for call_ms, outside_ms in calls:
             stats.add_call(call_ms, outside_ms)
         summary = stats.summary()
