@@ -30,7 +30,7 @@ BACKEND = keras.backend.backend()
 GLOBAL_BATCH = 32
 
 
-def _run_script(tmp_path, name, source, env=None, timeout=120):
+def _run_script(tmp_path, name, source, env=None, timeout=600):
     script = tmp_path / name
     script.write_text(textwrap.dedent(source))
     proc = subprocess.run([sys.executable, str(script), str(tmp_path / "logs")],

@@ -59,7 +59,7 @@ def free_ports(n):
             s.close()
 
 
-def two_processes(tmp_path, source, *args, env=None, timeout=240):
+def two_processes(tmp_path, source, *args, env=None, timeout=600):
     """Runs `source` as `python worker.py LOG_DIR INDEX *args` for INDEX 0
     and 1 at once, and fails the test unless both exit with 0.
 

@@ -110,6 +110,6 @@ def test_a_bad_model_file_is_told_before_keras_loads(tmp_path, make,
             "rc = cli.main(['explain', sys.argv[1]]); "
             "print(rc, 'keras' in sys.modules, 'tensorflow' in sys.modules)")
     done = subprocess.run([sys.executable, "-c", code, str(path)],
-                          capture_output=True, text=True, timeout=60)
+                          capture_output=True, text=True, timeout=300)
     assert done.stdout.split() == ["2", "False", "False"], done.stderr
     assert message in done.stderr
