@@ -75,3 +75,20 @@ def test_infinite_hook_times_give_no_step_time_and_no_warning():
         warnings.simplefilter("error")
         block = _timed([inf], [inf], [inf])
     assert block.batch.tolist() == [0.0]
+
+
+def test_a_drained_block_of_unknown_and_measured_steps():
+    # Row 0: a call of 2 steps of unknown size, nothing measured; row 1:
+    # one step of 32 samples that measured a 4 ms fetch. 0.1 s each.
+    block = StepBlock.timed([1, 3], [2, 3], [0.0, 0.2], [0.2, 0.3],
+                            [0.0, 0.2], [False, False], [None, None],
+                            [None, 32], ["train", "train"], [1, 1],
+                            [None, {"fetch_ms": 4.0}])
+    assert block.unsized is True
+    # An unknown size holds 0 in the column: no samples of its own.
+    assert block.samples.tolist() == [0, 32]
+    assert block.odd == [1]
+    one, two = block
+    assert (one.samples, one.values, one.batch_ms) == (None, None,
+                                                       pytest.approx(100.0))
+    assert (two.samples, two.values) == (32, {"fetch_ms": 4.0})
