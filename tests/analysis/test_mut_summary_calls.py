@@ -62,3 +62,11 @@ def test_the_epoch_ends_are_said_from_one_millisecond_up(ends, call, said):
 def test_a_summary_without_the_figures_says_nothing_of_them():
     # A summary written before issue 19 (the report reads old runs).
     assert _calls_line() == HEAD + ")"
+
+
+def test_a_ratio_of_a_hundred_and_more_prints_its_bounds_in_lower_case():
+    # Two significant digits of 120 and 180: exponent form, as Python's
+    # "g" writes it (lower case, like every other figure printed).
+    assert summary.ratio_line(150.0, "per step", 120.0, 180.0) == (
+        "fit vs predict, per step, compilation and warm-up left out: a "
+        "training step costs 150.00x (95%: 1.2e+02-1.8e+02x) a predict step")
