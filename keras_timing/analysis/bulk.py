@@ -7,8 +7,6 @@ work on the columns, and only the few steps that are not plain counted
 steps (a pass's first, a compile, a profiled step) one by one.
 """
 
-import bisect
-
 import numpy as np
 
 from keras_timing.analysis.steps import StepTime
@@ -30,7 +28,8 @@ class StepBlock:
         samples: int64 array; a step of unknown size (None) holds 0.
         unsized: Whether a step's size is unknown (None).
         odd: Indices of the steps that are not plain counted steps: a kind,
-            a pass's first (`opens`), an epoch start or measured figures.
+            a pass's first (`opens`) or an epoch start.
+        values: Each step's measured figures (a dict, or None), a list.
 
     >>> b = StepBlock([StepTime(1, 2, 3.0, 1.0, 0.0, samples=4),
     ...                StepTime(3, 3, 2.0, 0.0, 0.0, "first", None)])
@@ -39,7 +38,8 @@ class StepBlock:
     """
 
     __slots__ = ("times", "first", "last", "steps", "batch", "wait",
-                 "samples", "unsized", "odd", "runs", "calls")
+                 "samples", "unsized", "odd", "runs", "calls", "values",
+                 "_measured")
 
     def __init__(self, times):
         self.times = times
@@ -53,8 +53,9 @@ class StepBlock:
         self.samples = np.array([0 if s is None else s for s in samples]
                                 if self.unsized else samples, np.int64)
         self.odd = [i for i, t in enumerate(times) if t.kind is not None
-                    or t.opens or t.epoch_start_ms or t.values]
-        self.runs = self.calls = None
+                    or t.opens or t.epoch_start_ms]
+        self.values = [t.values for t in times]
+        self.runs = self.calls = self._measured = None
 
     @classmethod
     def timed(cls, first, last, begins, ends, prevs, anchored, kinds,
@@ -102,10 +103,9 @@ class StepBlock:
         odd = set(np.flatnonzero(opens).tolist())
         if kinds.count(None) != n:
             odd.update(i for i, k in enumerate(kinds) if k is not None)
-        if values.count(None) != n:
-            odd.update(i for i, v in enumerate(values) if v)
         self.odd = sorted(odd)
-        self.runs, self.calls = runs, calls
+        self.runs, self.calls, self.values = runs, calls, values
+        self._measured = None
         self.times = _Rows(self, end, epoch, kinds, samples, anchored,
                            values)
         return self
@@ -137,6 +137,22 @@ class StepBlock:
             rows.setdefault(run, []).append(i)
         return {run: self._pick(pick) for run, pick in rows.items()}
 
+    def measured(self, rows):
+        """{name: float64 array of its ms per step, NaN where a step has
+        none} of the measured figures of `rows` (a range or indices)."""
+        if self.values.count(None) == len(self.values):
+            return {}
+        if self._measured is None:
+            # Made once a block: the statistics, the decimator and the
+            # points each read their rows.
+            values, nan = self.values, float("nan")
+            names = dict.fromkeys(k for v in values if v for k in v)
+            self._measured = {k: np.array([v.get(k, nan) if v else nan
+                                           for v in values]) for k in names}
+        at = slice(rows.start, rows.stop) if isinstance(rows, range) else (
+            np.asarray(rows, np.int64))
+        return {k: ms[at] for k, ms in self._measured.items()}
+
     def call_numbers(self):
         """Each row's call number, a list."""
         if self.calls is not None:
@@ -153,8 +169,10 @@ class StepBlock:
             setattr(out, name, getattr(self, name)[at])
         where = {i: k for k, i in enumerate(pick)}
         out.odd = [where[i] for i in self.odd if i in where]
-        out.runs, out.calls = ([column[i] for i in pick]
-                               for column in (self.runs, self.calls))
+        out.runs, out.calls, out.values = (
+            [column[i] for i in pick]
+            for column in (self.runs, self.calls, self.values))
+        out._measured = None
         out.times = rows.pick(out, at, pick)
         out.unsized = None in out.times.samples
         return out
@@ -235,17 +253,11 @@ def fold_counted(times, sketch, totals, sample, band, pick=None):
     totals.steps += int(n.sum())
     totals.batch_ms += float(batch @ n)
     totals.wait_ms += float(wait @ n)
-    # The odd steps inside the picked span only (`odd` and `pick` are in
-    # order): one pass of a long run must not sort all the run's odd ones.
-    span = block.odd[bisect.bisect_left(block.odd, pick[0]):
-                     bisect.bisect_right(block.odd, pick[-1])]
-    # `span` lies within pick's first and last: each search lands inside.
-    for i in [i for i in span if pick[np.searchsorted(pick, i)] == i]:
-        t = block.times[i]
-        if t.values:
-            steps = t.last_step - t.first_step + 1
-            for k, v in t.values.items():
-                totals.measured[k] = totals.measured.get(k, 0.0) + v * steps
+    for k, ms in block.measured(pick).items():
+        # Added in step order, as one step at a time would.
+        ok = ~np.isnan(ms)
+        totals.measured[k] = sum((ms[ok] * n[ok]).tolist(),
+                                 totals.measured.get(k, 0.0))
     known = samples > 0
     if known.any():
         totals.samples += int(samples[known].sum())

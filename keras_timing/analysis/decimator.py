@@ -81,7 +81,7 @@ class Decimator:
 
     def push_plain(self, block, a, b):
         """`push` of the plain steps `a..b-1` of a `StepBlock` (no kind, no
-        pass opened, no epoch start, no measured figure), in bulk. Returns
+        pass opened, no epoch start), in bulk. Returns
         the points to write in order: `range`s of the block's rows that
         pass through, and merged `StepTime`s."""
         if a >= b:
@@ -122,6 +122,11 @@ class Decimator:
             self._wait = sum(map(mul, wait, n), self._wait)
         self._size([times[i].samples for i in range(a, b)]
                    if block.unsized else block.samples[a:b].tolist())
+        for k, ms in block.measured(range(a, b)).items():
+            # Added in step order, as `push` adds them.
+            ok = ~np.isnan(ms)
+            self._values[k] = sum((ms[ok] * block.steps[a:b][ok]).tolist(),
+                                  self._values.get(k, 0.0))
         last = times[b - 1]
         self._last = last.last_step, last.end_time
 

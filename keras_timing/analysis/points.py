@@ -237,6 +237,11 @@ class PointMaker:
         rate[rated] = samples[rated] * 1e3 / interval[rated]
         columns = {schema.BATCH_MS: batch, schema.INPUT_WAIT_MS: wait,
                    schema.STEPS: n, schema.SAMPLES_PER_SEC: rate}
+        # Measured figures (`_point`'s tags), each where a step has one.
+        measured = block.measured(rows)
+        measured = [(f.tag, measured[f.name]) for f in MEASURED
+                    if f.name in measured]
+        columns.update(measured)
         if self.flops_per_sample:
             flops = rate * self.flops_per_sample
             columns[schema.TFLOPS_PER_SEC] = flops / 1e12
@@ -255,10 +260,15 @@ class PointMaker:
                 columns.update(zip(BAND_TAGS, self.band_values()))
         rate_tags = [t for t in RATE_TAGS if t in columns]
         code = (n != 1) * 4 + rated * 2 + banded
+        for j, (_, ms) in enumerate(measured):
+            code = code + (~np.isnan(ms)) * (8 << j)
         base = out.reserve(len(n))
         for kind in np.unique(code).tolist():
             tags = [schema.BATCH_MS, schema.INPUT_WAIT_MS]
-            tags += [schema.STEPS] * (kind >= 4) + rate_tags * bool(kind & 2)
+            tags += [tag for j, (tag, _) in enumerate(measured)
+                     if kind & (8 << j)]
+            tags += [schema.STEPS] * bool(kind & 4)
+            tags += rate_tags * bool(kind & 2)
             tags += list(BAND_TAGS) * (kind & 1)
             where = np.flatnonzero(code == kind)
             values = np.empty((len(where), len(tags)))

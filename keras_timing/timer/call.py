@@ -183,9 +183,11 @@ class Call:
             return
         t = time.perf_counter()
         try:
-            if self._counter() == self._compiled and not self._meters:
-                # The usual step: nothing compiled or measured since.
-                first = self.recorder.begin(batch, t)
+            if self._counter() == self._compiled:
+                # The usual step: nothing compiled since.
+                first = self.recorder.begin(
+                    batch, t, False, self._measure() if self._meters
+                    else None)
             else:
                 compiled, released = self._compiles()
                 first = self.recorder.begin(batch, t, compiled,
@@ -244,12 +246,14 @@ class Call:
         """The measured step figures since the last read, or None."""
         if not self._meters:
             return None
-        values = {}
+        values = None
         for name, meter in self._meters:
             ms = meter()
             if ms is not None:
+                if values is None:
+                    values = {}
                 values[name] = ms
-        return values or None
+        return values
 
     def _end_call(self, t):
         self._settle()

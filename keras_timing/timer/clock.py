@@ -94,12 +94,12 @@ class Timeline:
         if t is None:
             t = self._now()
         self._begun += 1
-        if compiled or hold or values or released is not None:
+        if compiled or hold or released is not None:
             self._log.extend((_BEGIN_AFTER, run, first_step, t,
                               (compiled, hold, values, released)))
         else:
-            # The usual step: its previous step is over, no more.
-            self._log.extend((_BEGIN, run, first_step, t, None))
+            # The usual step: its previous step is over (and measured).
+            self._log.extend((_BEGIN, run, first_step, t, values or None))
 
     def settle(self, run, compiled=False, hold=False, values=None,
                released=None):

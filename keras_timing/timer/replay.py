@@ -1,9 +1,10 @@
 """The timeline's log replayed into its rows, in the order the hooks ran.
 
 Each hook appended one entry of five items to a flat list (`clock.py`):
-(kind, run, step, time, one more): a begin's step; an end's last step and
-samples; an anchor's `first_of_call` as its step; a begin after a compile
-or a settle, `(compiled, hold, values, released)` as its last item. A
+(kind, run, step, time, one more): a begin's step and the measured figures
+of the step before (or None); an end's last step and samples; an anchor's
+`first_of_call` as its step; a begin after a compile or a settle,
+`(compiled, hold, values, released)` as its last item. A
 stretch of one run's begins and ends in the usual order (the steps of a
 fit between two drains) is added at once; the rest one entry at a time.
 """
@@ -58,7 +59,7 @@ def _each(rows, entries, a, b):
     items = iter(entries[5 * a:5 * b])
     for kind, run, step, t, extra in zip(items, items, items, items, items):
         if kind == BEGIN:
-            rows.begin(run, step, t)
+            rows.begin(run, step, t, extra)
         elif kind == END:
             rows.end(run, step, t, extra)
         elif kind == BEGIN_AFTER:
@@ -91,8 +92,10 @@ def _stretch(rows, entries, a, b, kinds):
             last[:n - 1] >= first[1:m + 1]).any():
         return False
     times, samples = chunk[3::5], chunk[4::5]
-    ended = ended.tolist()
-    rows.add_stretch(run, first.tolist(), [times[k] for k in at.tolist()],
-                     last.tolist(), [times[k] for k in ended],
-                     [samples[k] for k in ended])
+    at, ended = at.tolist(), ended.tolist()
+    # A begin's last item is the step before's measured figures (or None),
+    # an end's its samples.
+    rows.add_stretch(run, first.tolist(), [times[k] for k in at],
+                     [samples[k] for k in at], last.tolist(),
+                     [times[k] for k in ended], [samples[k] for k in ended])
     return True

@@ -55,13 +55,14 @@ class Rows:
         open_ = self._open.get(run)
         return not (open_ and open_[0]) and not self._held.get(run)
 
-    def add_stretch(self, run, firsts, begins, lasts, ends, samples):
-        """Steps `firsts` of a quiet `run`, begun at `begins`, each begin
-        after the previous step's (in increasing order); the first
+    def add_stretch(self, run, firsts, begins, values, lasts, ends,
+                    samples):
+        """Steps `firsts` of a quiet `run`, begun at `begins` (each with
+        the `values` of the step before), in increasing order; the first
         `len(ends)` of them ended at `ends` with `lasts` and `samples`, in
         order, each before the next began: as begins and ends one at a
         time would add them (`replay.py` checks the order)."""
-        self.begin(run, firsts[0], begins[0])
+        self.begin(run, firsts[0], begins[0], values[0])
         i = len(self._run) - 1
         n, m, more = len(firsts), len(ends), len(firsts) - 1
         self._run.extend([run] * more)
@@ -79,6 +80,8 @@ class Rows:
         self._end[i:i + m] = ends
         self._last[i:i + m] = lasts
         self._samples[i:i + m] = samples
+        if values.count(None) != n:
+            self._values[i:i + more] = values[1:]
         row = self.base + i
         self._open[run] = (firsts[m:], list(range(row + m, row + n)))
         self._latest[run] = row + n - 1
@@ -89,12 +92,16 @@ class Rows:
         if first_of_call:
             self._calls[run] = self._calls.get(run, 0) + 1
 
-    def begin(self, run, first_step, t):
-        """The usual begin: the run's previous step is over, no more."""
+    def begin(self, run, first_step, t, values=None):
+        """The usual begin: the run's previous step is over, and measured
+        `values` where given (`Timeline.begin`)."""
         row = self._latest.pop(run, None)
         if row is not None and row >= self.base:
-            if self._state[row - self.base] == _OPEN:
-                self._state[row - self.base] = _SETTLED
+            i = row - self.base
+            if values:
+                self._values[i] = values
+            if self._state[i] == _OPEN:
+                self._state[i] = _SETTLED
         self._add(run, first_step, t)
 
     def begin_after(self, run, first_step, t, compiled, hold, values,

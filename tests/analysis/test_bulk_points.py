@@ -164,8 +164,10 @@ def test_a_drained_block_of_two_runs_splits_into_their_own_steps():
     assert (one.batch_ms, one.epoch_start_ms, one.input_wait_ms) == (
         pytest.approx(100.0), pytest.approx(100.0), 0.0)
     # Steps 2-3 in one call: 200 ms over two steps, 32 samples, the
-    # measured figure per step (odd for that figure, as the first is).
+    # measured figure per step (a column, not an odd step: the first is).
     assert (two.last_step, two.batch_ms, two.samples, two.values) == (
         3, pytest.approx(100.0), 32, {"fetch_ms": 2.0})
-    assert runs["train"].odd == [0, 1] and runs["train"].unsized is False
+    assert runs["train"].odd == [0] and runs["train"].unsized is False
+    assert runs["train"].values == [None, {"fetch_ms": 2.0}]
+    assert runs["train"].measured(range(2))["fetch_ms"].tolist()[1] == 2.0
     assert runs["train"] == [one, two] and runs["train"] != [one]

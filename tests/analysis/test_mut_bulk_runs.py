@@ -87,7 +87,8 @@ def test_a_drained_block_of_unknown_and_measured_steps():
     assert block.unsized is True
     # An unknown size holds 0 in the column: no samples of its own.
     assert block.samples.tolist() == [0, 32]
-    assert block.odd == [1]
+    # A measured figure is a column of the block, not an odd step.
+    assert block.odd == [] and block.values == [None, {"fetch_ms": 4.0}]
     one, two = block
     assert (one.samples, one.values, one.batch_ms) == (None, None,
                                                        pytest.approx(100.0))

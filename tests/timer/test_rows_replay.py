@@ -41,7 +41,9 @@ def logs(draw):
             first = step[run] + 1
             step[run] = first + (draw(st.integers(1, 3)) - 1
                                  if what == "span" else 0)
-            log += [BEGIN, run, first, t, None]
+            # With the step before's measured figures, or none.
+            log += [BEGIN, run, first, t, draw(st.sampled_from(
+                [None, {"fetch_ms": t}]))]
             open_[run].append(step[run])
             if what != "late":
                 # Its end at once, or the oldest open one's (in order).
