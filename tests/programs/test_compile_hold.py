@@ -13,6 +13,7 @@ step 32 began and before its compile let go of the host.
 """
 
 import threading
+import time
 
 import keras
 import numpy as np
@@ -77,6 +78,23 @@ class AtLastFull(keras.callbacks.Callback):
             self.action()
 
 
+class HookTimes(keras.callbacks.Callback):
+    """After the timer in the list: when each predict batch's end hook ran
+    (the timer's ran just before), and when step 32 began."""
+    async_safe = True
+
+    def __init__(self):
+        super().__init__()
+        self.ends, self.partial_begin = {}, None
+
+    def on_predict_batch_begin(self, batch, logs=None):
+        if batch == LAST_FULL:
+            self.partial_begin = time.perf_counter()
+
+    def on_predict_batch_end(self, batch, logs=None):
+        self.ends[batch + 1] = time.perf_counter()
+
+
 def test_a_step_whose_hook_the_next_compile_held_is_left_out(tmp_path):
     handshake = Handshake()
     rng = np.random.default_rng(0)
@@ -85,10 +103,11 @@ def test_a_step_whose_hook_the_next_compile_held_is_left_out(tmp_path):
                               keras.layers.Dense(16, activation="relu"),
                               keras.layers.Dense(1)])
     model.compile("adam", "mse")
-    timer = FitPredictTimer(log_dir=str(tmp_path), verbose=0)
+    timer, hooks = FitPredictTimer(log_dir=str(tmp_path), verbose=0), (
+        HookTimes())
     model.predict(x, batch_size=BATCH, verbose=0, callbacks=[
         AtLastFull(lambda: handshake.tracing.wait(WAIT_S)), timer,
-        AtLastFull(handshake.timed.set)])
+        AtLastFull(handshake.timed.set), hooks])
     timer.flush()
     # The order the test is about happened: the partial batch was traced
     # while step 31's hooks waited, and the timer's hook ran meanwhile.
@@ -106,6 +125,12 @@ def test_a_step_whose_hook_the_next_compile_held_is_left_out(tmp_path):
                 schema.OVERLAP_MS, schema.PROFILED_MS):
         left_out |= set(steps_of(sc.get(tag, [])))
     counted = sorted(set(range(1, LAST_FULL + 2)) - left_out)
-    assert len(counted) >= LAST_FULL - 5, counted
+    # A step whose end hook ran before step 32 began (and so before its
+    # compile) is counted; which steps those are, a busy machine decides
+    # (the pool's hooks come later under load), so they are read from a
+    # clock of the test's own, not assumed.
+    early = {step for step, t in hooks.ends.items()
+             if t < hooks.partial_begin and step > 1}
+    assert early <= set(counted), (sorted(early), counted)
     assert readback.summary_value(launch, schema.PREDICT,
                                   "steps") == LAST_FULL + 1
