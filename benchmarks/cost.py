@@ -2,8 +2,9 @@
 
 Each backend runs in a process of its own, and four things are measured:
 
-1. CPU per step, all threads: a synthetic driver calls the timer's hooks
-   back to back (`on_train_begin`, per epoch of 1,000 steps
+1. CPU per step, all threads (1b: with step meters shaped like JAX's
+   fetch clock, `harness.FetchMeters`): a synthetic driver calls the
+   timer's hooks back to back (`on_train_begin`, per epoch of 1,000 steps
    `on_epoch_begin`, per step `on_train_batch_begin` /
    `on_train_batch_end`, `on_epoch_end`, then `on_train_end`), with a real
    model attached and its batch size known. `time.process_time()` over the
@@ -39,6 +40,7 @@ import numpy as np
 from cost_tables import STEP_HOOKS
 from cost_tables import report
 from harness import arguments
+from harness import FetchMeters
 from harness import cpu_us_per_step
 from harness import drive
 from harness import each_backend
@@ -143,6 +145,10 @@ def one_backend(args):
     if "cpu" in args.parts:
         out["cpu_us"] = [cpu_us_per_step(keras, args.steps)
                          for _ in range(args.repeats)]
+    if "meters" in args.parts:
+        out["cpu_meters_us"] = [cpu_us_per_step(keras, args.steps,
+                                                meters=FetchMeters())
+                                for _ in range(args.repeats)]
     if "hooks" in args.parts:
         out["hooks"], out["clock_us"] = hook_us(keras, args.steps)
     if "end" in args.parts:
@@ -155,8 +161,8 @@ def one_backend(args):
 
 def main():
     parser = arguments(__doc__, rounds=11)
-    parser.add_argument("--parts", default="cpu,hooks,end,fit",
-                        help="any of cpu,hooks,end,fit")
+    parser.add_argument("--parts", default="cpu,meters,hooks,end,fit",
+                        help="any of cpu,meters,hooks,end,fit")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--end-calls", type=int, default=7)
     args = parser.parse_args()

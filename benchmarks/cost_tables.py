@@ -33,6 +33,17 @@ def report(results, args, load):
                 r["backend"], " / ".join("%.2f" % v for v in cpu),
                 statistics.median(cpu), CPU_TARGET_US,
                 verdict(statistics.median(cpu) <= CPU_TARGET_US)))
+    if any("cpu_meters_us" in r for r in results):
+        print("\n1b. The same with a step meter read at every begin hook "
+              "(JAX's fetch clock, as `harness.FetchMeters`):\n")
+        print("| backend | CPU µs per step (each repeat) | median | target |")
+        print("|---|---|---:|---|")
+        for r in results:
+            cpu = r["cpu_meters_us"]
+            print("| %s | %s | %.2f | <= %.0f: %s |" % (
+                r["backend"], " / ".join("%.2f" % v for v in cpu),
+                statistics.median(cpu), CPU_TARGET_US,
+                verdict(statistics.median(cpu) <= CPU_TARGET_US)))
     if any("hooks" in r for r in results):
         print("\n2. Each hook on the driving (training) thread, µs, %d "
               "steps:\n" % args.steps)

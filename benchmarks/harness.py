@@ -77,7 +77,23 @@ def hook_timer(keras, log_dir, steps, per_epoch):
     return timer
 
 
-def drive(timer, steps, per_epoch, record=None):
+class FetchMeters:
+    """Step meters shaped like JAX's fetch clock (`profiling.fetch`):
+    `fetch_ms` read at every begin hook, `epoch_fetch_ms` only at an
+    epoch's first; each reading the ms since the last, from a clock
+    advanced by a fixed 0.01 ms a step (the driver reads no data)."""
+
+    def __init__(self):
+        self.ms = 0.0
+
+    def pairs(self):
+        def fetch():
+            self.ms, ms = 0.0, self.ms + 0.01
+            return ms
+        return (("fetch_ms", fetch), ("epoch_fetch_ms", lambda: None))
+
+
+def drive(timer, steps, per_epoch, record=None, meters=None):
     """One call of `steps` back-to-back steps; `record(name, ns)` gets each
     hook's duration where given. Returns the end hook's (wall, CPU) s."""
     logs = {"loss": 0.5}
@@ -93,6 +109,9 @@ def drive(timer, steps, per_epoch, record=None):
             hooks[name](*a)
             record(name, clock() - t0)
     call("on_train_begin")
+    if meters is not None:
+        # As a JAX call's data adapter gives them (`Call._meters`).
+        timer._train._meters = meters.pairs()
     begin, end = hooks["on_train_batch_begin"], hooks["on_train_batch_end"]
     for epoch in range(max(1, steps // per_epoch)):
         call("on_epoch_begin", epoch)
@@ -110,7 +129,7 @@ def drive(timer, steps, per_epoch, record=None):
     return time.perf_counter() - wall, time.process_time() - cpu
 
 
-def cpu_us_per_step(keras, steps, per_epoch=1000):
+def cpu_us_per_step(keras, steps, per_epoch=1000, meters=None):
     """Process CPU µs per step, every thread (the training thread, the
     writer thread, any a framework started), the call's end included."""
     log_dir = tempfile.mkdtemp(prefix="keras_timing_cost_")
@@ -121,7 +140,7 @@ def cpu_us_per_step(keras, steps, per_epoch=1000):
         # inside the steps would bill the benchmark's own set-up to them.
         gc.collect()
         cpu = time.process_time()
-        drive(timer, steps, per_epoch)
+        drive(timer, steps, per_epoch, meters=meters)
         return (time.process_time() - cpu) / steps * 1e6
     finally:
         shutil.rmtree(log_dir, ignore_errors=True)
