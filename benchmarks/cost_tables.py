@@ -21,25 +21,20 @@ def report(results, args, load):
           % (platform.machine(), platform.processor() or platform.platform(),
              os.cpu_count(), results[0]["keras"] if results else "?",
              *load))
-    if any("cpu_us" in r for r in results):
-        print("\n1. Hooks and writer, %d back-to-back steps, process CPU "
-              "(all threads) per step, %d repeats:\n" % (args.steps,
-                                                        args.repeats))
+    for key, title in (
+            ("cpu_us", "\n1. Hooks and writer, %d back-to-back steps, process "
+             "CPU (all threads) per step, %d repeats:\n"
+             % (args.steps, args.repeats)),
+            ("cpu_meters_us", "\n1b. The same with a step meter read at "
+             "every begin hook (JAX's fetch clock, as "
+             "`harness.FetchMeters`):\n")):
+        if not any(key in r for r in results):
+            continue
+        print(title)
         print("| backend | CPU µs per step (each repeat) | median | target |")
         print("|---|---|---:|---|")
         for r in results:
-            cpu = r["cpu_us"]
-            print("| %s | %s | %.2f | <= %.0f: %s |" % (
-                r["backend"], " / ".join("%.2f" % v for v in cpu),
-                statistics.median(cpu), CPU_TARGET_US,
-                verdict(statistics.median(cpu) <= CPU_TARGET_US)))
-    if any("cpu_meters_us" in r for r in results):
-        print("\n1b. The same with a step meter read at every begin hook "
-              "(JAX's fetch clock, as `harness.FetchMeters`):\n")
-        print("| backend | CPU µs per step (each repeat) | median | target |")
-        print("|---|---|---:|---|")
-        for r in results:
-            cpu = r["cpu_meters_us"]
+            cpu = r[key]
             print("| %s | %s | %.2f | <= %.0f: %s |" % (
                 r["backend"], " / ".join("%.2f" % v for v in cpu),
                 statistics.median(cpu), CPU_TARGET_US,
