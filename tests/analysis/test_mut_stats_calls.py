@@ -128,3 +128,18 @@ def test_huge_times_overflow_to_inf_without_a_warning(batch, wait):
         points = stats.add(times, final=True)
     assert len(points) == 4
     assert stats.summary()["ms_per_sample"] == float("inf")
+
+
+@pytest.mark.parametrize("batch, wait", [(1e308, 1e308), (float("inf"), 0.0)])
+def test_the_reports_fold_of_huge_times_has_no_warning_either(batch, wait):
+    # `fold` (the report's statistics without points) says what `add`
+    # says: inf ms per sample, and numpy says nothing.
+    times = [StepTime(1, 1, 50.0, 0.0, 1.0, "first", 32, opens=True)]
+    times += [StepTime(s, s + 2, batch, wait, float(s), samples=32)
+              for s in (2, 5, 8)]
+    stats = RunStats("train")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        stats.fold(times)
+    s = stats.summary()
+    assert (s["steps"], s["ms_per_sample"]) == (10, float("inf"))
