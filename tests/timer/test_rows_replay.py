@@ -84,6 +84,8 @@ def _taken(log, cuts, stretch):
         rows, out = Rows(), []
         for a, b in zip(cuts, cuts[1:]):
             replay_lib.replay(rows, log[5 * a:5 * b])
+            # One row a step in every column, whatever the path.
+            assert len({len(column) for column in rows.columns}) == 1
             out.append(rows.take())
             out.append((rows.has_pending("train", 10**9),
                         rows.mark("validation", 1, 10**9, "profiled")))
@@ -176,3 +178,16 @@ def test_a_held_row_keeps_its_stretch_to_entries_one_at_a_time():
     one = _taken(log, [0, 3, 5], 10**9)
     assert _taken(log, [0, 3, 5], 1) == one
     assert one[2][0][2] == [1] and one[-1][0][2] == [2]
+
+
+def test_a_begin_after_a_compile_gives_the_step_before_its_figures():
+    log = _steps((BEGIN, 1, 1.0), (END, 1, 1.5))
+    log += [BEGIN_AFTER, "train", 2, 2.0,
+            (True, False, {"fetch_ms": 3.0}, None)]
+    log += _steps((END, 2, 2.5))
+    for stretch in (1, 10**9):
+        taken = _taken(log, [0, 4], stretch)
+        columns = taken[0][0]
+        # Row 1: compiled (a recompile), its fetch measured.
+        assert columns[2] == [1] and columns[10] == [True]
+        assert columns[12] == [{"fetch_ms": 3.0}]
