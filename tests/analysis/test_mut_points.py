@@ -5,6 +5,7 @@ a plain one (a column group), read back with tbparse; a pass's first step
 the step count of a call of several steps, an int in the `(step,
 values)` pairs. Hand-made steps; the answers worked out in the comments."""
 
+import numpy as np
 from tbparse import SummaryReader
 
 from keras_timing import schema
@@ -60,3 +61,16 @@ def test_a_calls_step_count_is_an_int_in_the_pairs():
         assert isinstance(values[schema.STEPS], int)
     assert rows[0] == pairs[0] and rows[-1] == pairs[-1]
     assert len(rows) == 3
+
+
+def test_the_rate_log_keeps_exactly_its_cap_and_any_number_type(
+        monkeypatch):
+    from keras_timing.analysis import points
+    # At the cap (4 here) every point is kept; one more halves them.
+    monkeypatch.setattr(points, "RATES_KEPT", 4)
+    log = points.RateLog()
+    log.add(np.array([1, 2, 3, 4], np.int32), [1000, 2000, 3000, 4000])
+    assert log.take() == [(1, 1000.0), (2, 2000.0), (3, 3000.0),
+                          (4, 4000.0)]
+    log.add([1, 2, 3, 4, 5], [1.0, 2.0, 3.0, 4.0, 5.0])
+    assert log.take() == [(1, 1.0), (3, 3.0), (5, 5.0)]
