@@ -33,7 +33,7 @@ def replay(rows, entries):
     n = len(kinds)
     if n < STRETCH:
         return _each(rows, entries, 0, n)
-    kinds = np.array(kinds, np.int8)
+    kinds = np.array(kinds)
     # Stretches of begins and ends, between the other entries.
     cuts = np.flatnonzero((kinds != BEGIN) & (kinds != END)).tolist()
     a = 0

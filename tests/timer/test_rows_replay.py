@@ -191,3 +191,17 @@ def test_a_begin_after_a_compile_gives_the_step_before_its_figures():
         # Row 1: compiled (a recompile), its fetch measured.
         assert columns[2] == [1] and columns[10] == [True]
         assert columns[12] == [{"fetch_ms": 3.0}]
+
+
+def test_a_stretch_of_exactly_the_threshold_is_taken_at_once(monkeypatch):
+    added = []
+    stretch = replay_lib._stretch
+    monkeypatch.setattr(replay_lib, "_stretch", lambda *a: added.append(
+        a[3] - a[2]) or stretch(*a))
+    log = []
+    for step in range(1, replay_lib.STRETCH // 2 + 1):
+        log += _steps((BEGIN, step, float(step)), (END, step, step + 0.5))
+    rows = Rows()
+    replay_lib.replay(rows, log)
+    assert added == [replay_lib.STRETCH]
+    assert rows.take()[0][2] == list(range(1, replay_lib.STRETCH // 2))
