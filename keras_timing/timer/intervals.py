@@ -167,10 +167,10 @@ def _plain_spread(begins, ends, compiled, released, anchors, prev):
     n = len(begins)
     if not n or released.count(None) != n:
         return None
-    e = np.array(ends, np.float64)
+    e = np.array(ends)
     if not (e[1:] >= e[:-1]).all():
         return None
-    b = np.array(begins, np.float64)
+    b = np.array(begins)
     a = np.array(anchors, np.float64)       # None: NaN
     has = ~np.isnan(a)
     # `spread`'s clumps, from the hook times (it reads them before it moves
@@ -203,5 +203,6 @@ def _plain_spread(begins, ends, compiled, released, anchors, prev):
     y[starts] = np.maximum(y[starts], open_[starts])
     y[last] = closes
     out = np.maximum.accumulate(y)
-    prevs = np.where(starts, open_, np.append(np.nan, out[:-1]))
+    # A clump's first step starts at its open, the rest at the end before.
+    prevs = np.where(starts, open_, np.roll(out, 1))
     return out, prevs, float(out[-1])

@@ -96,6 +96,11 @@ def test_plain_blocks_take_the_numpy_path():
                                    anchors, None)
     assert fast is not None
     got_ends, got_prevs, last = fast
+    # What the drain gets: arrays, worked out in numpy.
+    ends_out, prevs_out, _ = bound_and_spread(
+        begins, ends, [None] * 6, compiled, [None] * 6, anchors, None)
+    assert isinstance(ends_out, np.ndarray) and (
+        isinstance(prevs_out, np.ndarray))
     # The clump 2.0-2.3 (ends 2.6-2.7) is spread evenly from 2.0 to 2.7,
     # each step lasting at least until the next began.
     assert got_ends.tolist() == pytest.approx(
