@@ -43,4 +43,7 @@ def timed_cnn(log_dir, steps_per_execution=None):
                             count_flops=True)
     model.fit(x, y, epochs=2, batch_size=32, verbose=0, callbacks=[timer])
     model.predict(x, batch_size=32, verbose=0, callbacks=[timer])
+    # The counts run on the counting thread and land after the call when
+    # no summary waits for them: `flush` waits for them, as a reader must.
+    timer.flush()
     return timer
