@@ -60,6 +60,7 @@ def test_another_models_calls_get_no_flops(tmp_path):
                             count_flops=True)
     model.fit(x, y, epochs=1, batch_size=32, verbose=0, callbacks=[timer])
     other.predict(ox, batch_size=32, verbose=0, callbacks=[timer])
+    timer.flush()   # any count has landed: its absence says something
     runs = sorted(os.listdir(timer.launch_dir))
     (foreign,) = [r for r in runs if r.startswith("predict_")]
     scalars = read_scalars(os.path.join(timer.launch_dir, foreign))
@@ -71,6 +72,7 @@ def test_short_calls_are_not_slowed_by_counting_unless_asked(tmp_path):
     timer = FitPredictTimer(log_dir=str(tmp_path), launch_name="auto",
                             verbose=0)            # count_flops="auto"
     model.fit(x, y, epochs=1, batch_size=32, verbose=0, callbacks=[timer])
+    timer.flush()
     scalars = read_scalars(os.path.join(timer.launch_dir, schema.TRAIN))
     assert schema.FLOPS_PER_SAMPLE not in scalars   # a call under 20 s
     with pytest.raises(ValueError, match="count_flops"):
