@@ -113,15 +113,23 @@ def test_a_run_whose_first_step_is_plain_opens_its_first_pass():
     assert stats.pass_notes.passes == _notes_one_by_one(times).passes
 
 
-@pytest.mark.parametrize("batch, wait", [
+HUGE = pytest.mark.parametrize("batch, wait", [
     (1e308, 1e308),       # 2e308 ms over three steps: inf
     (float("inf"), 0.0),  # inf itself: no number of samples per second
 ])
+
+
+def _huge(batch, wait):
+    """A first step, then three calls of three steps of `batch` + `wait`."""
+    times = [StepTime(1, 1, 50.0, 0.0, 1.0, "first", 32, opens=True)]
+    return times + [StepTime(s, s + 2, batch, wait, float(s), samples=32)
+                    for s in (2, 5, 8)]
+
+
+@HUGE
 def test_huge_times_overflow_to_inf_without_a_warning(batch, wait):
     # Python's floats overflow without a word; so does the bulk path.
-    times = [StepTime(1, 1, 50.0, 0.0, 1.0, "first", 32, opens=True)]
-    times += [StepTime(s, s + 2, batch, wait, float(s), samples=32)
-              for s in (2, 5, 8)]
+    times = _huge(batch, wait)
     stats = RunStats("train")
     with warnings.catch_warnings():
         warnings.simplefilter("error")
@@ -130,13 +138,11 @@ def test_huge_times_overflow_to_inf_without_a_warning(batch, wait):
     assert stats.summary()["ms_per_sample"] == float("inf")
 
 
-@pytest.mark.parametrize("batch, wait", [(1e308, 1e308), (float("inf"), 0.0)])
+@HUGE
 def test_the_reports_fold_of_huge_times_has_no_warning_either(batch, wait):
     # `fold` (the report's statistics without points) says what `add`
     # says: inf ms per sample, and numpy says nothing.
-    times = [StepTime(1, 1, 50.0, 0.0, 1.0, "first", 32, opens=True)]
-    times += [StepTime(s, s + 2, batch, wait, float(s), samples=32)
-              for s in (2, 5, 8)]
+    times = _huge(batch, wait)
     stats = RunStats("train")
     with warnings.catch_warnings():
         warnings.simplefilter("error")
