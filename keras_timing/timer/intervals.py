@@ -145,9 +145,11 @@ def bound_and_spread(begins, ends, kinds, compiled, released, anchors,
     end, each step's `prev`, the last end), as arrays or lists.
 
     Worked out in numpy over the block where the result is known to be the
-    same: the end hooks came in order (then `bound_ends` changes nothing)
-    with no release time, and no step compiled but a clump's first (then
-    each clump's time is spread evenly). Elsewhere the loops above.
+    same: the end hooks came in order (then `bound_ends` changes nothing),
+    or out of order with no step compiled (then each end is the earliest
+    of its own and the later ones', as Keras's pool on JAX runs them), with
+    no release time, and no step compiled but a clump's first (then each
+    clump's time is spread evenly). Elsewhere the loops above.
 
     >>> ends, prevs, last = bound_and_spread(
     ...     [0.0, 1.0, 1.5], [1.2, 1.8, 2.0], [None] * 3, [False] * 3,
@@ -156,11 +158,33 @@ def bound_and_spread(begins, ends, kinds, compiled, released, anchors,
     ([1.0, 1.5, 2.0], [0.0, 1.0, 1.5], 2.0)
     """
     fast = _plain_spread(begins, ends, compiled, released, anchors, prev)
+    if fast is None:
+        bounded = _bounded(begins, ends, compiled, released)
+        if bounded is not None:
+            fast = _plain_spread(begins, bounded, compiled, released,
+                                 anchors, prev)
     if fast is not None:
         return fast
     ends = bound_ends(begins, ends, kinds, compiled, released)
     prevs, last = spread(begins, anchors, ends, compiled, prev)
     return ends, prevs, last
+
+
+def _bounded(begins, ends, compiled, released):
+    """`bound_ends`'s ends of a block where no step compiled and none has
+    a release time, in numpy: each end the earliest of its own hook and
+    the later steps', not before its begin. None where that is not
+    theirs: an end below the one before it (a hook before its step's
+    begin), which `bound_ends` takes for an overlap."""
+    n = len(begins)
+    if True in compiled or released.count(None) != n:
+        return None
+    e = np.array(ends)
+    later = np.append(np.minimum.accumulate(e[::-1])[::-1][1:], np.inf)
+    own = np.where(e <= later, e, np.maximum(later, np.array(begins)))
+    if (own[1:] < own[:-1]).any():
+        return None
+    return own
 
 
 def _plain_spread(begins, ends, compiled, released, anchors, prev):

@@ -73,29 +73,48 @@ def _each(rows, entries, a, b):
 
 
 def _stretch(rows, entries, a, b, kinds):
-    """Begins and ends `a..b-1` at once where they are one quiet run's, in
-    the usual order (steps begun in increasing order, each ended after its
-    begin, in order, at a step before the next's first): one at a time
-    would end the same rows. False, nothing added, if not."""
+    """Begins and ends `a..b-1` at once where they are one run's, in the
+    usual order: steps begun in increasing order after the run's open ones,
+    and ends that end them in order (each at a step before the next's
+    first) or each its own step's (out of order, as Keras's pool may run
+    them), each after its begin: one at a time would end the same rows.
+    False, nothing added, if not."""
     chunk = entries[5 * a:5 * b]
     runs = chunk[1::5]
     run = runs[0]
-    if runs.count(run) != len(runs) or not rows.quiet(run):
+    if runs.count(run) != len(runs):
+        return False
+    opened = rows.open_firsts(run)
+    if opened is None:
         return False
     steps = np.array(chunk[2::5])
     begun = kinds[a:b] == BEGIN
     at, ended = np.flatnonzero(begun), np.flatnonzero(~begun)
     first, last = steps[at], steps[ended]
-    n, m = len(at), len(ended)
-    if not n or m > n or (np.diff(first) <= 0).any() or (
-            ended <= at[:m]).any() or (last < first[:m]).any() or (
-            last[:n - 1] >= first[1:m + 1]).any():
+    n, m, p = len(at), len(ended), len(opened)
+    if not n or m > n + p or (np.diff(first) <= 0).any() or (
+            p and first[0] <= opened[-1]):
+        return False
+    # Every step the stretch may end, the open ones first (begun before
+    # it: at -1), and where each began.
+    firsts = np.concatenate((np.array(opened, first.dtype), first))
+    where = np.concatenate((np.full(p, -1), at))
+    if (last >= firsts[:m]).all() and (
+            last[:n + p - 1] < firsts[1:m + 1]).all():
+        which = np.arange(m)
+    else:
+        which = np.searchsorted(firsts, last)
+        if (which >= n + p).any() or (firsts[np.minimum(
+                which, n + p - 1)] != last).any() or (
+                len(np.unique(which)) != m):
+            return False
+    if (ended <= where[which]).any():
         return False
     times, samples = chunk[3::5], chunk[4::5]
     at, ended = at.tolist(), ended.tolist()
     # A begin's last item is the step before's measured figures (or None),
     # an end's its samples.
     rows.add_stretch(run, first.tolist(), [times[k] for k in at],
-                     [samples[k] for k in at], last.tolist(),
+                     [samples[k] for k in at], which.tolist(), last.tolist(),
                      [times[k] for k in ended], [samples[k] for k in ended])
     return True

@@ -50,21 +50,29 @@ class Rows:
         self._latest = {}    # run -> its latest row, settled or not
         self._held = {}      # run -> a row that waits for the next to end
 
-    def quiet(self, run):
-        """Whether `run` has no step open (begun, not ended) or held."""
+    def open_firsts(self, run):
+        """The first steps of `run`'s rows begun and not yet ended, in
+        begin order; None while a row of it is held."""
+        if self._held.get(run):
+            return None
         open_ = self._open.get(run)
-        return not (open_ and open_[0]) and not self._held.get(run)
+        return list(open_[0]) if open_ else []
 
-    def add_stretch(self, run, firsts, begins, values, lasts, ends,
+    def add_stretch(self, run, firsts, begins, values, which, lasts, ends,
                     samples):
-        """Steps `firsts` of a quiet `run`, begun at `begins` (each with
-        the `values` of the step before), in increasing order; the first
-        `len(ends)` of them ended at `ends` with `lasts` and `samples`, in
-        order, each before the next began: as begins and ends one at a
-        time would add them (`replay.py` checks the order)."""
+        """Steps `firsts` of `run` (none held), begun at `begins` (each
+        with the `values` of the step before), in increasing order after
+        its open steps; end `k` (at `ends[k]`, with `lasts[k]` and
+        `samples[k]`) ends row `which[k]` of the open steps then the new
+        ones, after its begin: as begins and ends one at a time would add
+        them (`replay.py` checks the order). Keras's pool runs end hooks
+        behind the begins on JAX and torch, sometimes out of order, so a
+        drain usually finds a step or two still open."""
+        # Copies: the begin below appends to the run's open lists.
+        old_firsts, old_rows = map(list, self._open.get(run) or ([], []))
         self.begin(run, firsts[0], begins[0], values[0])
         i = len(self._run) - 1
-        n, m, more = len(firsts), len(ends), len(firsts) - 1
+        n, more = len(firsts), len(firsts) - 1
         self._run.extend([run] * more)
         self._call.extend([self._call[i]] * more)
         self._first.extend(firsts[1:])
@@ -77,13 +85,18 @@ class Rows:
         self._state.extend([_SETTLED] * more)
         # Each begin settled the row before; the last is the latest.
         self._state[i], self._state[-1] = _SETTLED, _OPEN
-        self._end[i:i + m] = ends
-        self._last[i:i + m] = lasts
-        self._samples[i:i + m] = samples
         if values.count(None) != n:
             self._values[i:i + more] = values[1:]
         row = self.base + i
-        self._open[run] = (firsts[m:], list(range(row + m, row + n)))
+        rows = old_rows + list(range(row, row + n))
+        end, last, size = self._end, self._last, self._samples
+        for k, t, step, samples_ in zip(which, ends, lasts, samples):
+            at = rows[k] - self.base
+            end[at], last[at], size[at] = t, step, samples_
+        ended = set(which)
+        firsts = old_firsts + firsts
+        self._open[run] = ([f for k, f in enumerate(firsts) if k not in ended],
+                           [r for k, r in enumerate(rows) if k not in ended])
         self._latest[run] = row + n - 1
 
     def anchor(self, run, t, first_of_call):

@@ -5,7 +5,8 @@ through `bound_ends` then `spread` on copies: every end, `prev`, the last
 end and every step kind must be equal, to the bit. The blocks are drawn so
 that about half are plain (end hooks in order, no step compiled inside a
 clump), which is the path the numpy code takes, and each test also checks
-that path was taken where it should be.
+that path was taken where it should be. Out-of-order ends with no step
+compiled are bounded in numpy first (`_bounded`), then take that path.
 """
 
 import numpy as np
@@ -111,6 +112,32 @@ def test_plain_blocks_take_the_numpy_path():
     want_ends, want_prevs, want_last, _ = _loops(
         begins, ends, [None] * 6, compiled, [None] * 6, anchors, None)
     assert (got_ends.tolist(), got_prevs.tolist()) == (want_ends, want_prevs)
+
+
+def test_late_out_of_order_ends_with_no_compile_are_bounded_in_numpy():
+    # Keras's pool on JAX ran step 2's end hook after step 3's: step 3's
+    # hook says step 2 was done by then.
+    begins = [0.0, 1.0, 1.1, 1.2]
+    ends = [0.9, 1.5, 1.4, 1.6]
+    anchors = [0.0, None, None, None]
+    block = (begins, ends, [None] * 4, [False] * 4, [None] * 4, anchors,
+             None)
+    assert intervals._bounded(begins, ends, [False] * 4,
+                              [None] * 4).tolist() == [0.9, 1.4, 1.4, 1.6]
+    got_ends, got_prevs, last = bound_and_spread(*block)
+    assert isinstance(got_ends, np.ndarray)
+    want_ends, want_prevs, want_last, kinds = _loops(*block)
+    assert (got_ends.tolist(), got_prevs.tolist(), last) == (
+        want_ends, want_prevs, want_last)
+    assert kinds == [None] * 4
+    # A compile in the block, or a hook before its own step's begin (which
+    # the loops take for an overlap): the loops.
+    assert intervals._bounded(begins, ends, [False, True, False, False],
+                              [None] * 4) is None
+    odd = [0.9, 1.5, 1.6, 1.05]
+    assert intervals._bounded(begins, odd, [False] * 4, [None] * 4) is None
+    assert _loops(begins, odd, [None] * 4, [False] * 4, [None] * 4,
+                  anchors, None)[3] == [None, None, "overlap", None]
 
 
 def test_a_compile_inside_a_clump_or_late_order_takes_the_loops():

@@ -135,12 +135,43 @@ def test_a_fit_of_back_to_back_steps_is_replayed_in_stretches(monkeypatch):
             line.anchor("validation", 1000.0, first_of_call=True)
             line.close()
         times += list(line.drain())
-    # The second opens with step 51's end: that one alone, then the rest.
-    assert added == [(101, True), (99, False), (98, True)]
+    # The second opens with the end of step 51, which the first drain
+    # left open: it ends in the stretch.
+    assert added == [(101, True), (99, True)]
     assert [t.first_step for t in times] == list(range(1, 101))
     assert {t.batch_ms for t in times[1:]} == {500.0}
     assert {t.input_wait_ms for t in times[1:]} == {500.0}
     assert times[0].kind == "first" and times[1].kind is None
+
+
+def test_end_hooks_two_steps_behind_are_replayed_in_stretches(
+        monkeypatch):
+    # JAX's and torch's order: Keras's pool runs step n's end hook after
+    # step n+2 began, so every drain finds two steps open, and now and then
+    # two end hooks out of order (steps 148 and 147 here). Each drain is
+    # one stretch, and the steps are those of one entry at a time.
+    added = []
+    stretch = replay_lib._stretch
+    monkeypatch.setattr(replay_lib, "_stretch", lambda *a: added.append(
+        (a[3] - a[2], stretch(*a))) or added[-1][1])
+    log = [ANCHOR, "train", True, 0.0, None]
+    for step in range(1, 201):
+        log += [BEGIN, "train", step, float(step), {"fetch_ms": 0.25}]
+        if step == 149:
+            log += [END, "train", 148, 149.5, 32, END, "train", 147, 149.6,
+                    32]
+        elif step > 2 and step != 150:
+            log += [END, "train", step - 2, step + 0.5, 32]
+    log += [END, "train", 199, 201.0, 32, END, "train", 200, 201.5, 32]
+    n = len(log) // 5
+    cuts = [0, 1, 90, 250, n]
+    at_once = _taken(log, cuts, replay_lib.STRETCH)
+    assert [done for _, done in added] == [True] * 3
+    assert at_once == _taken(log, cuts, 10**9)
+    drained = [step for taken in at_once[0::2] for step in taken[0][2]]
+    assert drained == list(range(1, 201))
+    ends = [end for taken in at_once[0::2] for end in taken[0][5]]
+    assert ends[146:148] == [149.6, 149.5]
 
 
 def _steps(*entries):
