@@ -3,7 +3,9 @@
 Each backend runs in a process of its own, and four things are measured:
 
 1. CPU per step, all threads (1b: with step meters shaped like JAX's
-   fetch clock, `harness.FetchMeters`): a synthetic driver calls the
+   fetch clock, `harness.FetchMeters`; 1c: those meters, and each end hook
+   called after the next two steps' begin hooks, the order Keras's pool
+   runs them in on JAX and torch): a synthetic driver calls the
    timer's hooks back to back (`on_train_begin`, per epoch of 1,000 steps
    `on_epoch_begin`, per step `on_train_batch_begin` /
    `on_train_batch_end`, `on_epoch_end`, then `on_train_end`), with a real
@@ -149,6 +151,10 @@ def one_backend(args):
         out["cpu_meters_us"] = [cpu_us_per_step(keras, args.steps,
                                                 meters=FetchMeters())
                                 for _ in range(args.repeats)]
+    if "lag" in args.parts:
+        out["cpu_lag_us"] = [cpu_us_per_step(keras, args.steps,
+                                             meters=FetchMeters(), lag=2)
+                             for _ in range(args.repeats)]
     if "hooks" in args.parts:
         out["hooks"], out["clock_us"] = hook_us(keras, args.steps)
     if "end" in args.parts:
@@ -161,8 +167,8 @@ def one_backend(args):
 
 def main():
     parser = arguments(__doc__, rounds=11)
-    parser.add_argument("--parts", default="cpu,meters,hooks,end,fit",
-                        help="any of cpu,meters,hooks,end,fit")
+    parser.add_argument("--parts", default="cpu,meters,lag,hooks,end,fit",
+                        help="any of cpu,meters,lag,hooks,end,fit")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--end-calls", type=int, default=7)
     args = parser.parse_args()

@@ -27,7 +27,10 @@ def report(results, args, load):
              % (args.steps, args.repeats)),
             ("cpu_meters_us", "\n1b. The same with a step meter read at "
              "every begin hook (JAX's fetch clock, as "
-             "`harness.FetchMeters`):\n")):
+             "`harness.FetchMeters`):\n"),
+            ("cpu_lag_us", "\n1c. JAX's path: the meter, and each end hook "
+             "run after the next two steps began (Keras's pool on JAX and "
+             "torch; `harness.drive(lag=2)`):\n")):
         if not any(key in r for r in results):
             continue
         print(title)

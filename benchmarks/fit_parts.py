@@ -1,0 +1,163 @@
+"""Where the timer's cost in a fast fit goes: the dense fit with parts of
+the timer switched off, one at a time (issue 20).
+
+The article's dense model (256 steps an epoch), 4-epoch fits, interleaved
+in a shuffled order each round; the median wall µs per step of each
+configuration and its ratio to no callback:
+
+- `none`: no callback; `bare`: an `async_safe` callback whose batch hooks
+  do nothing (Keras's dispatch alone);
+- `timer`: `FitPredictTimer()`;
+- `no begin` / `no end`: the timer with its `Call.begin` / `Call.end` doing
+  nothing (no begin logged: the writer has no rows to work out either);
+- `writer asleep`: the writer thread never woken during the fit (every
+  drain at the call's end);
+- `no meters`: no step meter (JAX's fetch clock) read at begin hooks.
+
+Also the writer's drains over each `timer` fit: their wall and thread CPU
+ms (`Launch.drain`, on whichever thread ran them).
+
+    python benchmarks/fit_parts.py --backends jax --rounds 21
+"""
+
+import contextlib
+import json
+import random
+import statistics
+import tempfile
+import time
+
+from harness import arguments
+from harness import each_backend
+
+CONFIGS = ("none", "bare", "timer", "no begin", "no end", "writer asleep",
+           "no meters")
+
+
+@contextlib.contextmanager
+def _patched(obj, name, value):
+    old = getattr(obj, name)
+    setattr(obj, name, value)
+    try:
+        yield
+    finally:
+        setattr(obj, name, old)
+
+
+def _configs(keras):
+    import importlib
+
+    from keras_timing import FitPredictTimer
+    from keras_timing.profiling.backends import base
+    from keras_timing.timer import call as call_lib
+    from keras_timing.timer import launch as launch_lib
+
+    class Bare(keras.callbacks.Callback):
+        async_safe = True
+
+        def on_train_batch_begin(self, batch, logs=None):
+            pass
+
+        def on_train_batch_end(self, batch, logs=None):
+            pass
+
+    def timer(**kwargs):
+        return [FitPredictTimer(log_dir=tempfile.mkdtemp(), verbose=0,
+                                **kwargs)]
+
+    module = importlib.import_module(
+        "keras_timing.profiling.backends." + keras.backend.backend())
+    profiler = next(c for c in vars(module).values() if isinstance(c, type)
+                    and issubclass(c, base.Profiler) and c is not base.Profiler)
+    none = contextlib.nullcontext
+    return {
+        "none": (list, none),
+        "bare": (lambda: [Bare()], none),
+        "timer": (timer, none),
+        "no begin": (timer, lambda: _patched(
+            call_lib.Call, "begin", lambda self, batch: None)),
+        "no end": (timer, lambda: _patched(
+            call_lib.Call, "end", lambda self, batch, logs: None)),
+        "writer asleep": (lambda: timer(flush_secs=1e6), lambda: _patched(
+            launch_lib, "DRAIN_AT", 10**12)),
+        "no meters": (timer, lambda: _patched(
+            profiler, "step_meters", lambda self, *a: ())),
+    }
+
+
+def one_backend(args):
+    import keras
+
+    from keras_timing import demo
+    from keras_timing.timer import launch as launch_lib
+
+    drains = []
+    drain = launch_lib.Launch.drain
+
+    def timed_drain(self, *a, **k):
+        wall, cpu = time.perf_counter(), time.thread_time()
+        try:
+            return drain(self, *a, **k)
+        finally:
+            drains[-1][0] += time.perf_counter() - wall
+            drains[-1][1] += time.thread_time() - cpu
+
+    launch_lib.Launch.drain = timed_drain
+    configs = _configs(keras)
+    model, x, y = demo.dense_example(keras, samples=args.samples)
+    steps = -(-args.samples // 32) * 4
+    drains.append([0.0, 0.0])
+    for name in CONFIGS:   # compiles, and each part's first call
+        make, context = configs[name]
+        with context():
+            model.fit(x, y, batch_size=32, epochs=1, verbose=0,
+                      callbacks=make())
+    per_step = {name: [] for name in CONFIGS}
+    timer_drains = []
+    for _ in range(args.rounds):
+        order = list(CONFIGS)
+        random.shuffle(order)
+        for name in order:
+            make, context = configs[name]
+            with context():
+                callbacks = make()
+                drains.append([0.0, 0.0])
+                start = time.perf_counter()
+                model.fit(x, y, batch_size=32, epochs=4, verbose=0,
+                          callbacks=callbacks)
+                per_step[name].append(
+                    (time.perf_counter() - start) * 1e6 / steps)
+            if name == "timer":
+                timer_drains.append(drains[-1])
+    none = statistics.median(per_step["none"])
+    print(json.dumps({
+        "backend": keras.backend.backend(),
+        "us": {k: statistics.median(v) for k, v in per_step.items()},
+        "ratio": {k: statistics.median(v) / none
+                  for k, v in per_step.items()},
+        "drain_ms": [statistics.median(d[i] for d in timer_drains) * 1e3
+                     for i in (0, 1)],
+        "extra_ms": (statistics.median(per_step["timer"]) - none)
+        * steps / 1e3}))
+
+
+def main():
+    parser = arguments(__doc__, backends="jax", rounds=21)
+    args = parser.parse_args()
+    if args.one:
+        return one_backend(args)
+    for r in each_backend(__file__, args.backends):
+        print("\n%s, 4-epoch dense fits, median of %d rounds:\n"
+              % (r["backend"], args.rounds))
+        print("| configuration | µs per step | over none |")
+        print("|---|---:|---:|")
+        for name in CONFIGS:
+            print("| %s | %.1f | %.3fx |" % (name, r["us"][name],
+                                             r["ratio"][name]))
+        print("\nThe timer's extra wall per fit: %.1f ms; its drains: %.1f "
+              "ms wall, %.1f ms thread CPU (medians)."
+              % (r["extra_ms"], *r["drain_ms"]))
+
+
+if __name__ == "__main__":
+    main()
