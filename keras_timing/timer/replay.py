@@ -104,8 +104,9 @@ def _stretch(rows, entries, a, b, kinds):
         which = np.arange(m)
     else:
         which = np.searchsorted(firsts, last)
-        if (which >= n + p).any() or (firsts[np.minimum(
-                which, n + p - 1)] != last).any() or (
+        # Past the last first step: not one of its rows (and so no index
+        # past the end is read).
+        if (which >= n + p).any() or (firsts[which] != last).any() or (
                 len(np.unique(which)) != m):
             return False
     if (ended <= where[which]).any():

@@ -130,6 +130,11 @@ def test_late_out_of_order_ends_with_no_compile_are_bounded_in_numpy():
     assert (got_ends.tolist(), got_prevs.tolist(), last) == (
         want_ends, want_prevs, want_last)
     assert kinds == [None] * 4
+    # An end equal to a later one, below its own begin, is kept as the
+    # loops keep it (`ends[i] <= free`): still numpy.
+    assert intervals._bounded([0.0, 1.0, 1.1], [0.5, 0.95, 0.95],
+                              [False] * 3, [None] * 3).tolist() == [
+        0.5, 0.95, 0.95]
     # A compile in the block, or a hook before its own step's begin (which
     # the loops take for an overlap): the loops.
     assert intervals._bounded(begins, ends, [False, True, False, False],
