@@ -63,19 +63,27 @@ def _steps(sc, tag):
 def _counted_ms_per_sample(sc):
     """ms per sample over the steps the summary counts, recomputed from the
     points read back: no kind tag (first batch, recompile, overlap,
-    profiled) and past the warm-up steps the summary names."""
+    profiled) and past the warm-up steps the summary names.
+
+    A step of no time (its end hook came with a later one's, on JAX under
+    load) has no rate to write, so no `samples_per_sec`; its batch's
+    samples still count (every batch here is full), its time went to the
+    steps around it."""
     warmup = int(sc[schema.SUMMARY_SCALARS + "warmup_steps"][-1][1])
     kinds = {s for tag in (schema.FIRST_BATCH_MS, schema.RECOMPILE_MS,
                            schema.OVERLAP_MS, schema.PROFILED_MS)
              for s, _ in sc.get(tag, [])}
     samples = readback.step_samples(sc)
     wait = dict(sc[schema.INPUT_WAIT_MS])
+    spans = dict(sc.get(schema.STEPS, []))
     ms = n = 0.0
     for step, batch in sc[schema.BATCH_MS]:
-        if step in kinds or step <= warmup or step not in samples:
+        if step in kinds or step <= warmup:
             continue
+        if step not in samples:
+            assert batch + wait[step] == 0.0, (step, batch, wait[step])
         ms += batch + wait[step]
-        n += samples[step]
+        n += samples.get(step, BATCH * spans.get(step, 1))
     return ms / n
 
 
