@@ -26,22 +26,13 @@ import random
 import statistics
 import tempfile
 import time
+from unittest import mock
 
 from harness import arguments
 from harness import each_backend
 
 CONFIGS = ("none", "bare", "timer", "no begin", "no end", "writer asleep",
            "no meters")
-
-
-@contextlib.contextmanager
-def _patched(obj, name, value):
-    old = getattr(obj, name)
-    setattr(obj, name, value)
-    try:
-        yield
-    finally:
-        setattr(obj, name, old)
 
 
 def _configs(keras):
@@ -67,20 +58,22 @@ def _configs(keras):
 
     module = importlib.import_module(
         "keras_timing.profiling.backends." + keras.backend.backend())
-    profiler = next(c for c in vars(module).values() if isinstance(c, type)
-                    and issubclass(c, base.Profiler) and c is not base.Profiler)
+    profiler = next(c for c in vars(module).values()
+                    if isinstance(c, type) and issubclass(c, base.Profiler)
+                    and c is not base.Profiler)
     none = contextlib.nullcontext
     return {
         "none": (list, none),
         "bare": (lambda: [Bare()], none),
         "timer": (timer, none),
-        "no begin": (timer, lambda: _patched(
+        "no begin": (timer, lambda: mock.patch.object(
             call_lib.Call, "begin", lambda self, batch: None)),
-        "no end": (timer, lambda: _patched(
+        "no end": (timer, lambda: mock.patch.object(
             call_lib.Call, "end", lambda self, batch, logs: None)),
-        "writer asleep": (lambda: timer(flush_secs=1e6), lambda: _patched(
-            launch_lib, "DRAIN_AT", 10**12)),
-        "no meters": (timer, lambda: _patched(
+        "writer asleep": (
+            lambda: timer(flush_secs=1e6),
+            lambda: mock.patch.object(launch_lib, "DRAIN_AT", 10**12)),
+        "no meters": (timer, lambda: mock.patch.object(
             profiler, "step_meters", lambda self, *a: ())),
     }
 

@@ -116,23 +116,27 @@ def drive(timer, steps, per_epoch, record=None, meters=None, lag=0):
         # As a JAX call's data adapter gives them (`Call._meters`).
         timer._train._meters = meters.pairs()
     begin, end = hooks["on_train_batch_begin"], hooks["on_train_batch_end"]
+    if record is not None:
+        # Timed one by one; unrecorded, the hooks are called directly (the
+        # driver's own calls are part of the CPU measured).
+        def begin(batch):
+            call("on_train_batch_begin", batch)
+
+        def end(batch, logs):
+            call("on_train_batch_end", batch, logs)
+    n = min(per_epoch, steps)
     for epoch in range(max(1, steps // per_epoch)):
         call("on_epoch_begin", epoch)
         if lag:
-            n = min(per_epoch, steps)
             for batch in range(n + lag):
                 if batch < n:
                     begin(batch)
                 if batch >= lag:
                     end(batch - lag, logs)
-        elif record is None:
-            for batch in range(min(per_epoch, steps)):
+        else:
+            for batch in range(n):
                 begin(batch)
                 end(batch, logs)
-        else:
-            for batch in range(min(per_epoch, steps)):
-                call("on_train_batch_begin", batch)
-                call("on_train_batch_end", batch, logs)
         call("on_epoch_end", epoch, logs)
     wall, cpu = time.perf_counter(), time.process_time()
     hooks["on_train_end"](logs)
