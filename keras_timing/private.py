@@ -176,6 +176,4 @@ PRIVATE = (
             "profiling: the function a compiling frame runs", "torch"),
     # CPython: documented, underscored because implementation-specific.
     Private("sys", "_getframe", "profiling and timer: the caller's frame"),
-    Private("sys", "_current_frames",
-            "timer: the frames of the thread running a Keras loop"),
 )

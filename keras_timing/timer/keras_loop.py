@@ -16,6 +16,7 @@ in `keras_timing.private.PRIVATE`; `tests/test_private.py` checks each one
 still exists.
 """
 
+import gc
 import sys
 import weakref
 from dataclasses import dataclass
@@ -228,14 +229,42 @@ def steps_per_execution(model):
     return max(1, _int_or_none(_get(model, "steps_per_execution")) or 1)
 
 
-def still_running(frame, thread_id):
-    """Whether `frame` is on the current stack of thread `thread_id`."""
-    current = sys._current_frames().get(thread_id)
-    while current is not None:
-        if current is frame:
-            return True
-        current = current.f_back
-    return False
+def _frames_tracked_once_done():
+    """Whether this Python's frames behave as `still_running` reads them:
+    untracked by the garbage collector while they run, tracked once done."""
+    held = []
+
+    def run():
+        held.append(sys._getframe())
+        return gc.is_tracked(held[0])
+
+    try:
+        return not run() and gc.is_tracked(held[0])
+    except Exception:
+        return False
+
+
+_TRACKED_ONCE_DONE = _frames_tracked_once_done()
+
+
+def still_running(frame):
+    """Whether `frame` (a frame object taken on its own thread) still runs.
+
+    Read from any thread without touching another thread's stack: making
+    frame objects of a running thread's frames from another thread
+    (`sys._current_frames()`, `f_back`) crashed CPython 3.11 (a busy CI
+    run, in torch's pytree). CPython makes a running frame's object
+    untracked by the garbage collector and tracks it once the frame is
+    done (its data moves into the object), which the check above confirms
+    for the Python running us; where it does not hold, every call is taken
+    as running (a died call is then found at the next call, `flush()` or
+    exit).
+
+    >>> import sys
+    >>> still_running(sys._getframe())
+    True
+    """
+    return not (_TRACKED_ONCE_DONE and gc.is_tracked(frame))
 
 
 def is_part_of(part, whole, depth=_MAX_DEPTH):

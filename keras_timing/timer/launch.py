@@ -76,7 +76,7 @@ class Launch:
         self.lock = threading.RLock()
         self._break_lock = threading.Lock()
         self._active = 0
-        self._frames = []    # (frame, thread) of the running outer calls
+        self._frames = []    # the running outer calls' Keras loop frames
         self._model = None
         self._scope = None   # what samples count: decided at the first call
         self._next_wake = DRAIN_AT
@@ -168,7 +168,7 @@ class Launch:
         with self.lock:
             self._active += 1
             if frame is not None:
-                self._frames.append((frame, threading.get_ident()))
+                self._frames.append(frame)
         self.flusher.start()
 
     def call_ended(self, frame=None, run=None):
@@ -176,7 +176,7 @@ class Launch:
             run.stats.call_load.note(workers.load_per_core(), end=True)
         with self.lock:
             self._active = max(0, self._active - 1)
-            self._frames = [f for f in self._frames if f[0] is not frame]
+            self._frames = [f for f in self._frames if f is not frame]
             idle = self._active == 0
         if idle:
             # The thread is for long calls; between them nothing runs.
@@ -262,8 +262,8 @@ class Launch:
 
     def _all_died(self):
         with self.lock:
-            if not self._frames or any(keras_loop.still_running(f, t)
-                                       for f, t in self._frames):
+            if not self._frames or any(map(keras_loop.still_running,
+                                           self._frames)):
                 return False
             self._frames, self._active = [], 0
             return True

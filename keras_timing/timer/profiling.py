@@ -6,7 +6,6 @@ keep their `NullCapture`) and drives it from the begin hooks. A capture that
 fails is turned off with one warning; timing and training go on.
 """
 
-import threading
 import warnings
 
 from keras_timing import schema
@@ -70,13 +69,12 @@ class Profiling:
             self._all.append(capture)
             if slow:
                 run.slow = slow_steps.SlowSteps(self.slow_factor)
-        thread = threading.get_ident()
         profiler = self.profiler
         capture.sync = lambda: profiler.sync(model, frame)
         # No frame found (a custom loop calling the hooks): cannot tell
         # whether the call died, so the capture is never taken for dead.
         capture.alive = None if frame is None else (
-            lambda: keras_loop.still_running(frame, thread))
+            lambda: keras_loop.still_running(frame))
         run.capture = capture
 
     def begin(self, run, first, t):

@@ -66,3 +66,36 @@ def test_no_frame_is_read_outside_a_keras_call():
 
 def test_model_names_are_folder_safe():
     assert keras_loop.model_name(type("M", (), {"name": "a/b c"})()) == "a_b_c"
+
+
+def test_a_frame_on_another_thread_runs_until_it_returns_or_raises():
+    # The writer thread asks whether a Keras loop's frame still runs; the
+    # check must hold on this Python (else a died call is found only at the
+    # next call, flush() or exit) and never walk the other thread's stack.
+    import sys
+    import threading
+
+    assert keras_loop._TRACKED_ONCE_DONE, (
+        "this Python tracks a running frame's object: still_running cannot "
+        "tell a died call, see its docstring")
+    frames, go, seen = [], threading.Event(), threading.Event()
+
+    def loop(fail):
+        frames.append(sys._getframe())
+        seen.set()
+        go.wait()
+        if fail:
+            raise RuntimeError("the user's step failed")
+
+    for fail in (False, True):
+        frames.clear()
+        go.clear()
+        seen.clear()
+        t = threading.Thread(target=lambda: pytest.raises(
+            RuntimeError, loop, True) if fail else loop(False))
+        t.start()
+        seen.wait()
+        assert keras_loop.still_running(frames[0])
+        go.set()
+        t.join()
+        assert not keras_loop.still_running(frames[0]), fail
