@@ -285,11 +285,23 @@ def assert_samples_per_sec(launch_dir, run, samples_total, unsized=()):
     step on data of unknown length: its batch may be partial, its size is
     not known, so it has none), and the samples it implies add up to the
     samples the run really saw in the sized steps (partial batches
-    included)."""
+    included).
+
+    A step of no time (its end hook came with a later one's, on JAX and
+    torch under load: its time went to the steps around it) has no rate
+    to write; its samples are then missing from the sum, at most a batch
+    each (the largest step's)."""
     sc = scalars(launch_dir, run)
     per_step = step_samples(sc)
+    wait = dict(sc[schema.INPUT_WAIT_MS])
+    timeless = [s for s, v in sc[schema.BATCH_MS]
+                if v + wait[s] == 0.0 and s not in unsized]
     assert sorted(per_step) == [s for s, _ in sc[schema.BATCH_MS]
-                                if s not in unsized], (run, sorted(per_step))
+                                if s not in unsized and s not in timeless], (
+        run, sorted(per_step))
     total = sum(per_step.values())
-    assert np.isclose(total, samples_total, rtol=1e-4), (
-        run, total, samples_total)
+    missing = len(timeless) * max(per_step.values(), default=0.0)
+    assert (np.isclose(total, samples_total, rtol=1e-4) if not timeless
+            else samples_total - missing * (1 + 1e-4) <= total
+            <= samples_total * (1 + 1e-4)), (
+        run, total, samples_total, timeless)
