@@ -47,6 +47,11 @@ class StepFigure:
         inside_batch: Part of `batch_ms` (so step totals do not change
             when it is added), else beside it.
         measured: Read from a backend's meter, not from the clock.
+        part_of: The measured figure it is a part of, or None. Its meter
+            gives it only on the steps where it is not zero, so that most
+            steps write no point of it; where its whole was measured and it
+            was not, it is zero (`stats.RunStats`: its share is 0, not
+            "not measured").
     """
 
     name: str
@@ -56,6 +61,7 @@ class StepFigure:
     share: str | None = None
     inside_batch: bool = True
     measured: bool = False
+    part_of: str | None = None
 
     def of(self, t: StepTime) -> float:
         """Its per-step value in the `StepTime` `t` (0.0 if not measured).
@@ -78,11 +84,13 @@ INPUT_WAIT = StepFigure("input_wait_ms", schema.INPUT_WAIT_MS, "ms",
 # through Python (profiling/backends: each framework's `step_meters`).
 FETCH = StepFigure("fetch_ms", schema.FETCH_MS, "ms", "data read in step",
                    share="fetch_share", inside_batch=True, measured=True)
-# The part of it that is the first read of each epoch (JAX).
+# The part of it that is the first read of each epoch (JAX): on an
+# epoch's first step only (a point on every step would be one more record a
+# step, nearly all zeros, for the writer thread to encode).
 EPOCH_FETCH = StepFigure("epoch_fetch_ms", schema.EPOCH_FETCH_MS, "ms",
                          "first read of each epoch",
                          share="epoch_fetch_share", inside_batch=True,
-                         measured=True)
+                         measured=True, part_of=FETCH.name)
 STEP_FIGURES: tuple[StepFigure, ...] = (BATCH, INPUT_WAIT, FETCH,
                                         EPOCH_FETCH)
 # The step figures a backend's meter measures (StepTime.values).

@@ -223,9 +223,12 @@ class RunStats(PointMaker):
     def _shares(tot, busy):
         """Each step figure's `share` field: its sum over the counted
         steps' whole time (`figures.STEP_FIGURES`); NaN for a measured
-        figure no counted step measured (no meter on this backend)."""
+        figure no counted step measured (no meter on this backend), 0 for
+        a part no counted step had whose whole was measured."""
         sums = {INPUT_WAIT.name: tot.wait_ms, BATCH.name: tot.batch_ms}
         sums.update(tot.measured)
+        sums.update((f.name, 0.0) for f in STEP_FIGURES
+                    if f.part_of in sums and f.name not in sums)
         return {f.share: sums[f.name] / busy
                 if busy > 0 and f.name in sums else math.nan
                 for f in STEP_FIGURES if f.share}

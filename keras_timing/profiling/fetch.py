@@ -16,12 +16,15 @@ buffer filling, workers starting) is also summed apart, in `first_ms`.
 Example:
 
 >>> clock = FetchClock()
+>>> first = clock.first_meter()
 >>> batches = clock.timed(lambda: iter([1, 2, 3]))
 >>> list(batches()), clock.fetches, clock.iterators
 ([1, 2, 3], 3, 1)
 >>> ms = clock.meter()
 >>> ms() >= 0.0, ms() == 0.0
 (True, True)
+>>> first() > 0.0, first()
+(True, None)
 """
 
 from __future__ import annotations
@@ -74,12 +77,16 @@ class FetchClock:
 
         return read
 
-    def first_meter(self) -> Callable[[], float]:
-        """As `meter`, for `first_ms`: each iterator's first fetch."""
+    def first_meter(self) -> Callable[[], float | None]:
+        """As `meter`, for `first_ms`: each iterator's first fetch; None
+        where none came since the previous call (most steps: it is written
+        on an epoch's first step only, `figures.EPOCH_FETCH`)."""
         last = [self.first_ms]
 
         def read():
             total = self.first_ms
+            if total == last[0]:
+                return None
             ms, last[0] = total - last[0], total
             return ms
 

@@ -3,6 +3,8 @@ step) are columns of a drained block, not odd steps: the decimator's bulk
 path merges them as `push` does one step at a time, and the points of a
 drained block read back (tbparse) with every step's figure."""
 
+import math
+
 import pytest
 from tbparse import SummaryReader
 
@@ -127,3 +129,25 @@ def test_two_measured_figures_on_some_steps_read_back(tmp_path):
     assert set(first.value.tolist()) == {0.25}
     assert set(frame[frame.tag == "timing/batch_ms"].step) == set(
         range(1, 12))
+
+
+def test_a_part_no_counted_step_had_is_zero_where_its_whole_was_measured():
+    # `epoch_fetch_ms` is a part of `fetch_ms`, written only where not
+    # zero: steps that measured their fetch and had no first one had none.
+    opening = [StepTime(1, 1, 9.0, 0.0, 0.01, "first", 32, opens=True)]
+    measured, unmeasured = RunStats("train"), RunStats("train")
+    measured.add_rows(opening + _measured_block(2, 10), final=True)
+    unmeasured.add_rows([
+        StepTime(s, s, 2.0, 0.0, 0.01 * s, samples=32, opens=s == 1)
+        for s in range(1, 12)], final=True)
+    got = measured.summary()
+    assert (got["fetch_share"], got["epoch_fetch_share"]) == (
+        pytest.approx(0.25), 0.0)
+    both = RunStats("train")
+    both.add_rows(opening + _measured_block(2, 10, both=True), final=True)
+    # 5 first fetches of 0.25 ms over 10 steps of 2 ms.
+    assert both.summary()["epoch_fetch_share"] == pytest.approx(0.0625)
+    # No meter on the backend: neither figure is known.
+    got = unmeasured.summary()
+    assert math.isnan(got["fetch_share"])
+    assert math.isnan(got["epoch_fetch_share"])

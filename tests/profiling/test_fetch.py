@@ -133,6 +133,37 @@ def test_fetch_ms_is_written_inside_batch_ms(tmp_path, case):
         assert values.sum() >= (len(steps) - 2) * DELAY_S * 1e3
 
 
+@pytest.mark.skipif(BACKEND != "jax", reason="JAX reads arrays in the step")
+def test_the_first_read_of_each_epoch_is_written_on_its_first_step_only(
+        tmp_path):
+    model, x, y = dense_example(keras, samples=320)   # 10 steps an epoch
+    shares = {}
+    for epochs in (3, 1):
+        timer = FitPredictTimer(log_dir=str(tmp_path / str(epochs)),
+                                verbose=0)
+        model.fit(x, y, batch_size=32, epochs=epochs, verbose=0,
+                  callbacks=[timer])
+        timer.flush()
+        scalars = read_scalars(os.path.join(timer.launch_dir, schema.TRAIN))
+        first = dict(scalars[schema.EPOCH_FETCH_MS])
+        # One point an epoch, where the epoch begins (its epoch_start_ms),
+        # not a zero on every step; each a real read.
+        assert sorted(first) == [s for s, _ in scalars[
+            schema.EPOCH_START_MS]] == list(range(1, 10 * epochs, 10))
+        assert min(first.values()) > 0.0
+        assert len(scalars[schema.FETCH_MS]) == 10 * epochs
+        shares[epochs] = {
+            k: scalars[schema.SUMMARY_SCALARS + k][-1][1]
+            for k in ("fetch_share", "epoch_fetch_share")}
+    # Epochs 2-3 begin with counted steps: their first reads are counted.
+    assert shares[3]["epoch_fetch_share"] > 0.0
+    # One epoch: its first read is in the call's first step, left out; the
+    # counted steps measured their reads and had no first one: 0, not
+    # "not measured".
+    assert shares[1]["epoch_fetch_share"] == 0.0
+    assert shares[1]["fetch_share"] > 0.0
+
+
 @pytest.mark.skipif(BACKEND != "tensorflow", reason="TensorFlow only")
 def test_tf_data_read_in_the_graph_writes_no_fetch_points(tmp_path):
     fetched, batches = fit_points(tmp_path, tf_data)
