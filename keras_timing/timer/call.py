@@ -264,12 +264,21 @@ class Call:
         self._settle()
         launch.timeline.close()
         self.profiling.finish(run)
+        profiler = launch.profiler
+        # The verdict needs FLOPs where the step time alone would decide:
+        # where the data read is not measured (read inside the step, not
+        # torch, and no meter: TensorFlow's graph), and on a busy machine
+        # on every backend, where a step can stretch past even the
+        # load-stretched host bound (torch's dense step at batch 32 did,
+        # tests/verdicts).
+        unmeasured = profiler is not None and (not self._meters and (
+            profiler.reads_batch_in_step) or throughput.busy())
         also = schema.VALIDATION if run.run == schema.TRAIN else None
         # Counted on the counting thread, after the call's last step (no
         # step holds it); the call waits only where its own summary needs
         # the figure (timer/throughput.py).
         flops = throughput.CallCount(launch, run, self.model, self.own,
-                                     settings.count_flops, also)
+                                     settings.count_flops, unmeasured, also)
         flops.start_asked()
         run.end_call(time.perf_counter())
         launch.drain(final=True)

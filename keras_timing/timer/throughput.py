@@ -46,47 +46,47 @@ AUTO_MIN_STEPS = 10
 # running (the interpreter's exit: `counting.EXIT_WAIT_S`).
 FLUSH_WAIT_S = 30.0
 
-def needs_flops(stats):
-    """Whether the verdict needs the run's FLOPs: its median step is above
-    the host bound (stretched by the load, as the verdict's is), so host,
-    compute or a read inside the step, and only the FLOPs tell which. The
-    step time alone would say compute, and a slow machine's dense step can
-    pass 3 ms (torch's at batch 32 read 4.16 ms in a CI run, its load at
-    most 1 per core).
+def busy() -> bool:
+    """Whether the machine is loaded above its cores now (then the step
+    time alone cannot tell host from compute: FLOPs can).
 
-    Args:
-        stats: The run's `RunStats`, its call's steps folded in, or None.
-
-    >>> needs_flops(None)
-    False
+    >>> busy() in (True, False)
+    True
     """
-    if stats is None:
-        return False
-    per_core = workers.load_per_core()
-    bound = max(verdict.HOST_STEP_MS, verdict.FIXED_STEP_MS * (
-        per_core if per_core == per_core else 1.0))
-    # A median of a few steps says little on a busy machine: not for a
-    # call of a few steps.
-    return (stats.batch_ms.count >= AUTO_MIN_STEPS
-            and stats.batch_ms.quantile(0.5) > bound)
+    return workers.load_per_core() > 1
 
 
-def worth_counting(count_flops, stats, call_s):
-    """Whether to count the FLOPs of a run's steps at its call's end:
-    `count_flops` where it is True or False; "auto" after calls of
-    `AUTO_MIN_CALL_S` or more, and where the verdict `needs_flops`.
+def worth_counting(count_flops, stats, call_s, unmeasured=False):
+    """Whether to count the FLOPs of a run's steps at its call's end.
+
+    "auto" counts after calls of `AUTO_MIN_CALL_S` or more, and where the
+    verdict needs the FLOPs: where the data read inside the step is
+    `unmeasured` (TensorFlow reads `tf.data` and arrays in its graph), a
+    median step above `verdict.HOST_STEP_MS` is compute or data, and only
+    the FLOPs tell which.
 
     Args:
         count_flops: The timer's argument: True, False or "auto".
         stats: The run's `RunStats`, its call's steps folded in.
         call_s: The call's wall time in seconds.
+        unmeasured: The data read inside the step is not measured.
 
     >>> worth_counting(True, None, 1.0), worth_counting("auto", None, 1.0)
     (True, False)
     """
     if count_flops != "auto":
         return bool(count_flops)
-    return needs_flops(stats) or call_s >= AUTO_MIN_CALL_S
+    slow = False
+    if unmeasured and stats is not None:
+        # The verdict's host bound, stretched on a busy machine as it is.
+        per_core = workers.load_per_core()
+        bound = max(verdict.HOST_STEP_MS, verdict.FIXED_STEP_MS * (
+            per_core if per_core == per_core else 1.0))
+        # A median of a few steps says little on a busy machine: not for
+        # a call of a few steps.
+        slow = (stats.batch_ms.count >= AUTO_MIN_STEPS
+                and stats.batch_ms.quantile(0.5) > bound)
+    return slow or call_s >= AUTO_MIN_CALL_S
 
 
 class Throughput:
@@ -191,12 +191,14 @@ class CallCount:
         model: The model the call ran.
         own: Whether `model` is the launch's own.
         count_flops: The timer's argument.
+        unmeasured: The verdict cannot tell host from data without FLOPs.
         also: The run shown with `run`'s summary (validation), or None.
     """
 
-    def __init__(self, launch, run, model, own, count_flops, also=None):
+    def __init__(self, launch, run, model, own, count_flops, unmeasured,
+                 also=None):
         self.launch, self.run, self.model, self.also = launch, run, model, also
-        self.count_flops = count_flops
+        self.count_flops, self.unmeasured = count_flops, unmeasured
         # Asked for: True (or 1, which the argument check lets by).
         self.asked = count_flops != "auto" and bool(count_flops)
         call = run.current_call()
@@ -222,10 +224,9 @@ class CallCount:
         written before a known count get their throughput."""
         if self.on and not self.started and worth_counting(
                 self.count_flops, self.run.stats,
-                time.perf_counter() - self.began):
+                time.perf_counter() - self.began, self.unmeasured):
             self._start()
-        if self.started and self.asked and (verbose or needs_flops(
-                self.run.stats)):
+        if self.started and self.asked and (verbose or self.unmeasured):
             self.waited = True
             self.done.wait()
         with self.launch.lock:
