@@ -12,7 +12,11 @@ configuration and its ratio to no callback:
   nothing (no begin logged: the writer has no rows to work out either);
 - `writer asleep`: the writer thread never woken during the fit (every
   drain at the call's end);
-- `no meters`: no step meter (JAX's fetch clock) read at begin hooks.
+- `no meters`: no step meter (JAX's fetch clock) read at begin hooks;
+- `zero points`: `timing/epoch_fetch_ms` written as 0.0 at every step, as
+  before it was written on an epoch's first step only;
+- `writer niced`: the writer thread at nice 19 (Linux: a thread's own
+  priority), so the training loop's threads win the cores.
 
 Also the writer's drains over each `timer` fit: their wall and thread CPU
 ms (`Launch.drain`, on whichever thread ran them).
@@ -22,6 +26,7 @@ ms (`Launch.drain`, on whichever thread ran them).
 
 import contextlib
 import json
+import os
 import random
 import statistics
 import tempfile
@@ -32,13 +37,15 @@ from harness import arguments
 from harness import each_backend
 
 CONFIGS = ("none", "bare", "timer", "no begin", "no end", "writer asleep",
-           "no meters")
+           "no meters", "zero points", "writer niced")
 
 
 def _configs(keras):
     import importlib
 
     from keras_timing import FitPredictTimer
+    from keras_timing.events import flusher
+    from keras_timing.profiling import fetch
     from keras_timing.profiling.backends import base
     from keras_timing.timer import call as call_lib
     from keras_timing.timer import launch as launch_lib
@@ -62,6 +69,12 @@ def _configs(keras):
                     if isinstance(c, type) and issubclass(c, base.Profiler)
                     and c is not base.Profiler)
     none = contextlib.nullcontext
+    loop = flusher.Flusher._loop
+
+    def niced(self):
+        os.setpriority(os.PRIO_PROCESS, 0, 19)  # this thread only
+        return loop(self)
+
     return {
         "none": (list, none),
         "bare": (lambda: [Bare()], none),
@@ -75,6 +88,10 @@ def _configs(keras):
             lambda: mock.patch.object(launch_lib, "DRAIN_AT", 10**12)),
         "no meters": (timer, lambda: mock.patch.object(
             profiler, "step_meters", lambda self, *a: ())),
+        "zero points": (timer, lambda: mock.patch.object(
+            fetch.FetchClock, "first_meter", lambda self: lambda: 0.0)),
+        "writer niced": (timer, lambda: mock.patch.object(
+            flusher.Flusher, "_loop", niced)),
     }
 
 
