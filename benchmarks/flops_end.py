@@ -1,6 +1,8 @@
 """The end of a call where FLOPs are counted (issue 20): `on_train_end`'s
 wall time, with the FLOP count inside the call (before) or on the counting
-thread (after).
+thread (after); and the user's next call, a predict right after the fit,
+whose steps the count may share the CPU with (its median step and the
+fit/predict ratio).
 
 The case the issue names: the article's CNN fitted at batch 256 with the
 timer's defaults (`count_flops="auto"`), 2 epochs of 10 steps after a
@@ -45,10 +47,14 @@ timer.on_train_end = on_train_end
 t = time.perf_counter()
 model.fit(x, y, batch_size=256, epochs=2, verbose=0, callbacks=[timer])
 fit_s = time.perf_counter() - t
+model.predict(x, batch_size=256, verbose=0, callbacks=[timer])
 timer.flush()
 _, summary = load_run(os.path.join(timer.launch_dir, schema.TRAIN))
+_, predict = load_run(os.path.join(timer.launch_dir, schema.PREDICT))
 print(json.dumps({"end_ms": ends[0] * 1e3, "fit_s": fit_s,
-                  "flops": summary.get("flops_per_sample")}))
+                  "flops": summary.get("flops_per_sample"),
+                  "predict_p50": predict.get("p50_ms"),
+                  "ratio": timer.fit_predict_ratio}))
 """
 
 
@@ -77,15 +83,18 @@ def main():
             results[tree].append(json.loads(line))
             print(tree, line, "load %.2f" % os.getloadavg()[0], flush=True)
     print("| tree | on_train_end ms (median) | each | fit s (median) | "
-          "FLOPs per sample written |")
-    print("|---|---:|---|---:|---|")
+          "FLOPs per sample written | predict's median step ms, each | "
+          "fit/predict, each |")
+    print("|---|---:|---|---:|---|---|---|")
     for tree, rows in results.items():
         if rows:
-            print("| %s | %.1f | %s | %.2f | %s |" % (
+            print("| %s | %.1f | %s | %.2f | %s | %s | %s |" % (
                 tree, statistics.median(r["end_ms"] for r in rows),
                 ", ".join("%.1f" % r["end_ms"] for r in rows),
                 statistics.median(r["fit_s"] for r in rows),
-                ", ".join("%.4g" % (r["flops"] or 0) for r in rows)))
+                ", ".join("%.4g" % (r["flops"] or 0) for r in rows),
+                ", ".join("%.2f" % r["predict_p50"] for r in rows),
+                ", ".join("%.2f" % r["ratio"] for r in rows)))
 
 
 if __name__ == "__main__":

@@ -76,6 +76,7 @@ class Launch:
         self.lock = threading.RLock()
         self._break_lock = threading.Lock()
         self._active = 0
+        self._last_end = float("-inf")  # perf_counter of the last call end
         self._frames = []    # the running outer calls' Keras loop frames
         self._model = None
         self._scope = None   # what samples count: decided at the first call
@@ -178,9 +179,18 @@ class Launch:
             self._active = max(0, self._active - 1)
             self._frames = [f for f in self._frames if f is not frame]
             idle = self._active == 0
+            self._last_end = time.perf_counter()
         if idle:
             # The thread is for long calls; between them nothing runs.
             self.flusher.pause()
+
+    def idle_s(self):
+        """Seconds since the launch's last call ended; None while one runs
+        (`throughput.CallCount` waits for idle before an "auto" count)."""
+        with self.lock:
+            if self._active:
+                return None
+            return time.perf_counter() - self._last_end
 
     def waiting(self, count):
         """An end hook saw `count` steps waiting: wake or write."""

@@ -45,6 +45,11 @@ AUTO_MIN_STEPS = 10
 # How long `timer.flush()` / `timer.summaries()` wait for counts still
 # running (the interpreter's exit: `counting.EXIT_WAIT_S`).
 FLUSH_WAIT_S = 30.0
+# An "auto" count starts once the launch's calls have been idle this long
+# (or at once when `flush()`, `summaries()` or the exit waits for it): run
+# beside the user's next call, it slowed that call's steps and moved the
+# fit/predict ratio (benchmarks/README.md, section 13).
+IDLE_S = 1.0
 
 def busy() -> bool:
     """Whether the machine is loaded above its cores now (then the step
@@ -106,6 +111,9 @@ class Throughput:
         self._pending = []   # this launch's counts not yet landed
         self._warned = set()  # runs whose count failed
         self._lock = threading.Lock()
+        # Set while `wait` waits: "auto" counts start without waiting for
+        # the launch to be idle.
+        self.hurry = threading.Event()
 
     @classmethod
     def for_backend(cls):
@@ -139,8 +147,12 @@ class Throughput:
         end = time.monotonic() + timeout
         with self._lock:
             pending = list(self._pending)
-        return all(c.done.wait(max(0.0, end - time.monotonic()))
-                   for c in pending)
+        self.hurry.set()
+        try:
+            return all(c.done.wait(max(0.0, end - time.monotonic()))
+                       for c in pending)
+        finally:
+            self.hurry.clear()
 
     def flops_per_sample(self, model, loop, step_function):
         """FLOPs per sample of one `step_function` step of `model` on a
@@ -241,6 +253,8 @@ class CallCount:
     def __call__(self):
         """The count, on the counting thread; it writes what it found."""
         try:
+            if not self.asked:
+                self._wait_idle()
             if not counting.exiting():
                 counting.keras_state(self._state)
                 per_sample = self.launch.throughput.flops_per_sample(
@@ -253,6 +267,17 @@ class CallCount:
         finally:
             self.model = None
             self.done.set()
+
+    def _wait_idle(self):
+        # Not asked for: never beside a call of the launch (IDLE_S). A call
+        # begun while the count runs still shares the CPU with it.
+        hurry = self.launch.throughput.hurry
+        while not counting.exiting():
+            idle = self.launch.idle_s()
+            if idle is not None and idle >= IDLE_S:
+                return
+            if hurry.wait(IDLE_S - (idle or 0.0)):
+                return
 
     def _land(self, per_sample):
         launch, run = self.launch, self.run

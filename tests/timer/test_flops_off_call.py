@@ -28,6 +28,9 @@ from keras_timing.timer import throughput
 # What the wrapper waits for a held gate before it gives up (a fit that
 # waited on its count would otherwise never return).
 GIVE_UP_S = 120
+# How long a step waits for a count to go on beside it (none should: the
+# wait then runs out, and the test goes on).
+HANDSHAKE_S = 5
 
 
 class Counts:
@@ -99,6 +102,51 @@ def test_auto_counts_after_the_call_returned(tmp_path, auto_counts):
         pytest.approx(flops[schema.TRAIN])
     assert timer.summaries()[schema.TRAIN]["flops_per_sample"] == \
         pytest.approx(flops[schema.TRAIN])
+
+
+def test_an_auto_count_never_runs_beside_the_next_call(tmp_path,
+                                                       auto_counts):
+    # Fit, then predict at once (a script, a notebook cell): the fit's
+    # count waits until the launch is idle, so predict's steps do not
+    # share the CPU with it. The gate opens at predict's begin, and
+    # predict's second step waits (a handshake, bounded) for a count to
+    # go on: one that runs beside predict is then seen running.
+    model, x, y = demo.dense_example(keras, samples=256)
+    went_on = threading.Event()
+
+    class Predicting(keras.callbacks.Callback):
+        running = False
+
+        def on_predict_begin(self, logs=None):
+            Predicting.running = True
+            auto_counts.gate.set()
+
+        def on_predict_batch_begin(self, batch, logs=None):
+            if batch == 1:
+                went_on.wait(HANDSHAKE_S)
+
+        def on_predict_end(self, logs=None):
+            Predicting.running = False
+
+    beside = []
+
+    def counting(model, step_function, batch):
+        auto_counts.gate.wait(GIVE_UP_S)
+        beside.append((step_function, Predicting.running))
+        went_on.set()
+        return auto_counts.real(model, step_function, batch)
+
+    auto_counts.profiler.flops = counting
+    timer = FitPredictTimer(log_dir=str(tmp_path), launch_name="idle",
+                            verbose=0)               # count_flops="auto"
+    auto_counts.gate.clear()
+    model.fit(x, y, epochs=2, batch_size=32, verbose=0, callbacks=[timer])
+    model.predict(x, batch_size=32, verbose=0,
+                  callbacks=[Predicting(), timer])
+    timer.flush()          # the counts run now: nothing is running
+    assert beside == [("train", False), ("predict", False)]
+    scalars = read_scalars(os.path.join(timer.launch_dir, schema.TRAIN))
+    assert scalars[schema.FLOPS_PER_SAMPLE][0][1] > 0
 
 
 def test_true_counts_on_the_counting_thread(tmp_path, monkeypatch):
