@@ -37,6 +37,7 @@ MAX_WAITING = 16384
 
 _shared = {}
 _shared_lock = threading.Lock()
+_live = weakref.WeakSet()  # every live launch (`Launch.idle_s`)
 
 
 def for_timer(log_dir, launch_name, flush_secs, model=None):
@@ -86,8 +87,7 @@ class Launch:
         # The framework's profiler, picked once (None where there is none):
         # FLOPs, memory, compile counts and step meters all ask it.
         self.profiler = self.throughput.profiler
-
-    # ---- runs ---------------------------------------------------------------
+        _live.add(self)
 
     def sample_scope(self, run, model):
         """The `cluster.Scope` every run of the launch counts samples
@@ -159,8 +159,6 @@ class Launch:
         base = self.launch_name or time.strftime("%Y%m%d-%H%M%S")
         return paths.new_folder(self.log_dir, base, "-", "launch folder")
 
-    # ---- calls ----------------------------------------------------------------
-
     def call_started(self, frame=None, run=None):
         """A call began; `frame`: its Keras loop's, to tell if it died;
         `run`: its recorder, whose statistics note the machine's load."""
@@ -185,12 +183,16 @@ class Launch:
             self.flusher.pause()
 
     def idle_s(self):
-        """Seconds since the launch's last call ended; None while one runs
-        (`throughput.CallCount` waits for idle before an "auto" count)."""
-        with self.lock:
-            if self._active:
-                return None
-            return time.perf_counter() - self._last_end
+        """Seconds since the process's timed calls last ran (any live
+        launch: a notebook's next cell may use another timer); None while
+        one runs. An "auto" FLOP count waits for idle (`throughput`)."""
+        ends = []
+        for launch in list(_live):
+            with launch.lock:
+                if launch._active and not launch.broken:  # broken: no end
+                    return None
+                ends.append(launch._last_end)
+        return time.perf_counter() - max(ends, default=float("-inf"))
 
     def waiting(self, count):
         """An end hook saw `count` steps waiting: wake or write."""
@@ -202,8 +204,6 @@ class Launch:
             # write them while holding the GIL): this hook writes, so
             # memory stays bounded. Its own time was taken before.
             self.flush()
-
-    # ---- summaries ----------------------------------------------------------------
 
     def summaries(self):
         """Summary dicts per run folder name (see `RunStats.summary`), with
@@ -227,8 +227,6 @@ class Launch:
         """The fit/predict ratio of the launch's model with its interval
         and note (`analysis.fit_predict.FitPredict`)."""
         return end_of_call.fit_predict(self, summaries)
-
-    # ---- writing ------------------------------------------------------------------
 
     def drain(self, final=False, close=False):
         """Writes every drained step; finishes the calls that are over.

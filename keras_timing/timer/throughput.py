@@ -45,7 +45,7 @@ AUTO_MIN_STEPS = 10
 # How long `timer.flush()` / `timer.summaries()` wait for counts still
 # running (the interpreter's exit: `counting.EXIT_WAIT_S`).
 FLUSH_WAIT_S = 30.0
-# An "auto" count starts once the launch's calls have been idle this long
+# An "auto" count starts once no timed call of the process ran this long
 # (or at once when `flush()`, `summaries()` or the exit waits for it): run
 # beside the user's next call, it slowed that call's steps and moved the
 # fit/predict ratio (benchmarks/README.md, section 13).
@@ -269,7 +269,7 @@ class CallCount:
             self.done.set()
 
     def _wait_idle(self):
-        # Not asked for: never beside a call of the launch (IDLE_S). A call
+        # Not asked for: never beside a timed call (IDLE_S). A call
         # begun while the count runs still shares the CPU with it.
         hurry = self.launch.throughput.hurry
         while not counting.exiting():

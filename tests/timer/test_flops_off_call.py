@@ -104,11 +104,14 @@ def test_auto_counts_after_the_call_returned(tmp_path, auto_counts):
         pytest.approx(flops[schema.TRAIN])
 
 
+@pytest.mark.parametrize("same_timer", [True, False])
 def test_an_auto_count_never_runs_beside_the_next_call(tmp_path,
-                                                       auto_counts):
-    # Fit, then predict at once (a script, a notebook cell): the fit's
-    # count waits until the launch is idle, so predict's steps do not
-    # share the CPU with it. The gate opens at predict's begin, and
+                                                       auto_counts,
+                                                       same_timer):
+    # Fit, then predict at once (a script, a notebook cell; predict timed
+    # by the same timer or another one, another launch): the fit's count
+    # waits until no timed call runs, so predict's steps do not share the
+    # CPU with it. The gate opens at predict's begin, and
     # predict's second step waits (a handshake, bounded) for a count to
     # go on: one that runs beside predict is then seen running.
     model, x, y = demo.dense_example(keras, samples=256)
@@ -141,9 +144,12 @@ def test_an_auto_count_never_runs_beside_the_next_call(tmp_path,
                             verbose=0)               # count_flops="auto"
     auto_counts.gate.clear()
     model.fit(x, y, epochs=2, batch_size=32, verbose=0, callbacks=[timer])
+    other = timer if same_timer else FitPredictTimer(
+        log_dir=str(tmp_path / "other"), launch_name="other", verbose=0)
     model.predict(x, batch_size=32, verbose=0,
-                  callbacks=[Predicting(), timer])
+                  callbacks=[Predicting(), other])
     timer.flush()          # the counts run now: nothing is running
+    other.flush()
     assert beside == [("train", False), ("predict", False)]
     scalars = read_scalars(os.path.join(timer.launch_dir, schema.TRAIN))
     assert scalars[schema.FLOPS_PER_SAMPLE][0][1] > 0
