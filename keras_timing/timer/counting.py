@@ -38,6 +38,11 @@ def queue(owner, job):
     _worker.put(job)
 
 
+def queued():
+    """How many counts wait behind the one running."""
+    return len(_worker._queue)
+
+
 def exiting():
     """Whether the interpreter is exiting (nothing more to write)."""
     return _exiting

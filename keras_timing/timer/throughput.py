@@ -46,10 +46,10 @@ AUTO_MIN_STEPS = 10
 # running (the interpreter's exit: `counting.EXIT_WAIT_S`).
 FLUSH_WAIT_S = 30.0
 # An "auto" count starts once no timed call of the process ran this long
-# (or at once when `flush()`, `summaries()` or the exit waits for it): run
-# beside the user's next call, it slowed that call's steps and moved the
-# fit/predict ratio (benchmarks/README.md, section 13).
+# (at once where `flush()`, `summaries()` or the exit waits): beside the
+# user's next call it slowed its steps (benchmarks/README.md, section 13).
 IDLE_S = 1.0
+QUEUE_POLL_S = 0.1  # how often it looks for counts queued behind it
 
 def busy() -> bool:
     """Whether the machine is loaded above its cores now (then the step
@@ -270,13 +270,15 @@ class CallCount:
 
     def _wait_idle(self):
         # Not asked for: never beside a timed call (IDLE_S). A call
-        # begun while the count runs still shares the CPU with it.
+        # begun while the count runs still shares the CPU with it. Counts
+        # queued behind this one end the wait: a call may be waiting for
+        # its own (count_flops=True), and it holds the process busy.
         hurry = self.launch.throughput.hurry
-        while not counting.exiting():
+        while not counting.exiting() and not counting.queued():
             idle = self.launch.idle_s()
             if idle is not None and idle >= IDLE_S:
                 return
-            if hurry.wait(IDLE_S - (idle or 0.0)):
+            if hurry.wait(min(IDLE_S - (idle or 0.0), QUEUE_POLL_S)):
                 return
 
     def _land(self, per_sample):

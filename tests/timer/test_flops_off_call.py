@@ -249,3 +249,26 @@ def test_a_count_still_running_at_exit_holds_the_exit_a_bounded_time(
                                         schema.TRAIN))
     assert scalars[schema.BATCH_MS] and schema.FLOPS_PER_SAMPLE not in \
         scalars
+
+
+def test_a_count_waiting_for_idle_never_holds_a_call_waiting_for_its_own(
+        tmp_path, auto_counts):
+    # Timer A's "auto" count waits for the process to be idle; timer B's
+    # fit (count_flops=True, printing) waits at its end for its own count,
+    # queued behind A's, and keeps the process busy meanwhile: A's wait
+    # ends for it (this deadlocked the demo's test in a busy CI run). The
+    # fit runs on a thread joined with a bound that only a hang reaches.
+    model, x, y = demo.dense_example(keras, samples=128)
+    first = FitPredictTimer(log_dir=str(tmp_path / "a"), launch_name="a",
+                            verbose=0)                 # count_flops="auto"
+    model.fit(x, y, epochs=1, batch_size=32, verbose=0, callbacks=[first])
+    waiting = FitPredictTimer(log_dir=str(tmp_path / "b"), launch_name="b",
+                              verbose=1, count_flops=True)
+    fit = threading.Thread(target=lambda: model.fit(
+        x, y, epochs=1, batch_size=32, verbose=0, callbacks=[waiting]))
+    fit.start()
+    fit.join(GIVE_UP_S)
+    assert not fit.is_alive(), "the fit waits for its count forever"
+    first.flush()
+    assert [s[0] for s in auto_counts.seen] == ["train", "train"]
+    assert waiting.summaries()[schema.TRAIN]["flops_per_sample"] > 0
