@@ -23,6 +23,7 @@ from keras_timing import demo
 from keras_timing import report
 from keras_timing import schema
 from keras_timing.profiling import backends
+from keras_timing.timer import counting
 from keras_timing.timer import throughput
 
 # What the wrapper waits for a held gate before it gives up (a fit that
@@ -38,6 +39,9 @@ class Counts:
     whether its gate was open when it went on, and its FLOPs."""
 
     def __init__(self, monkeypatch, fail=None):
+        # Counts an earlier test queued ("auto" ones wait for the process
+        # to be idle) land first, so that this test sees only its own.
+        counting._worker.join()
         self.profiler = backends.get()
         self.real = self.profiler.flops
         self.gate = threading.Event()
