@@ -15,6 +15,19 @@ def pytest_report_header(config):
                                      keras.backend.backend())
 
 
+@pytest.fixture(autouse=True)
+def earlier_counts_landed():
+    """FLOP counts queued before a test ("auto" ones wait for the process
+    to be idle) land before it starts: one test's count never runs inside
+    the next, where it would slow its steps or meet its wrapped profiler."""
+    import sys
+
+    counting = sys.modules.get("keras_timing.timer.counting")
+    if counting is not None:
+        counting.land()
+    yield
+
+
 @pytest.fixture
 def dense():
     """The article's Example 1 on 320 samples (10 batches of 32)."""

@@ -43,6 +43,15 @@ def queued():
     return len(_worker._queue)
 
 
+def land(timeout=None):
+    """Lets every queued count land, hurried (no idle wait), within
+    `timeout` s (`EXIT_WAIT_S` by default); whether they all did. The exit calls it; so do the tests,
+    so that one test's count never runs inside the next."""
+    end = time.monotonic() + (EXIT_WAIT_S if timeout is None else timeout)
+    return all([owner.wait(max(0.0, end - time.monotonic()))
+                for owner in list(_OWNERS)])
+
+
 def exiting():
     """Whether the interpreter is exiting (nothing more to write)."""
     return _exiting
@@ -103,7 +112,5 @@ _exiting = False
 @atexit.register
 def _at_exit():
     global _exiting
-    end = time.monotonic() + EXIT_WAIT_S
-    for owner in list(_OWNERS):
-        owner.wait(max(0.0, end - time.monotonic()))
+    land()
     _exiting = True

@@ -24,7 +24,6 @@ from keras_timing import backend as backend_lib
 from keras_timing.demo import cnn_example
 from keras_timing.profiling import backends
 from keras_timing.profiling import flops as flops_lib
-from keras_timing.timer import counting as timer_counting
 
 BACKEND = keras.backend.backend()
 FORWARD = 389_376 + 108_160
@@ -93,9 +92,6 @@ def test_counting_changes_no_weight_optimizer_or_metric(cnn):
 
 def test_counted_once_per_call_shape(cnn, monkeypatch):
     model, x, _ = cnn
-    # Counts an earlier test queued ("auto" ones wait for the process to
-    # be idle) land first: this test counts only its own.
-    timer_counting._worker.join()
     profiler = backends.get()
     counted = []
     real = profiler._flops

@@ -39,9 +39,6 @@ class Counts:
     whether its gate was open when it went on, and its FLOPs."""
 
     def __init__(self, monkeypatch, fail=None):
-        # Counts an earlier test queued ("auto" ones wait for the process
-        # to be idle) land first, so that this test sees only its own.
-        counting._worker.join()
         self.profiler = backends.get()
         self.real = self.profiler.flops
         self.gate = threading.Event()
