@@ -29,9 +29,13 @@ def _has(owner, name):
     """`name` on the owner, set on its instances by a class of its MRO, or
     (`local:<variable>`) a variable of its code."""
     if name.startswith("local:"):
-        code = owner.__code__
-        return name[len("local:"):] in (code.co_varnames + code.co_freevars
-                                        + code.co_cellvars)
+        # The function itself, or the one a decorator wraps (Keras's
+        # trainers' fit/evaluate/predict: the frame read is the inner one).
+        codes = [f.__code__ for f in (owner, inspect.unwrap(owner))
+                 if hasattr(f, "__code__")]
+        return any(name[len("local:"):] in (code.co_varnames + code.co_freevars
+                                            + code.co_cellvars)
+                   for code in codes)
     if hasattr(owner, name):
         return True
     return inspect.isclass(owner) and any(

@@ -17,6 +17,7 @@ from keras_timing import schema
 from keras_timing.analysis.summary import fit_predict_ratio
 from keras_timing.profiling.schedule import ProfileSchedule
 from keras_timing.timer import arguments
+from keras_timing.timer import died_calls
 from keras_timing.timer.call import NULL_CALL
 from keras_timing.timer.call import Call
 from keras_timing.timer.call import Settings
@@ -198,9 +199,12 @@ class FitPredictTimer(keras.callbacks.Callback):
         if self._stopped:
             # Timing stopped after an error, with its one warning.
             return NULL_CALL
+        # A fit that died (Keras called no end hook) runs no more.
+        fit_running = bool(self._train) and not died_calls.all_done(
+            [self._train.frame])
         call = Call.open(self._launch, run_name, self._model_seen(), self,
                          self._settings, self._profiling, parent,
-                         fit_running=bool(self._train))
+                         fit_running=fit_running)
         if call.launch is not None:
             self._launch = call.launch
         self._stopped = call.stopped

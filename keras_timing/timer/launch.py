@@ -20,6 +20,7 @@ from keras_timing import schema
 from keras_timing.events.flusher import Flusher
 from keras_timing.events.writer import per_sample_layout
 from keras_timing.profiling import session
+from keras_timing.timer import died_calls
 from keras_timing.timer import keras_loop
 from keras_timing.analysis.fit_predict import SampleScope
 from keras_timing.timer import end_of_call
@@ -129,8 +130,7 @@ class Launch:
                 self.path = self._make_folder()
             recorder = self.recorders.get(name)
             if recorder is None:
-                # A non-chief worker writes its own points only, one level
-                # down (e.g. `train/worker_1`), never the shared run folder.
+                # A non-chief worker writes one level down (`train/worker_1`).
                 recorder = RunRecorder(name, os.path.join(
                     self.path, name, *filter(None, [self.worker.folder])),
                     self.timeline)
@@ -144,8 +144,7 @@ class Launch:
 
     def _make_folder(self):
         if self.worker.multi:
-            # Every worker must pick the same folder: no launch time, no
-            # per-process `-1` suffix.
+            # Every worker picks one folder: no launch time, no `-1`.
             base = self.launch_name or self.worker.shared_launch_name()
             if self.launch_name is None:
                 warnings.warn(
@@ -201,9 +200,9 @@ class Launch:
             self.flusher.wake()
         if count >= MAX_WAITING:
             # The writer thread cannot keep up (steps faster than it can
-            # write them while holding the GIL): this hook writes, so
-            # memory stays bounded. Its own time was taken before.
-            self.flush()
+            # write them while holding the GIL): this hook writes (never
+            # waiting for a died call's hooks: it may be one of them).
+            self.flush(in_hook=True)
 
     def summaries(self):
         """Summary dicts per run folder name (see `RunStats.summary`), with
@@ -231,6 +230,8 @@ class Launch:
     def drain(self, final=False, close=False):
         """Writes every drained step; finishes the calls that are over.
         `close`: no step can still end (a call died, the process exits)."""
+        if close:  # a died call's last end hooks may be in Keras's pool
+            died_calls.wait_hooks(list(self._frames))
         with self.lock:
             if self.broken:
                 return
@@ -249,7 +250,7 @@ class Launch:
                                    key=lambda r: r.run == schema.TRAIN):
                 recorder.finish_calls()
 
-    def flush(self, final=False):
+    def flush(self, final=False, in_hook=False):
         """The writer thread's work: drain, write, save orphan captures."""
         if self.broken:
             return
@@ -257,7 +258,7 @@ class Launch:
             session.stop_orphans()
             # Every call died (Keras calls no end hook then): what they
             # completed is written, and the thread stops waking.
-            died = not final and self._all_died()
+            died = not (final or in_hook) and self._all_died()
             # The last call, at exit: steps begun and never ended are over.
             self.drain(final=final or died, close=final or died)
             with self.lock:
@@ -270,8 +271,12 @@ class Launch:
 
     def _all_died(self):
         with self.lock:
-            if not self._frames or any(map(keras_loop.still_running,
-                                           self._frames)):
+            frames = list(self._frames)
+        if not died_calls.all_done(frames):
+            return False
+        died_calls.wait_hooks(frames)  # their last end hooks, if late
+        with self.lock:
+            if self._frames != frames:  # a call began meanwhile
                 return False
             self._frames, self._active = [], 0
             return True

@@ -127,3 +127,53 @@ def test_after_a_call_died_the_writer_thread_writes_it_and_stops(tmp_path):
     assert timer._launch.flusher._thread is None
     train = read_scalars(os.path.join(timer.launch_dir, "train"))
     assert [s for s, _ in train["timing/batch_ms"]] == [1, 2, 3, 4]
+
+
+@pytest.mark.parametrize("found_by", ["flush", "next call"])
+def test_a_died_fits_late_end_hooks_are_written_before_it_is_closed(
+        tmp_path, found_by):
+    """On JAX and torch Keras's pool runs the end hooks late: when the fit
+    died at step 5's begin, steps 3 and 4 had ended but their end hooks
+    were still held (here by a callback before the timer). `flush()`, or
+    the timer's next call, finds the fit died; it waits for those hooks,
+    so steps 1-4 are written."""
+    from conftest import read_scalars
+
+    if keras.backend.backend() == "tensorflow":
+        pytest.skip("TensorFlow runs the end hooks on the training thread")
+    held = threading.Event()
+
+    class Held(keras.callbacks.Callback):
+        async_safe = True
+
+        def on_train_batch_end(self, batch, logs=None):
+            if batch >= 2:
+                held.wait(300)
+
+    class Boom(keras.callbacks.Callback):
+        def on_train_batch_begin(self, batch, logs=None):
+            if batch == 4:
+                raise RuntimeError("boom")
+
+    model, x, y = demo.dense_example(keras, samples=320)
+    # The writer thread never wakes by itself: flush() below is the drain.
+    timer = FitPredictTimer(log_dir=str(tmp_path), launch_name="late",
+                            verbose=0, flush_secs=1e6)
+    with pytest.raises(RuntimeError, match="boom"):
+        model.fit(x, y, epochs=1, batch_size=32, verbose=0,
+                  callbacks=[Held(), timer, Boom()])
+    finder = timer.flush if found_by == "flush" else (
+        lambda: model.predict(x, batch_size=32, verbose=0,
+                              callbacks=[timer]))
+    flushing = threading.Thread(target=finder)
+    flushing.start()
+    # The hooks are let go once the finder returned or had a second: one
+    # that does not wait for them has closed the fit by then, whatever the
+    # machine's load (a late release only lets the old code pass).
+    flushing.join(timeout=1.0)
+    held.set()
+    flushing.join(timeout=300)
+    assert not flushing.is_alive()
+    timer.flush()
+    train = read_scalars(os.path.join(timer.launch_dir, "train"))
+    assert [s for s, _ in train["timing/batch_ms"]] == [1, 2, 3, 4]
