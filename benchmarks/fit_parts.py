@@ -19,7 +19,13 @@ configuration and its ratio to no callback:
   priority), so the training loop's threads win the cores.
 
 Also the writer's drains over each `timer` fit: their wall and thread CPU
-ms (`Launch.drain`, on whichever thread ran them).
+ms (`Launch.drain`, on whichever thread ran them); the training thread's
+CPU µs per step of each configuration (`time.thread_time` around the fit:
+the hooks Keras runs there, the step's dispatch, not Keras's pool or the
+writer); and, in `timer, hooks timed` (the timer with each of its hooks
+timed, a configuration of its own so that the timing never weighs on
+`timer`), the median wall of its `on_train_begin` and `on_train_end` (ms
+a fit) and of its batch hooks (µs, the end hook in Keras's pool).
 
     python benchmarks/fit_parts.py --backends jax --rounds 21
 """
@@ -37,7 +43,7 @@ from harness import arguments
 from harness import each_backend
 
 CONFIGS = ("none", "bare", "timer", "no begin", "no end", "writer asleep",
-           "no meters", "zero points", "writer niced")
+           "no meters", "zero points", "writer niced", "timer, hooks timed")
 
 
 def _configs(keras):
@@ -113,7 +119,9 @@ def one_backend(args):
             drains[-1][1] += time.thread_time() - cpu
 
     launch_lib.Launch.drain = timed_drain
+    hooks = _timed_hooks()
     configs = _configs(keras)
+    configs["timer, hooks timed"] = (configs["timer"][0], hooks)
     model, x, y = demo.dense_example(keras, samples=args.samples)
     steps = -(-args.samples // 32) * 4
     drains.append([0.0, 0.0])
@@ -123,6 +131,7 @@ def one_backend(args):
             model.fit(x, y, batch_size=32, epochs=1, verbose=0,
                       callbacks=make())
     per_step = {name: [] for name in CONFIGS}
+    thread_cpu = {name: [] for name in CONFIGS}
     timer_drains = []
     for _ in range(args.rounds):
         order = list(CONFIGS)
@@ -132,11 +141,13 @@ def one_backend(args):
             with context():
                 callbacks = make()
                 drains.append([0.0, 0.0])
-                start = time.perf_counter()
+                start, cpu = time.perf_counter(), time.thread_time()
                 model.fit(x, y, batch_size=32, epochs=4, verbose=0,
                           callbacks=callbacks)
                 per_step[name].append(
                     (time.perf_counter() - start) * 1e6 / steps)
+                thread_cpu[name].append(
+                    (time.thread_time() - cpu) * 1e6 / steps)
             if name == "timer":
                 timer_drains.append(drains[-1])
     none = statistics.median(per_step["none"])
@@ -148,7 +159,44 @@ def one_backend(args):
         "drain_ms": [statistics.median(d[i] for d in timer_drains) * 1e3
                      for i in (0, 1)],
         "extra_ms": (statistics.median(per_step["timer"]) - none)
-        * steps / 1e3}))
+        * steps / 1e3,
+        "thread_cpu_us": {k: statistics.median(v)
+                          for k, v in thread_cpu.items()},
+        "hooks": {k: statistics.median(v) for k, v in times.items()},
+    }))
+
+
+def _timed_hooks():
+    """A context in which the timer's hooks are timed: `times`, per hook,
+    the wall of each call (ms for a call's begin and end, µs for the batch
+    hooks)."""
+    from keras_timing import FitPredictTimer
+
+    patches = []
+    scale = {"on_train_begin": 1e3, "on_train_end": 1e3,
+             "on_train_batch_begin": 1e6, "on_train_batch_end": 1e6}
+    for name, unit in scale.items():
+        def timed(self, *a, _real=getattr(FitPredictTimer, name),
+                  _name=name, _unit=unit, **k):
+            start = time.perf_counter()
+            try:
+                return _real(self, *a, **k)
+            finally:
+                times.setdefault(_name, []).append(
+                    (time.perf_counter() - start) * _unit)
+        patches.append(mock.patch.object(FitPredictTimer, name, timed))
+
+    @contextlib.contextmanager
+    def context():
+        with contextlib.ExitStack() as stack:
+            for patch in patches:
+                stack.enter_context(patch)
+            yield
+
+    return context
+
+
+times = {}  # filled by `_timed_hooks`' context
 
 
 def main():
@@ -159,14 +207,21 @@ def main():
     for r in each_backend(__file__, args.backends):
         print("\n%s, 4-epoch dense fits, median of %d rounds:\n"
               % (r["backend"], args.rounds))
-        print("| configuration | µs per step | over none |")
-        print("|---|---:|---:|")
+        print("| configuration | µs per step | over none | training "
+              "thread CPU µs per step |")
+        print("|---|---:|---:|---:|")
         for name in CONFIGS:
-            print("| %s | %.1f | %.3fx |" % (name, r["us"][name],
-                                             r["ratio"][name]))
+            print("| %s | %.1f | %.3fx | %.1f |" % (
+                name, r["us"][name], r["ratio"][name],
+                r["thread_cpu_us"][name]))
         print("\nThe timer's extra wall per fit: %.1f ms; its drains: %.1f "
               "ms wall, %.1f ms thread CPU (medians)."
               % (r["extra_ms"], *r["drain_ms"]))
+        h = r["hooks"]
+        print("Inside its fits: on_train_begin %.2f ms, on_train_end %.2f "
+              "ms; batch begin %.2f µs, batch end %.2f µs (medians)."
+              % (h["on_train_begin"], h["on_train_end"],
+                 h["on_train_batch_begin"], h["on_train_batch_end"]))
 
 
 if __name__ == "__main__":
