@@ -45,8 +45,9 @@ def queued():
 
 def land(timeout=None):
     """Lets every queued count land, hurried (no idle wait), within
-    `timeout` s (`EXIT_WAIT_S` by default); whether they all did. The exit calls it; so do the tests,
-    so that one test's count never runs inside the next."""
+    `timeout` s (`EXIT_WAIT_S` by default); whether they all did. The exit
+    calls it; so do the tests, so that one test's count never runs inside
+    the next."""
     end = time.monotonic() + (EXIT_WAIT_S if timeout is None else timeout)
     return all([owner.wait(max(0.0, end - time.monotonic()))
                 for owner in list(_OWNERS)])
