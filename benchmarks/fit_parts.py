@@ -119,7 +119,7 @@ def one_backend(args):
             drains[-1][1] += time.thread_time() - cpu
 
     launch_lib.Launch.drain = timed_drain
-    hooks = _timed_hooks()
+    hooks, times = _timed_hooks()
     configs = _configs(keras)
     configs["timer, hooks timed"] = (configs["timer"][0], hooks)
     model, x, y = demo.dense_example(keras, samples=args.samples)
@@ -130,6 +130,7 @@ def one_backend(args):
         with context():
             model.fit(x, y, batch_size=32, epochs=1, verbose=0,
                       callbacks=make())
+    times.clear()  # the compiling first fits are not the hooks' times
     per_step = {name: [] for name in CONFIGS}
     thread_cpu = {name: [] for name in CONFIGS}
     timer_drains = []
@@ -167,36 +168,25 @@ def one_backend(args):
 
 
 def _timed_hooks():
-    """A context in which the timer's hooks are timed: `times`, per hook,
-    the wall of each call (ms for a call's begin and end, µs for the batch
-    hooks)."""
+    """`(context, times)`: in the context the timer's hooks are timed, and
+    `times` gets, per hook, the wall of each call (ms for a call's begin
+    and end, µs for the batch hooks)."""
     from keras_timing import FitPredictTimer
 
-    patches = []
+    times, timed = {}, {}
     scale = {"on_train_begin": 1e3, "on_train_end": 1e3,
              "on_train_batch_begin": 1e6, "on_train_batch_end": 1e6}
     for name, unit in scale.items():
-        def timed(self, *a, _real=getattr(FitPredictTimer, name),
-                  _name=name, _unit=unit, **k):
+        def hook(self, *a, _real=getattr(FitPredictTimer, name),
+                 _name=name, _unit=unit, **k):
             start = time.perf_counter()
             try:
                 return _real(self, *a, **k)
             finally:
                 times.setdefault(_name, []).append(
                     (time.perf_counter() - start) * _unit)
-        patches.append(mock.patch.object(FitPredictTimer, name, timed))
-
-    @contextlib.contextmanager
-    def context():
-        with contextlib.ExitStack() as stack:
-            for patch in patches:
-                stack.enter_context(patch)
-            yield
-
-    return context
-
-
-times = {}  # filled by `_timed_hooks`' context
+        timed[name] = hook
+    return lambda: mock.patch.multiple(FitPredictTimer, **timed), times
 
 
 def main():
