@@ -107,20 +107,12 @@ PRIVATE = (
             "explain: batches as fit feeds a custom train_step"),
     Private(_K + "callbacks.callback_list.CallbackList", "_futures",
             "timer/died_calls: a died call's end hooks in Keras's pool"),
-    Private(_K + "backend.jax.trainer.JAXTrainer.fit", "local:callbacks",
-            "timer/died_calls: a died fit's callback list", "jax"),
-    Private(_K + "backend.torch.trainer.TorchTrainer.fit", "local:callbacks",
-            "timer/died_calls: a died fit's callback list", "torch"),
-    Private(_K + "backend.jax.trainer.JAXTrainer.evaluate", "local:callbacks",
-            "timer/died_calls: a died evaluate's callback list", "jax"),
-    Private(_K + "backend.torch.trainer.TorchTrainer.evaluate",
-            "local:callbacks",
-            "timer/died_calls: a died evaluate's callback list", "torch"),
-    Private(_K + "backend.jax.trainer.JAXTrainer.predict", "local:callbacks",
-            "timer/died_calls: a died predict's callback list", "jax"),
-    Private(_K + "backend.torch.trainer.TorchTrainer.predict",
-            "local:callbacks",
-            "timer/died_calls: a died predict's callback list", "torch"),
+    # The loop frame's callback list, on the backends with Keras's pool.
+    *(Private(_K + "backend.%s.trainer.%sTrainer.%s" % (backend, cls, loop),
+              "local:callbacks",
+              "timer/died_calls: a died %s's callback list" % loop, backend)
+      for backend, cls in (("jax", "JAX"), ("torch", "Torch"))
+      for loop in ("fit", "evaluate", "predict")),
     # tf.data, read by the timer up a pipeline for `.batch(n)`.
     Private(_tf_batched, "_batch_size", "timer: a tf.data batch size"),
     Private(_tf_batched, "_input_dataset",

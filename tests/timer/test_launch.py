@@ -102,20 +102,23 @@ def test_past_max_waiting_the_end_hook_writes_itself(tmp_path, monkeypatch):
     assert [s for s, _ in points["timing/batch_ms"]] == list(range(1, 1001))
 
 
+class BoomAtStep5(keras.callbacks.Callback):
+    """Kills the fit at step 5's begin (after the timer's begin hook)."""
+
+    def on_train_batch_begin(self, batch, logs=None):
+        if batch == 4:
+            raise RuntimeError("boom")
+
+
 def test_after_a_call_died_the_writer_thread_writes_it_and_stops(tmp_path):
     from conftest import read_scalars
-
-    class Boom(keras.callbacks.Callback):
-        def on_train_batch_begin(self, batch, logs=None):
-            if batch == 4:
-                raise RuntimeError("boom")
 
     model, x, y = demo.dense_example(keras, samples=320)
     timer = FitPredictTimer(log_dir=str(tmp_path), launch_name="died",
                             verbose=0, flush_secs=0.05)
     with pytest.raises(RuntimeError, match="boom"):
         model.fit(x, y, epochs=1, batch_size=32, verbose=0,
-                  callbacks=[timer, Boom()])
+                  callbacks=[timer, BoomAtStep5()])
     # A handshake, not a deadline: the writer thread sees every call died,
     # writes what they completed and ends itself; joined however long a
     # busy machine makes that (the timeout only ends a thread that never
@@ -150,18 +153,13 @@ def test_a_died_fits_late_end_hooks_are_written_before_it_is_closed(
             if batch >= 2:
                 held.wait(300)
 
-    class Boom(keras.callbacks.Callback):
-        def on_train_batch_begin(self, batch, logs=None):
-            if batch == 4:
-                raise RuntimeError("boom")
-
     model, x, y = demo.dense_example(keras, samples=320)
     # The writer thread never wakes by itself: flush() below is the drain.
     timer = FitPredictTimer(log_dir=str(tmp_path), launch_name="late",
                             verbose=0, flush_secs=1e6)
     with pytest.raises(RuntimeError, match="boom"):
         model.fit(x, y, epochs=1, batch_size=32, verbose=0,
-                  callbacks=[Held(), timer, Boom()])
+                  callbacks=[Held(), timer, BoomAtStep5()])
     finder = timer.flush if found_by == "flush" else (
         lambda: model.predict(x, batch_size=32, verbose=0,
                               callbacks=[timer]))
